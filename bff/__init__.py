@@ -1,0 +1,72 @@
+"""Kabao's backend-for-frontend: the H5 card wallet, server-rendered with htmx."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from bff import settings
+from bff.adapters.factory import Gateways
+from bff.merchants.registry import MerchantRegistry
+from bff.security.attempts import WrongSecretGuard
+from bff.services import Services
+from bff.store import open_store
+from bff.wallet.balances import BalanceBook
+from bff.wallet.binding import Binder
+
+csrf = CSRFProtect()
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the BFF: settings, merchants, store, gateways, CSRF and blueprints."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(settings.DEFAULTS)
+    app.config.update(settings.from_environ(os.environ))
+    if test_config is not None:
+        app.config.update(test_config)
+    settings.check(app.config)
+
+    https = app.config["KABAO_HTTPS"]
+    app.config.update(
+        SESSION_COOKIE_NAME="__Host-kabao" if https else "kabao",
+        SESSION_COOKIE_SECURE=https,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_PATH="/",
+        PERMANENT_SESSION_LIFETIME=app.config["KABAO_SESSION_MAX_SECONDS"],
+        WTF_CSRF_SSL_STRICT=https,
+        WTF_CSRF_TIME_LIMIT=app.config["KABAO_SESSION_MAX_SECONDS"],
+    )
+    if app.config["KABAO_PROXY_HOPS"]:
+        hops = app.config["KABAO_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    store_url = app.config["KABAO_STORE_URL"] or f"sqlite:///{Path(app.instance_path) / 'kabao.sqlite3'}"
+    store = open_store(store_url)
+    executor = ThreadPoolExecutor(app.config["KABAO_BALANCE_WORKERS"], thread_name_prefix="balance")
+    app.extensions["kabao"] = Services(
+        registry=MerchantRegistry(
+            Path(app.config["KABAO_CONFIG_DIR"]), app.config["KABAO_CONFIG_RELOAD_SECONDS"]
+        ),
+        store=store,
+        gateways=Gateways(),
+        balances=BalanceBook(store, executor),
+        binder=Binder(WrongSecretGuard(store, app.config["SECRET_KEY"].encode())),
+        executor=executor,
+    )
+    csrf.init_app(app)
+
+    from bff.web import register
+
+    register(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return app

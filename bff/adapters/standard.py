@@ -1,0 +1,132 @@
+"""The adapter for card systems that speak the Kabao standard card API (docs/)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote
+
+from bff.adapters.http import HttpClient
+from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
+from bff.cards.gateway import CardGateway
+from bff.cards.models import BindRequest, Card, CardStatus, Transaction, TransactionPage, TxnKind
+
+log = logging.getLogger(__name__)
+
+
+def _seg(value: str) -> str:
+    return quote(value, safe="")
+
+
+class StandardAdapter(CardGateway):
+    """Speaks the standard card API over HTTP; answers domain objects or raises domain errors."""
+
+    def __init__(self, client: HttpClient) -> None:
+        self.client = client
+
+    def close(self) -> None:
+        self.client.session.close()
+
+    def _call(self, op: str, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        _, body = self.client.request(op, method, path, **kwargs)
+        result = body.get("result") if isinstance(body, dict) else None
+        if result == "OK":
+            return body
+        if result != "ERROR":
+            log.warning("%s %s: answer without a known result: %r", self.client.name, op, result)
+            raise CardSystemUnavailable(f"{op}: answer without a known result")
+        raw_code = (body.get("error") or {}).get("code")
+        try:
+            code = ErrorCode(raw_code)
+        except ValueError:
+            log.warning("%s %s: unknown error code %r", self.client.name, op, raw_code)
+            raise CardSystemUnavailable(f"{op}: unknown error code") from None
+        if code is ErrorCode.UNAVAILABLE:
+            raise CardSystemUnavailable(f"{op}: card system says unavailable")
+        raise CardSystemError(code)
+
+    def _parse(self, op: str, parse: Any, value: Any) -> Any:
+        try:
+            return parse(value)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("%s %s: malformed answer (%s)", self.client.name, op, type(exc).__name__)
+            raise CardSystemUnavailable(f"{op}: malformed answer") from None
+
+    def bind(self, request: BindRequest) -> Card:
+        payload = {"user_id": request.user_id, "card_number": request.card_number}
+        if request.secret is not None:
+            payload["secret"] = request.secret
+        if request.sms_code is not None:
+            payload["sms_code"] = request.sms_code
+        body = self._call("bind", "POST", "/bindings", json=payload)
+        return self._parse("bind", lambda b: parse_card(b["card"]), body)
+
+    def list_cards(self, user_id: str) -> list[Card]:
+        body = self._call("list_cards", "GET", f"/users/{_seg(user_id)}/cards")
+        return self._parse("list_cards", lambda b: [parse_card(c) for c in b["cards"]], body)
+
+    def card_detail(self, user_id: str, card_id: str) -> Card:
+        path = f"/users/{_seg(user_id)}/cards/{_seg(card_id)}"
+        card = self._parse(
+            "card_detail", lambda b: parse_card(b["card"]), self._call("card_detail", "GET", path)
+        )
+        if card.card_id != card_id or card.balance is None:
+            raise CardSystemUnavailable("card_detail: answer for another card or without balance")
+        return card
+
+    def transactions(self, user_id: str, card_id: str, cursor: str | None, limit: int) -> TransactionPage:
+        path = f"/users/{_seg(user_id)}/cards/{_seg(card_id)}/transactions"
+        params: dict[str, Any] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        body = self._call("transactions", "GET", path, params=params)
+        return self._parse("transactions", parse_transaction_page, body)
+
+    def unbind(self, user_id: str, card_id: str) -> None:
+        self._call("unbind", "DELETE", f"/users/{_seg(user_id)}/cards/{_seg(card_id)}")
+
+    def send_sms_code(self, user_id: str, card_number: str) -> None:
+        self._call("sms", "POST", "/sms-codes", json={"user_id": user_id, "card_number": card_number})
+
+
+def parse_card(data: dict[str, Any]) -> Card:
+    balance = data.get("balance")
+    if balance is not None and (not isinstance(balance, int) or isinstance(balance, bool)):
+        raise ValueError("balance is not an integer in fen")
+    expires = data.get("expires_on")
+    last4 = str(data["last4"])
+    if not (1 <= len(last4) <= 4):
+        raise ValueError("last4 is not at most four characters")
+    return Card(
+        card_id=str(data["card_id"]),
+        last4=last4,
+        card_type=str(data.get("card_type") or "default"),
+        status=CardStatus(data["status"]),
+        currency=str(data.get("currency") or "CNY"),
+        expires_on=date.fromisoformat(expires) if expires else None,
+        balance=balance,
+    )
+
+
+def _fen(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError("amount is not an integer in fen")
+    return value
+
+
+def parse_transaction_page(body: dict[str, Any]) -> TransactionPage:
+    txns = tuple(
+        Transaction(
+            txn_id=str(t["txn_id"]),
+            kind=TxnKind(t["kind"]),
+            amount=_fen(t["amount"]),
+            balance_after=None if t.get("balance_after") is None else _fen(t["balance_after"]),
+            created_at=datetime.fromisoformat(t["created_at"]),
+            description=str(t.get("description") or ""),
+            payment_id=t.get("payment_id"),
+        )
+        for t in body["transactions"]
+    )
+    cursor = body.get("next_cursor")
+    return TransactionPage(txns, str(cursor) if cursor else None)

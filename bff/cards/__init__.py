@@ -1,0 +1,1 @@
+"""Card domain: types, errors and the gateway port. Plain Python, no Flask."""

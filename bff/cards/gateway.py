@@ -1,0 +1,32 @@
+"""The one port to a merchant's card system."""
+
+from __future__ import annotations
+
+import abc
+
+from bff.cards.models import BindRequest, Card, TransactionPage
+
+
+class CardGateway(abc.ABC):
+    """Card operations for one merchant; adapters implement it, flows call it."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections held by this gateway."""
+
+    @abc.abstractmethod
+    def bind(self, request: BindRequest) -> Card: ...
+
+    @abc.abstractmethod
+    def list_cards(self, user_id: str) -> list[Card]: ...
+
+    @abc.abstractmethod
+    def card_detail(self, user_id: str, card_id: str) -> Card: ...
+
+    @abc.abstractmethod
+    def transactions(self, user_id: str, card_id: str, cursor: str | None, limit: int) -> TransactionPage: ...
+
+    @abc.abstractmethod
+    def unbind(self, user_id: str, card_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def send_sms_code(self, user_id: str, card_number: str) -> None: ...

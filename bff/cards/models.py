@@ -1,0 +1,70 @@
+"""Domain types for cards and their transactions."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+class CardStatus(enum.StrEnum):
+    ACTIVE = "ACTIVE"
+    FROZEN = "FROZEN"
+    EXPIRED = "EXPIRED"
+
+
+class TxnKind(enum.StrEnum):
+    TOPUP = "TOPUP"
+    PAYMENT = "PAYMENT"
+    REVERSAL = "REVERSAL"
+    REFUND = "REFUND"
+    ADJUSTMENT = "ADJUSTMENT"
+
+
+@dataclass(frozen=True)
+class Card:
+    """A card bound to a shopper; balance is None when the card system did not give one."""
+
+    card_id: str
+    last4: str
+    card_type: str
+    status: CardStatus
+    currency: str
+    expires_on: date | None
+    balance: int | None = None
+
+    @property
+    def usable(self) -> bool:
+        return self.status is CardStatus.ACTIVE
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """One movement of money on a card; amount is signed fen (negative leaves the card)."""
+
+    txn_id: str
+    kind: TxnKind
+    amount: int
+    balance_after: int | None
+    created_at: datetime
+    description: str
+    payment_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TransactionPage:
+    transactions: tuple[Transaction, ...]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class BindRequest:
+    """What the shopper typed to bind a card; secret and sms_code are never logged."""
+
+    user_id: str
+    card_number: str
+    secret: str | None = None
+    sms_code: str | None = None
+
+    def __repr__(self) -> str:
+        return f"BindRequest(user_id={self.user_id!r}, card=…{self.card_number[-4:]})"

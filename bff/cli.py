@@ -1,0 +1,188 @@
+"""The `kabao` command: demo, serve, and merchant config tools."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import click
+
+from bff.merchants.loader import MERCHANT_ID, validate_dir
+from bff.merchants.model import MerchantConfig
+
+
+@click.group()
+def main() -> None:
+    """Kabao (卡包): merchants' card wallet."""
+
+
+@main.command()
+@click.option(
+    "--port", default=8000, show_default=True, help="Host-app simulator port; the wallet uses PORT+1."
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--config-dir", default="wallet_config", show_default=True, type=click.Path(file_okay=False))
+@click.option("--data-dir", default="instance/demo", show_default=True, type=click.Path(file_okay=False))
+def demo(port: int, host: str, config_dir: str, data_dir: str) -> None:
+    """Run the sandbox card system, the host-app simulator and the wallet on SQLite."""
+    from werkzeug.serving import make_server
+
+    from bff import create_app
+
+    if not Path(config_dir).is_dir():
+        raise click.UsageError(f"no config dir {config_dir!r}: run from the repository or pass --config-dir")
+    data = Path(data_dir)
+    data.mkdir(parents=True, exist_ok=True)
+    sandbox_url = f"http://{host}:{port}"
+    bff_url = f"http://{host}:{port + 1}"
+    env = {
+        **os.environ,
+        "KABAO_SANDBOX_URL": sandbox_url,
+        "KABAO_SANDBOX_API_KEY": os.environ.get("KABAO_SANDBOX_API_KEY") or secrets.token_urlsafe(24),
+        "KABAO_HOST_SECRET": os.environ.get("KABAO_HOST_SECRET") or secrets.token_urlsafe(32),
+        "KABAO_SECRET_KEY": os.environ.get("KABAO_SECRET_KEY") or secrets.token_urlsafe(32),
+        "KABAO_CONFIG_DIR": config_dir,
+        "KABAO_STORE_URL": f"sqlite:///{(data / 'bff.sqlite3').resolve()}",
+    }
+    sandbox = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--db",
+            str(data / "sandbox.sqlite3"),
+            "--config-dir",
+            config_dir,
+            "--bff-url",
+            bff_url,
+        ],
+        env=env,
+    )
+    # a plain `kill` must stop the sandbox too, not leave it running
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        _wait_ready(f"{sandbox_url}/_sandbox/health", sandbox)
+        os.environ.update(env)
+        server = make_server(host, port + 1, create_app(), threaded=True)
+        click.echo(
+            f"\n  Kabao demo is running. Open the host-app simulator: {sandbox_url}/\n"
+            f"  (wallet {bff_url}, sandbox card system {sandbox_url}/cs/…; Ctrl-C stops all)\n"
+        )
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopping")
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=10)
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise click.ClickException("the sandbox card system exited; see its output above")
+        try:
+            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback URL we built
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise click.ClickException(f"the sandbox did not answer on {url}")
+
+
+@main.command()
+@click.option(
+    "--bind",
+    "bind_to",
+    default=lambda: os.environ.get("KABAO_BIND", "0.0.0.0:8080"),
+    show_default="KABAO_BIND or 0.0.0.0:8080",
+)
+@click.option(
+    "--workers", default=lambda: int(os.environ.get("KABAO_WORKERS", "2")), show_default="KABAO_WORKERS or 2"
+)
+@click.option(
+    "--threads", default=lambda: int(os.environ.get("KABAO_THREADS", "8")), show_default="KABAO_THREADS or 8"
+)
+def serve(bind_to: str, workers: int, threads: int) -> None:
+    """Run the wallet alone under gunicorn (threaded workers), settings from KABAO_* variables."""
+    from gunicorn.app.base import BaseApplication
+
+    from bff import create_app
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in {
+                "bind": bind_to,
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "accesslog": "-",
+                "timeout": 60,
+            }.items():
+                self.cfg.set(key, value)
+
+        def load(self):  # noqa: ANN202
+            return create_app()
+
+    Server().run()
+
+
+@main.group()
+def config() -> None:
+    """Validate, describe and scaffold merchant configuration files."""
+
+
+@config.command("validate")
+@click.argument("directory", default="wallet_config", type=click.Path(exists=True, file_okay=False))
+def config_validate(directory: str) -> None:
+    """Check every merchant file; print file, key path and problem for each error."""
+    merchants, problems = validate_dir(Path(directory))
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    for merchant in merchants:
+        click.echo(f"ok  {merchant.path.name}")
+    if problems:
+        raise SystemExit(1)
+    if not merchants:
+        click.echo(f"no merchant files (*.yaml) in {directory}", err=True)
+        raise SystemExit(1)
+
+
+@config.command("schema")
+@click.option(
+    "--output", "-o", default="wallet_config/schema.json", show_default=True, type=click.Path(dir_okay=False)
+)
+def config_schema(output: str) -> None:
+    """Write the JSON Schema of a merchant file, generated from the model."""
+    schema = MerchantConfig.model_json_schema(by_alias=True)
+    Path(output).write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    click.echo(f"wrote {output}")
+
+
+@config.command("new")
+@click.argument("merchant_id")
+@click.option(
+    "--dir", "directory", default="wallet_config", show_default=True, type=click.Path(file_okay=False)
+)
+def config_new(merchant_id: str, directory: str) -> None:
+    """Scaffold a merchant file from the template, ready to edit."""
+    if not MERCHANT_ID.fullmatch(merchant_id):
+        raise click.BadParameter("use a-z, 0-9 and '-', 2 to 40 characters", param_hint="MERCHANT_ID")
+    target = Path(directory) / f"{merchant_id}.yaml"
+    if target.exists():
+        raise click.ClickException(f"{target} exists already")
+    from importlib import resources
+
+    template = resources.files("bff.merchants").joinpath("template.yaml").read_text("utf-8")
+    target.write_text(template.replace("{merchant_id}", merchant_id), encoding="utf-8")
+    click.echo(f"wrote {target}; edit it, then run: kabao config validate {directory}")

@@ -1,0 +1,63 @@
+"""Shopper-visible text: key-based catalogues per locale, merchant overrides, formatting.
+
+Catalogues are keyed (not gettext msgids) because ops override single texts per merchant by key.
+Babel does the locale-aware work: negotiation, money and dates.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from functools import cache
+from importlib import resources
+
+from babel import Locale, negotiate_locale
+from babel.dates import format_date, format_datetime
+
+from bff.money import format_money
+
+LOCALES = ("zh-CN", "en")
+DEFAULT_LOCALE = "zh-CN"
+
+
+@cache
+def catalogue(locale: str) -> dict[str, str]:
+    """The built-in texts of one locale."""
+    text = resources.files("bff.i18n").joinpath(f"{locale}.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def known_message_keys() -> frozenset[str]:
+    return frozenset(catalogue(DEFAULT_LOCALE))
+
+
+def negotiate(accept_languages: list[str]) -> str:
+    """The best supported locale for an Accept-Language list, zh-CN when nothing fits."""
+    found = negotiate_locale([a.replace("-", "_") for a in accept_languages], ["zh_CN", "zh", "en"], sep="_")
+    return "en" if found == "en" else DEFAULT_LOCALE
+
+
+class Translator:
+    """Texts and formats for one locale, with one merchant's overrides on top."""
+
+    def __init__(self, locale: str, overrides: dict[str, str] | None = None) -> None:
+        self.locale = locale if locale in LOCALES else DEFAULT_LOCALE
+        self._babel = Locale.parse(self.locale.replace("-", "_"))
+        self._texts = {**catalogue(DEFAULT_LOCALE), **catalogue(self.locale), **(overrides or {})}
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = self._texts.get(key, key)
+        return text.format(**values) if values else text
+
+    def money(self, fen: int, currency: str = "CNY") -> str:
+        return format_money(fen, currency, str(self._babel))
+
+    def date(self, value: date) -> str:
+        return format_date(value, "medium", locale=self._babel)
+
+    def datetime(self, value: datetime) -> str:
+        return format_datetime(value, "short", locale=self._babel)
+
+    def pick(self, localized: dict[str, str]) -> str:
+        """Choose this locale's text from a config value such as {zh-CN: …, en: …}."""
+        return localized.get(self.locale) or localized[DEFAULT_LOCALE]

@@ -1,0 +1,100 @@
+"""Read merchant files and turn every problem into a line naming file, key path and cause."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from bff.merchants.model import MerchantConfig
+
+MERCHANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+LOGO_SUFFIXES = {".svg", ".png"}
+
+
+@dataclass(frozen=True)
+class Merchant:
+    """One merchant's validated configuration, with the version it was read from."""
+
+    id: str
+    config: MerchantConfig
+    version: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    file: str
+    key_path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.key_path or '(file)'}: {self.message}"
+
+
+class InvalidConfig(Exception):
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def merchant_files(config_dir: Path) -> list[Path]:
+    return sorted(p for p in config_dir.glob("*.yaml") if p.is_file())
+
+
+def _key_path(loc: tuple[str | int, ...]) -> str:
+    # pydantic puts the union member's tag in the path of discriminated unions: drop it.
+    parts = [str(p) for p in loc if not (isinstance(p, str) and p.endswith("Section"))]
+    return ".".join(parts)
+
+
+def parse_merchant(path: Path, raw: bytes) -> Merchant:
+    """Validate one file's bytes; raise InvalidConfig listing every problem."""
+    name = path.name
+    merchant_id = path.stem
+    problems: list[ConfigProblem] = []
+    if not MERCHANT_ID.fullmatch(merchant_id):
+        problems.append(ConfigProblem(name, "", "file name must be the merchant id: a-z, 0-9, '-'"))
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise InvalidConfig([ConfigProblem(name, "", f"not valid YAML: {exc}")]) from None
+    if not isinstance(data, dict):
+        raise InvalidConfig([ConfigProblem(name, "", "must be a mapping of keys")])
+    try:
+        config = MerchantConfig.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            message = err["msg"].removeprefix("Value error, ")
+            problems.append(ConfigProblem(name, _key_path(err["loc"]), message))
+        raise InvalidConfig(problems) from None
+    logo = config.brand.logo
+    if logo is not None:
+        logo_path = (path.parent / logo).resolve()
+        if logo_path.suffix not in LOGO_SUFFIXES or not logo_path.is_relative_to(path.parent.resolve()):
+            problems.append(ConfigProblem(name, "brand.logo", "must be an .svg or .png in the config dir"))
+        elif not logo_path.is_file():
+            problems.append(ConfigProblem(name, "brand.logo", f"file {logo} does not exist"))
+    if problems:
+        raise InvalidConfig(problems)
+    version = hashlib.sha256(raw).hexdigest()[:12]
+    return Merchant(merchant_id, config, version, path)
+
+
+def load_merchant(path: Path) -> Merchant:
+    return parse_merchant(path, path.read_bytes())
+
+
+def validate_dir(config_dir: Path) -> tuple[list[Merchant], list[ConfigProblem]]:
+    """Validate every merchant file in a directory."""
+    merchants, problems = [], []
+    for path in merchant_files(config_dir):
+        try:
+            merchants.append(load_merchant(path))
+        except InvalidConfig as exc:
+            problems.extend(exc.problems)
+    return merchants, problems

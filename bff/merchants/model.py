@@ -1,0 +1,279 @@
+"""The typed model of one merchant's wallet configuration (one file in wallet_config/)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    field_validator,
+    model_validator,
+)
+
+from bff.i18n import known_message_keys
+from bff.merchants.colors import MIN_TEXT_CONTRAST, contrast_ratio
+
+Locale = Literal["zh-CN", "en"]
+ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{2,63}$")
+ENV_REF = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(?::-([^}]*))?\}")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _check_hex(value: str) -> str:
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        raise ValueError(f"{value!r} is not a colour like '#1a7f5a'")
+    return value.lower()
+
+
+def _check_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"{value!r} is not a valid regular expression: {exc}") from None
+    return value
+
+
+def _check_text(value: dict[str, str]) -> dict[str, str]:
+    if "zh-CN" not in value:
+        raise ValueError("needs at least a zh-CN text")
+    return value
+
+
+def _check_env_name(value: str) -> str:
+    if not ENV_NAME.fullmatch(value):
+        raise ValueError(
+            "must name an environment variable (e.g. KABAO_LIME_API_KEY) that holds the secret; "
+            "it looks like a secret itself, and secrets never go into config files"
+        )
+    return value
+
+
+Colour = Annotated[str, AfterValidator(_check_hex)]
+Regex = Annotated[str, AfterValidator(_check_regex)]
+Text = Annotated[dict[Locale, Annotated[str, Field(min_length=1)]], AfterValidator(_check_text)]
+EnvName = Annotated[str, AfterValidator(_check_env_name)]
+
+
+def _contrast(fg: str, bg: str, what: str) -> None:
+    ratio = contrast_ratio(fg, bg)
+    if ratio < MIN_TEXT_CONTRAST:
+        raise ValueError(
+            f"{what}: contrast {ratio:.2f}:1 is below {MIN_TEXT_CONTRAST}:1, text would be unreadable"
+        )
+
+
+class Colours(Model):
+    primary: Colour
+    on_primary: Colour
+    background: Colour = "#f5f6f8"
+    surface: Colour = "#ffffff"
+    text: Colour = "#1d2129"
+
+    @model_validator(mode="after")
+    def _readable(self) -> Colours:
+        _contrast(self.on_primary, self.primary, "on_primary on primary")
+        _contrast(self.text, self.surface, "text on surface")
+        _contrast(self.text, self.background, "text on background")
+        _contrast(self.primary, self.surface, "primary (links, amounts) on surface")
+        return self
+
+
+class CardFace(Model):
+    label: Text
+    background: Colour
+    text: Colour
+
+    @model_validator(mode="after")
+    def _readable(self) -> CardFace:
+        _contrast(self.text, self.background, "card face text on its background")
+        return self
+
+
+class Brand(Model):
+    name: Text
+    logo: str | None = Field(None, description="Path of an SVG or PNG file, relative to the config dir")
+    colours: Colours
+    card_faces: dict[Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,32}$")], CardFace] = Field(
+        ..., min_length=1, description="Card face per card type; key 'default' is used for others"
+    )
+
+
+class Support(Model):
+    phone: str | None = Field(None, pattern=r"^[0-9+\- ]{5,20}$")
+    terms_url: HttpUrl | None = None
+    help: Text | None = None
+
+
+class TotalBalanceSection(Model):
+    type: Literal["total_balance"]
+
+
+class CardListSection(Model):
+    type: Literal["card_list"]
+    show_unusable: bool = True
+
+
+class BindButtonSection(Model):
+    type: Literal["bind_button"]
+
+
+class NoticeSection(Model):
+    type: Literal["notice"]
+    text: Text
+    tone: Literal["info", "warning"] = "info"
+
+
+class FaqItem(Model):
+    question: Text
+    answer: Text
+
+
+class FaqSection(Model):
+    type: Literal["faq"]
+    items: list[FaqItem] = Field(..., min_length=1)
+
+
+class HelpSection(Model):
+    type: Literal["help"]
+
+
+Section = Annotated[
+    TotalBalanceSection | CardListSection | BindButtonSection | NoticeSection | FaqSection | HelpSection,
+    Field(discriminator="type"),
+]
+
+
+class WalletPage(Model):
+    sections: list[Section] = Field(..., min_length=1)
+
+    @model_validator(mode="after")
+    def _has_cards(self) -> WalletPage:
+        if not any(s.type == "card_list" for s in self.sections):
+            raise ValueError("the wallet needs a card_list section")
+        return self
+
+
+class Pages(Model):
+    wallet: WalletPage
+
+
+class CardNumberRule(Model):
+    min_length: int = Field(..., ge=6, le=32)
+    max_length: int = Field(..., ge=6, le=32)
+    pattern: Regex = Field(..., description="Full-match regular expression for the number")
+    luhn: bool = False
+    mask: str = Field("**** **** **** {last4}", description="How a bound card's number is shown")
+
+    @model_validator(mode="after")
+    def _lengths(self) -> CardNumberRule:
+        if self.min_length > self.max_length:
+            raise ValueError("min_length is greater than max_length")
+        if "{last4}" not in self.mask:
+            raise ValueError("mask must contain {last4}")
+        return self
+
+
+class SecretRule(Model):
+    length: int = Field(6, ge=4, le=12)
+    digits_only: bool = True
+
+
+class BindFlow(Model):
+    method: Literal["password", "sms", "number_only"]
+    card_number: CardNumberRule
+    secret: SecretRule = SecretRule()
+
+
+class Flows(Model):
+    bind: BindFlow
+    unbind: bool = True
+    history: bool = True
+
+
+class AttemptLimit(Model):
+    attempts: int = Field(..., ge=1, le=1000)
+    window_seconds: int = Field(..., ge=60, le=7 * 24 * 3600)
+
+
+class WrongSecretLimits(Model):
+    per_card: AttemptLimit = AttemptLimit(attempts=5, window_seconds=900)
+    per_user: AttemptLimit = AttemptLimit(attempts=20, window_seconds=3600)
+
+
+class Limits(Model):
+    wrong_secret: WrongSecretLimits = WrongSecretLimits()
+
+
+class Timeouts(Model):
+    connect: float = Field(1.0, gt=0, le=10)
+    read: float = Field(3.0, gt=0, le=30)
+
+
+class Breaker(Model):
+    failures: int = Field(5, ge=1, le=100, description="Consecutive failures that open the circuit")
+    reset_seconds: int = Field(20, ge=1, le=600, description="How long calls are short-circuited")
+
+
+class Credentials(Model):
+    api_key_env: EnvName
+
+
+class Backend(Model):
+    adapter: Literal["standard"]
+    base_url: str = Field(..., description="May use ${ENV_VAR} or ${ENV_VAR:-default}")
+    timeouts: Timeouts = Timeouts()
+    read_retries: int = Field(2, ge=0, le=5, description="Retries of idempotent reads only")
+    breaker: Breaker = Breaker()
+    credentials: Credentials
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        expanded = ENV_REF.sub(lambda m: m.group(2) or "http://env.invalid", value)
+        if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", expanded):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/")
+
+
+class MerchantConfig(Model):
+    """Everything ops can shape for one merchant."""
+
+    brand: Brand
+    currency: Literal["CNY"] = "CNY"
+    default_locale: Locale = "zh-CN"
+    copy_overrides: dict[Locale, dict[str, Annotated[str, Field(min_length=1)]]] = Field(
+        default_factory=dict, alias="copy", description="Per-locale overrides of shopper-visible text"
+    )
+    support: Support = Support()
+    pages: Pages
+    flows: Flows
+    limits: Limits = Limits()
+    backend: Backend
+
+    @field_validator("copy_overrides")
+    @classmethod
+    def _known_keys(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        known = known_message_keys()
+        for locale, texts in value.items():
+            unknown = sorted(set(texts) - known)
+            if unknown:
+                raise ValueError(f"{locale}: unknown text keys {', '.join(unknown)}")
+        return value
+
+    @model_validator(mode="after")
+    def _faces(self) -> MerchantConfig:
+        if "default" not in self.brand.card_faces:
+            raise ValueError("brand.card_faces needs a 'default' face")
+        return self
+
+    def text(self, value: dict[str, str], locale: str) -> str:
+        """Pick a localized text, falling back to zh-CN."""
+        return value.get(locale) or value["zh-CN"]

@@ -1,0 +1,78 @@
+"""The live set of merchants: re-read changed files, keep the last good version of bad ones."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+from bff.merchants.loader import ConfigProblem, InvalidConfig, Merchant, load_merchant, merchant_files
+
+log = logging.getLogger(__name__)
+
+
+class MerchantRegistry:
+    """Merchants by id, refreshed from the config dir at most every `interval` seconds."""
+
+    def __init__(self, config_dir: Path, interval: float = 1.0) -> None:
+        self.config_dir = Path(config_dir).resolve()
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._merchants: dict[str, Merchant] = {}
+        self._stamps: dict[Path, tuple[int, int]] = {}
+        self._problems: dict[Path, list[ConfigProblem]] = {}
+        self._checked = float("-inf")
+
+    def get(self, merchant_id: str) -> Merchant | None:
+        self.refresh()
+        return self._merchants.get(merchant_id)
+
+    def all(self) -> list[Merchant]:
+        self.refresh()
+        return sorted(self._merchants.values(), key=lambda m: m.id)
+
+    def problems(self) -> list[ConfigProblem]:
+        self.refresh()
+        return [p for ps in self._problems.values() for p in ps]
+
+    def refresh(self, force: bool = False) -> None:
+        """Pick up added, changed and removed files; a bad file keeps its last good version."""
+        now = time.monotonic()
+        if not force and now - self._checked < self.interval:
+            return
+        with self._lock:
+            if not force and now - self._checked < self.interval:
+                return
+            self._checked = now
+            seen = set()
+            for path in merchant_files(self.config_dir):
+                seen.add(path)
+                stat = path.stat()
+                stamp = (stat.st_mtime_ns, stat.st_size)
+                if self._stamps.get(path) == stamp:
+                    continue
+                self._stamps[path] = stamp
+                self._load(path)
+            for path in set(self._stamps) - seen:
+                del self._stamps[path]
+                self._problems.pop(path, None)
+                if self._merchants.pop(path.stem, None):
+                    log.info("merchant %s removed (file deleted)", path.stem)
+
+    def _load(self, path: Path) -> None:
+        try:
+            merchant = load_merchant(path)
+        except InvalidConfig as exc:
+            self._problems[path] = exc.problems
+            kept = "keeping the last good version" if path.stem in self._merchants else "not served"
+            log.error("refused %s (%s):\n%s", path.name, kept, exc)
+            return
+        except OSError as exc:
+            log.error("could not read %s: %s", path.name, exc)
+            return
+        self._problems.pop(path, None)
+        previous = self._merchants.get(merchant.id)
+        self._merchants[merchant.id] = merchant
+        if previous is not None and previous.version != merchant.version:
+            log.info("merchant %s reloaded: version %s", merchant.id, merchant.version)

@@ -1,0 +1,29 @@
+"""Money in fen: parsing and display. Never floats."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from babel.numbers import format_currency
+
+FEN_PER_YUAN = 100
+
+
+def yuan_to_fen(text: str) -> int:
+    """Parse a yuan amount string such as '12.34' into fen, refusing more than 2 decimals."""
+    value = Decimal(text.strip())
+    fen = value * FEN_PER_YUAN
+    if fen != fen.to_integral_value():
+        raise ValueError(f"{text!r} has more than two decimal places")
+    return int(fen)
+
+
+def fen_to_yuan(fen: int) -> str:
+    """Format fen as a plain yuan string with two decimals, e.g. 1234 -> '12.34'."""
+    return f"{Decimal(fen) / FEN_PER_YUAN:.2f}"
+
+
+def format_money(fen: int, currency: str = "CNY", locale: str = "zh_CN") -> str:
+    """Format fen for a shopper, e.g. 1234 -> '¥12.34'."""
+    amount = Decimal(fen) / FEN_PER_YUAN
+    return format_currency(amount, currency, locale=locale.replace("-", "_"), currency_digits=True)

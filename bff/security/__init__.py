@@ -1,0 +1,1 @@
+"""Launch tokens, attempt limits and response headers."""

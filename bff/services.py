@@ -1,0 +1,27 @@
+"""Everything a request needs that outlives it, built once by create_app."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from bff.adapters.factory import Gateways
+from bff.merchants.registry import MerchantRegistry
+from bff.store import Store
+from bff.wallet.balances import BalanceBook
+from bff.wallet.binding import Binder
+
+
+@dataclass
+class Services:
+    registry: MerchantRegistry
+    store: Store
+    gateways: Gateways
+    balances: BalanceBook
+    binder: Binder
+    executor: ThreadPoolExecutor
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.gateways.close()
+        self.store.close()

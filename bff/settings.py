@@ -1,0 +1,57 @@
+"""BFF settings from KABAO_* environment variables (production reads nothing else)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+MAX_LAUNCH_TOKEN_AGE = 60
+
+DEFAULTS: dict[str, Any] = {
+    "KABAO_CONFIG_DIR": "wallet_config",
+    "KABAO_STORE_URL": "",  # empty: sqlite file in the instance folder
+    "KABAO_TOKEN_AUDIENCE": "kabao-wallet",
+    "KABAO_LAUNCH_MAX_AGE": MAX_LAUNCH_TOKEN_AGE,
+    "KABAO_SESSION_IDLE_SECONDS": 15 * 60,
+    "KABAO_SESSION_MAX_SECONDS": 4 * 3600,
+    "KABAO_FRAME_ANCESTORS": "'self'",
+    "KABAO_HTTPS": False,
+    "KABAO_PROXY_HOPS": 0,
+    "KABAO_CONFIG_RELOAD_SECONDS": 1.0,
+    "KABAO_BALANCE_WORKERS": 16,
+}
+
+REQUIRED = ("SECRET_KEY", "KABAO_HOST_SECRET")
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Settings named in the environment, converted to the type of their default."""
+    found: dict[str, Any] = {}
+    if environ.get("KABAO_SECRET_KEY"):
+        found["SECRET_KEY"] = environ["KABAO_SECRET_KEY"]
+    if environ.get("KABAO_HOST_SECRET"):
+        found["KABAO_HOST_SECRET"] = environ["KABAO_HOST_SECRET"]
+    for key, default in DEFAULTS.items():
+        if key not in environ:
+            continue
+        raw = environ[key]
+        if isinstance(default, bool):
+            found[key] = raw.strip().lower() in _TRUE
+        elif isinstance(default, int):
+            found[key] = int(raw)
+        elif isinstance(default, float):
+            found[key] = float(raw)
+        else:
+            found[key] = raw
+    return found
+
+
+def check(config: Mapping[str, Any]) -> None:
+    """Refuse to start without secrets or with a launch token lifetime over a minute."""
+    missing = [k for k in REQUIRED if not config.get(k)]
+    if missing:
+        names = ", ".join("KABAO_SECRET_KEY" if k == "SECRET_KEY" else k for k in missing)
+        raise RuntimeError(f"set {names} in the environment")
+    if not 0 < int(config["KABAO_LAUNCH_MAX_AGE"]) <= MAX_LAUNCH_TOKEN_AGE:
+        raise RuntimeError(f"KABAO_LAUNCH_MAX_AGE must be 1..{MAX_LAUNCH_TOKEN_AGE} seconds")

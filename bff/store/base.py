@@ -1,0 +1,28 @@
+"""The store port: a few atomic key operations every BFF process shares."""
+
+from __future__ import annotations
+
+import abc
+
+from limits.storage import Storage
+
+
+class Store(abc.ABC):
+    """Keys with expiry, shared by all BFF processes that use the same store."""
+
+    @abc.abstractmethod
+    def add_if_absent(self, key: str, ttl: int) -> bool:
+        """Set key once; True only for the first caller (replay guards)."""
+
+    @abc.abstractmethod
+    def put(self, key: str, value: str, ttl: int) -> None: ...
+
+    @abc.abstractmethod
+    def get(self, key: str) -> str | None: ...
+
+    @abc.abstractmethod
+    def limits_storage(self) -> Storage:
+        """Counters for the `limits` rate limiter, kept in this store."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""

@@ -1,0 +1,153 @@
+"""The embedded default store: one SQLite file shared by every process on the machine."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from limits.storage import Storage
+
+from bff.store.base import Store
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL);
+"""
+
+
+class SQLiteDB:
+    """A connection per thread to one SQLite file, WAL mode, writes serialised by SQLite."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self.connection().executescript(SCHEMA)
+
+    def connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=10000")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A transaction that takes the write lock at once, so read-then-write is atomic."""
+        conn = self.connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+class SQLiteLimitsStorage(Storage):
+    """Fixed-window counters for `limits`, kept in the store's SQLite file."""
+
+    STORAGE_SCHEME = ["kabao+sqlite"]
+
+    def __init__(self, db: SQLiteDB) -> None:
+        super().__init__()
+        self.db = db
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return sqlite3.Error
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = time.time()
+        with self.db.write() as db:
+            db.execute("DELETE FROM counters WHERE key = ? AND expires <= ?", (key, now))
+            db.execute(
+                "INSERT INTO counters (key, count, expires) VALUES (?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET count = count + excluded.count",
+                (key, amount, now + expiry),
+            )
+            return db.execute("SELECT count FROM counters WHERE key = ?", (key,)).fetchone()[0]
+
+    def get(self, key: str) -> int:
+        row = (
+            self.db.connection()
+            .execute("SELECT count FROM counters WHERE key = ? AND expires > ?", (key, time.time()))
+            .fetchone()
+        )
+        return row[0] if row else 0
+
+    def get_expiry(self, key: str) -> float:
+        row = (
+            self.db.connection()
+            .execute("SELECT expires FROM counters WHERE key = ? AND expires > ?", (key, time.time()))
+            .fetchone()
+        )
+        return row[0] if row else time.time()
+
+    def check(self) -> bool:
+        return self.db.connection().execute("SELECT 1").fetchone() == (1,)
+
+    def reset(self) -> int | None:
+        with self.db.write() as db:
+            return db.execute("DELETE FROM counters").rowcount
+
+    def clear(self, key: str) -> None:
+        with self.db.write() as db:
+            db.execute("DELETE FROM counters WHERE key = ?", (key,))
+
+
+class SQLiteStore(Store):
+    """The Store on SQLite."""
+
+    def __init__(self, path: str) -> None:
+        self.db = SQLiteDB(path)
+        self._limits = SQLiteLimitsStorage(self.db)
+
+    def add_if_absent(self, key: str, ttl: int) -> bool:
+        now = time.time()
+        with self.db.write() as db:
+            db.execute("DELETE FROM kv WHERE key = ? AND expires <= ?", (key, now))
+            cur = db.execute(
+                "INSERT OR IGNORE INTO kv (key, value, expires) VALUES (?, '', ?)", (key, now + ttl)
+            )
+            return cur.rowcount == 1
+
+    def put(self, key: str, value: str, ttl: int) -> None:
+        with self.db.write() as db:
+            db.execute(
+                "INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT(key) "
+                "DO UPDATE SET value = excluded.value, expires = excluded.expires",
+                (key, value, time.time() + ttl),
+            )
+
+    def get(self, key: str) -> str | None:
+        row = (
+            self.db.connection()
+            .execute("SELECT value FROM kv WHERE key = ? AND expires > ?", (key, time.time()))
+            .fetchone()
+        )
+        return row[0] if row else None
+
+    def limits_storage(self) -> Storage:
+        return self._limits
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,150 @@
+"""Live balances fetched in parallel, with the last known balance when a card system fails."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from concurrent.futures import Executor, Future
+from concurrent.futures import wait as wait_all
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from bff.cards.errors import CardSystemError, CardSystemUnavailable
+from bff.cards.gateway import CardGateway
+from bff.cards.models import Card, CardStatus
+from bff.store import Store
+
+log = logging.getLogger(__name__)
+REMEMBER_SECONDS = 30 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class CardView:
+    """A card as the wallet shows it: live balance, or last known with its time, or none."""
+
+    card: Card
+    live: bool
+    known_at: datetime | None = None
+
+    @property
+    def balance(self) -> int | None:
+        return self.card.balance
+
+
+@dataclass(frozen=True)
+class WalletView:
+    cards: tuple[CardView, ...]
+    list_live: bool
+
+    @property
+    def total(self) -> int:
+        """Spendable money: live balances of active cards."""
+        return sum(v.balance or 0 for v in self.cards if v.live and v.card.status is CardStatus.ACTIVE)
+
+    @property
+    def complete(self) -> bool:
+        return self.list_live and all(v.live for v in self.cards)
+
+
+class BalanceBook:
+    """Fetches balances through the gateway and remembers the last good ones in the store."""
+
+    def __init__(self, store: Store, executor: Executor) -> None:
+        self.store = store
+        self.executor = executor
+
+    def _key(self, merchant_id: str, user_id: str, suffix: str) -> str:
+        return f"wallet:{merchant_id}:{user_id}:{suffix}"
+
+    def remember(self, merchant_id: str, user_id: str, card: Card) -> None:
+        value = json.dumps({"balance": card.balance, "at": time.time()})
+        self.store.put(self._key(merchant_id, user_id, f"bal:{card.card_id}"), value, REMEMBER_SECONDS)
+
+    def last_known(self, merchant_id: str, user_id: str, card: Card) -> CardView:
+        raw = self.store.get(self._key(merchant_id, user_id, f"bal:{card.card_id}"))
+        if raw is None:
+            return CardView(replace(card, balance=None), live=False)
+        data = json.loads(raw)
+        at = datetime.fromtimestamp(data["at"], UTC)
+        return CardView(replace(card, balance=data["balance"]), live=False, known_at=at)
+
+    def _remember_list(self, merchant_id: str, user_id: str, cards: list[Card]) -> None:
+        value = json.dumps(
+            [
+                {
+                    "card_id": c.card_id,
+                    "last4": c.last4,
+                    "card_type": c.card_type,
+                    "status": c.status.value,
+                    "currency": c.currency,
+                    "expires_on": c.expires_on.isoformat() if c.expires_on else None,
+                }
+                for c in cards
+            ]
+        )
+        self.store.put(self._key(merchant_id, user_id, "cards"), value, REMEMBER_SECONDS)
+
+    def _last_list(self, merchant_id: str, user_id: str) -> list[Card] | None:
+        raw = self.store.get(self._key(merchant_id, user_id, "cards"))
+        if raw is None:
+            return None
+        return [
+            Card(
+                card_id=c["card_id"],
+                last4=c["last4"],
+                card_type=c["card_type"],
+                status=CardStatus(c["status"]),
+                currency=c["currency"],
+                expires_on=datetime.fromisoformat(c["expires_on"]).date() if c["expires_on"] else None,
+            )
+            for c in json.loads(raw)
+        ]
+
+    def card(self, gateway: CardGateway, merchant_id: str, user_id: str, card: Card) -> CardView:
+        """One card with its live balance, or its last known one when the card system fails."""
+        try:
+            live = gateway.card_detail(user_id, card.card_id)
+        except (CardSystemUnavailable, CardSystemError) as exc:
+            log.info("merchant %s: balance of a card unavailable (%s)", merchant_id, exc)
+            return self.last_known(merchant_id, user_id, card)
+        self.remember(merchant_id, user_id, live)
+        return CardView(live, live=True)
+
+    def one_card(self, gateway: CardGateway, merchant_id: str, user_id: str, card_id: str) -> CardView | None:
+        """One card by id, live if possible; None when it is not this shopper's card."""
+        try:
+            live = gateway.card_detail(user_id, card_id)
+        except CardSystemError:
+            return None
+        except CardSystemUnavailable:
+            known = next(
+                (c for c in self._last_list(merchant_id, user_id) or [] if c.card_id == card_id), None
+            )
+            return None if known is None else self.last_known(merchant_id, user_id, known)
+        self.remember(merchant_id, user_id, live)
+        return CardView(live, live=True)
+
+    def wallet(
+        self, gateway: CardGateway, merchant_id: str, user_id: str, deadline: float
+    ) -> WalletView | None:
+        """All cards with balances fetched in parallel; None when nothing at all is known."""
+        try:
+            cards = gateway.list_cards(user_id)
+        except (CardSystemUnavailable, CardSystemError) as exc:
+            log.info("merchant %s: card list unavailable (%s)", merchant_id, exc)
+            remembered = self._last_list(merchant_id, user_id)
+            if remembered is None:
+                return None
+            views = tuple(self.last_known(merchant_id, user_id, c) for c in remembered)
+            return WalletView(views, list_live=False)
+        self._remember_list(merchant_id, user_id, cards)
+        futures: list[Future[CardView]] = [
+            self.executor.submit(self.card, gateway, merchant_id, user_id, c) for c in cards
+        ]
+        wait_all(futures, timeout=deadline)
+        views = tuple(
+            f.result() if f.done() else self.last_known(merchant_id, user_id, c)
+            for f, c in zip(futures, cards, strict=True)
+        )
+        return WalletView(views, list_live=True)

@@ -1,0 +1,117 @@
+"""Binding a card: number rules, wrong-secret limits, and card-system answers as outcomes."""
+
+from __future__ import annotations
+
+import enum
+import logging
+import re
+from dataclasses import dataclass
+
+from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
+from bff.cards.gateway import CardGateway
+from bff.cards.models import BindRequest, Card
+from bff.merchants.loader import Merchant
+from bff.merchants.model import CardNumberRule
+from bff.security.attempts import WrongSecretGuard
+
+log = logging.getLogger(__name__)
+SEPARATORS = re.compile(r"[\s-]+")
+
+
+class BindProblem(enum.StrEnum):
+    """Why a bind did not happen; each has one shopper-visible message."""
+
+    NO_MATCH = "no_match"  # no such card or wrong secret: the same words, so numbers can't be probed
+    LOCKED = "locked"  # our own wrong-secret limit
+    SECRET_LOCKED = "secret_locked"  # noqa: S105 - the card system locked the secret
+    FROZEN = "frozen"
+    EXPIRED = "expired"
+    ALREADY_BOUND = "already_bound"
+    BUSY = "busy"
+    SMS_LIMIT = "sms_limit"
+
+
+@dataclass(frozen=True)
+class BindResult:
+    card: Card | None = None
+    problem: BindProblem | None = None
+
+
+def normalise_number(raw: str) -> str:
+    return SEPARATORS.sub("", raw or "").upper()
+
+
+def luhn_ok(number: str) -> bool:
+    if not number.isdigit():
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def number_fits(rule: CardNumberRule, number: str) -> bool:
+    """Whether a normalised number passes the merchant's card-number rule."""
+    if not rule.min_length <= len(number) <= rule.max_length:
+        return False
+    if not re.fullmatch(rule.pattern, number):
+        return False
+    return not rule.luhn or luhn_ok(number)
+
+
+_PROBLEMS = {
+    ErrorCode.CARD_NOT_FOUND: BindProblem.NO_MATCH,
+    ErrorCode.WRONG_SECRET: BindProblem.NO_MATCH,
+    ErrorCode.SECRET_LOCKED: BindProblem.SECRET_LOCKED,
+    ErrorCode.CARD_FROZEN: BindProblem.FROZEN,
+    ErrorCode.CARD_EXPIRED: BindProblem.EXPIRED,
+    ErrorCode.ALREADY_BOUND: BindProblem.ALREADY_BOUND,
+    ErrorCode.LIMIT_EXCEEDED: BindProblem.SMS_LIMIT,
+}
+
+
+class Binder:
+    """Binds cards for one merchant's shoppers, enforcing the merchant's attempt limits."""
+
+    def __init__(self, guard: WrongSecretGuard) -> None:
+        self.guard = guard
+
+    def bind(self, merchant: Merchant, gateway: CardGateway, request: BindRequest) -> BindResult:
+        limits = merchant.config.limits.wrong_secret
+        if self.guard.blocked(limits, merchant.id, request.user_id, request.card_number):
+            log.info("merchant %s: bind refused, wrong-secret limit reached", merchant.id)
+            return BindResult(problem=BindProblem.LOCKED)
+        try:
+            return BindResult(card=gateway.bind(request))
+        except CardSystemUnavailable:
+            return BindResult(problem=BindProblem.BUSY)
+        except CardSystemError as exc:
+            problem = _PROBLEMS.get(exc.code, BindProblem.BUSY)
+            log.info("merchant %s: bind refused by the card system: %s", merchant.id, exc.code)
+        if problem is BindProblem.NO_MATCH:
+            self.guard.record_failure(limits, merchant.id, request.user_id, request.card_number)
+            if self.guard.blocked(limits, merchant.id, request.user_id, request.card_number):
+                return BindResult(problem=BindProblem.LOCKED)
+        return BindResult(problem=problem)
+
+    def send_code(
+        self, merchant: Merchant, gateway: CardGateway, user_id: str, number: str
+    ) -> BindProblem | None:
+        """Ask the card system to text a code; None when sent."""
+        limits = merchant.config.limits.wrong_secret
+        if self.guard.blocked(limits, merchant.id, user_id, number):
+            return BindProblem.LOCKED
+        try:
+            gateway.send_sms_code(user_id, number)
+        except CardSystemUnavailable:
+            return BindProblem.BUSY
+        except CardSystemError as exc:
+            if exc.code is ErrorCode.CARD_NOT_FOUND:
+                # say "sent" for unknown numbers too, so the button can't be used to probe numbers
+                self.guard.record_failure(limits, merchant.id, user_id, number)
+                return None
+            return _PROBLEMS.get(exc.code, BindProblem.BUSY)
+        return None

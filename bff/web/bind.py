@@ -1,0 +1,85 @@
+"""Bind a card: the form follows the merchant's bind method and card-number rule."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, request, url_for
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import PasswordField, StringField
+
+from bff.cards.models import BindRequest
+from bff.merchants.model import BindFlow
+from bff.wallet.binding import BindProblem, normalise_number, number_fits
+from bff.web.render import page_or_fragment, redirect_after_post
+from bff.web.shopper import current_shopper, services, shopper_required, translator
+
+bp = Blueprint("bind", __name__)
+
+
+class BindForm(FlaskForm):
+    card_number = StringField()
+    secret = PasswordField()
+    sms_code = StringField()
+
+
+def _secret_ok(flow: BindFlow, value: str) -> bool:
+    rule = flow.secret
+    return len(value) == rule.length and (value.isdigit() or not rule.digits_only)
+
+
+@bp.route("/bind", methods=["GET", "POST"])
+@shopper_required
+def bind() -> Response:
+    """Show the bind form; on POST send an SMS code or bind, and say plainly what happened."""
+    shopper = current_shopper()
+    merchant = shopper.merchant
+    flow = merchant.config.flows.bind
+    t = translator()
+    form = BindForm()
+    problem: BindProblem | None = None
+    notice = None
+    if form.validate_on_submit():
+        number = normalise_number(form.card_number.data)
+        form.card_number.data = number
+        secret = (form.secret.data or "").strip()
+        code = (form.sms_code.data or "").strip()
+        binder = services().binder
+        if not number_fits(flow.card_number, number):
+            form.card_number.errors = [t("bind.error.number")]
+        elif flow.method == "sms" and request.form.get("action") == "send_code":
+            problem = binder.send_code(merchant, shopper.gateway, shopper.user_id, number)
+            notice = None if problem else t("bind.code_sent")
+        elif flow.method == "password" and not _secret_ok(flow, secret):
+            form.secret.errors = [t("bind.error.secret", length=flow.secret.length)]
+        elif flow.method == "sms" and not (code.isdigit() and 4 <= len(code) <= 8):
+            form.sms_code.errors = [t("bind.error.code")]
+        else:
+            bind_request = BindRequest(
+                user_id=shopper.user_id,
+                card_number=number,
+                secret=secret if flow.method == "password" else None,
+                sms_code=code if flow.method == "sms" else None,
+            )
+            result = binder.bind(merchant, shopper.gateway, bind_request)
+            if result.card is not None:
+                flash(t("bind.done", last4=result.card.last4), "success")
+                return redirect_after_post(url_for("wallet.home"))
+            problem = result.problem
+    # secrets and codes are never echoed back into the form
+    form.secret.data = None
+    form.sms_code.data = None
+    failed = bool(problem or form.errors)
+    message = None
+    if problem is BindProblem.NO_MATCH:
+        message = t(f"bind.problem.no_match.{flow.method}")
+    elif problem is not None:
+        message = t(f"bind.problem.{problem.value}")
+    return page_or_fragment(
+        "bind/page.html",
+        "bind/form.html",
+        status=422 if failed else 200,
+        form=form,
+        flow=flow,
+        problem=message,
+        notice=notice,
+    )

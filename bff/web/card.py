@@ -1,0 +1,94 @@
+"""Card detail: balance, history paged by cursor, and unbinding with a confirmation step."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
+from bff.cards.models import TransactionPage
+from bff.web.render import is_htmx, no_store, page_or_fragment, redirect_after_post
+from bff.web.shopper import Shopper, current_shopper, services, shopper_required, translator
+
+bp = Blueprint("card", __name__, url_prefix="/cards")
+PAGE_SIZE = 10
+
+
+def _history(shopper: Shopper, card_id: str, cursor: str | None) -> TransactionPage | None:
+    """A page of history, or None when the card system can't give it now."""
+    try:
+        return shopper.gateway.transactions(shopper.user_id, card_id, cursor, PAGE_SIZE)
+    except CardSystemError as exc:
+        if exc.code is ErrorCode.CARD_NOT_FOUND:
+            abort(404)
+        return None
+    except CardSystemUnavailable:
+        return None
+
+
+@bp.get("/<card_id>")
+@shopper_required
+def detail(card_id: str) -> Response:
+    """The card, its balance and the newest transactions (or older ones from ?cursor=)."""
+    shopper = current_shopper()
+    view = services().balances.one_card(shopper.gateway, shopper.merchant.id, shopper.user_id, card_id)
+    if view is None:
+        abort(404)
+    cursor = request.args.get("cursor") or None
+    history = _history(shopper, card_id, cursor) if shopper.merchant.config.flows.history else None
+    return no_store(
+        page_or_fragment("card/detail.html", "card/detail.html", view=view, history=history, cursor=cursor)
+    )
+
+
+@bp.get("/<card_id>/transactions")
+@shopper_required
+def transactions(card_id: str) -> Response:
+    """The next page of history as rows and a new "load more", for htmx; a redirect otherwise."""
+    shopper = current_shopper()
+    cursor = request.args.get("cursor") or None
+    if not is_htmx():
+        return redirect(url_for("card.detail", card_id=card_id, cursor=cursor), 303)
+    if not shopper.merchant.config.flows.history:
+        abort(404)
+    history = _history(shopper, card_id, cursor)
+    body = render_template("partials/transactions.html", card_id=card_id, history=history, cursor=cursor)
+    return no_store(make_response(body))
+
+
+@bp.route("/<card_id>/unbind", methods=["GET", "POST"])
+@shopper_required
+def unbind(card_id: str) -> Response:
+    """Ask first; on the confirming POST unbind and go back to the wallet."""
+    shopper = current_shopper()
+    if not shopper.merchant.config.flows.unbind:
+        abort(404)
+    t = translator()
+    view = services().balances.one_card(shopper.gateway, shopper.merchant.id, shopper.user_id, card_id)
+    if view is None:
+        abort(404)
+    form = FlaskForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            shopper.gateway.unbind(shopper.user_id, card_id)
+        except CardSystemError as exc:
+            if exc.code is ErrorCode.CARD_NOT_FOUND:
+                abort(404)
+            problem = t("unbind.failed")
+        except CardSystemUnavailable:
+            problem = t("common.busy")
+        else:
+            flash(t("unbind.done", last4=view.card.last4), "success")
+            return redirect_after_post(url_for("wallet.home"))
+    return no_store(
+        page_or_fragment(
+            "card/unbind.html",
+            "card/unbind.html",
+            status=422 if problem else 200,
+            view=view,
+            form=form,
+            problem=problem,
+        )
+    )

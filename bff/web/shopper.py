@@ -1,0 +1,108 @@
+"""The shopper's session: who, which merchant, which language; idle and absolute expiry."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, current_app, g, session
+
+from bff.cards.gateway import CardGateway
+from bff.cards.models import Card
+from bff.i18n import Translator
+from bff.merchants.loader import Merchant
+from bff.services import Services
+
+
+def services() -> Services:
+    return current_app.extensions["kabao"]
+
+
+@dataclass(frozen=True)
+class Shopper:
+    user_id: str
+    merchant: Merchant
+    locale: str
+
+    @property
+    def gateway(self) -> CardGateway:
+        return services().gateways.for_merchant(self.merchant)
+
+
+def start_session(user_id: str, merchant_id: str, locale: str) -> None:
+    """Replace whatever session there was with a fresh one for this shopper."""
+    now = int(time.time())
+    session.clear()
+    session.permanent = True
+    session.update({"uid": user_id, "mch": merchant_id, "loc": locale, "iat": now, "seen": now})
+
+
+def current_shopper() -> Shopper | None:
+    """The shopper of this request, or None when there is no live session."""
+    if "shopper" in g:
+        return g.shopper
+    shopper = None
+    uid, mch = session.get("uid"), session.get("mch")
+    if uid and mch:
+        now = int(time.time())
+        cfg = current_app.config
+        idle = now - int(session.get("seen", 0)) > cfg["KABAO_SESSION_IDLE_SECONDS"]
+        old = now - int(session.get("iat", 0)) > cfg["KABAO_SESSION_MAX_SECONDS"]
+        merchant = services().registry.get(mch)
+        if idle or old or merchant is None:
+            session.clear()
+        else:
+            if now - int(session.get("seen", 0)) >= 30:  # refresh the idle clock without churn
+                session["seen"] = now
+            shopper = Shopper(uid, merchant, session.get("loc") or merchant.config.default_locale)
+    g.shopper = shopper
+    return shopper
+
+
+def shopper_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Views behind this need a live shopper session; otherwise a 401 page says what to do."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_shopper() is None:
+            abort(401)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def translator() -> Translator:
+    if "t" not in g:
+        shopper = current_shopper()
+        if shopper is None:
+            g.t = Translator(session.get("loc") or "zh-CN")
+        else:
+            overrides = shopper.merchant.config.copy_overrides.get(shopper.locale, {})
+            g.t = Translator(shopper.locale, overrides)
+    return g.t
+
+
+def face_key(card: Card) -> str:
+    """The card face configured for this card's type, or the default one."""
+    faces = current_shopper().merchant.config.brand.card_faces
+    return card.card_type if card.card_type in faces else "default"
+
+
+def card_type_label(card: Card) -> str:
+    faces = current_shopper().merchant.config.brand.card_faces
+    return translator().pick(faces[face_key(card)].label)
+
+
+def template_context() -> dict[str, Any]:
+    shopper = current_shopper()
+    return {
+        "face_key": face_key,
+        "card_type_label": card_type_label,
+        "t": translator(),
+        "shopper": shopper,
+        "merchant": shopper.merchant if shopper else None,
+        "merchant_config": shopper.merchant.config if shopper else None,
+    }

@@ -1,0 +1,105 @@
+"""Fixtures: a real sandbox card system over HTTP, the BFF app on it, and a launched shopper."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from flask import Flask
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+
+from bff import create_app
+from sandbox.runner import RunningSandbox, start_sandbox
+
+REPO = Path(__file__).resolve().parent.parent
+CONFIG_DIR = REPO / "wallet_config"
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[RunningSandbox]:
+    with start_sandbox(config_dir=CONFIG_DIR) as running:
+        yield running
+
+
+@pytest.fixture
+def card_system(sandbox: RunningSandbox) -> RunningSandbox:
+    """The sandbox, wiped and re-seeded for this test."""
+    requests.post(f"{sandbox.url}/_sandbox/reset", timeout=10).raise_for_status()
+    return sandbox
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, card_system: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator:
+    monkeypatch.setenv("KABAO_SANDBOX_URL", card_system.url)
+    monkeypatch.setenv("KABAO_SANDBOX_API_KEY", card_system.api_key)
+    apps: list[Flask] = []
+
+    def make(config_dir: Path = CONFIG_DIR, **overrides: object) -> Flask:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "test-secret-key",
+                "KABAO_HOST_SECRET": card_system.host_secret,
+                "KABAO_CONFIG_DIR": str(config_dir),
+                "KABAO_STORE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}",
+                "KABAO_CONFIG_RELOAD_SECONDS": 0,
+                **overrides,
+            }
+        )
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["kabao"].close()
+
+
+@pytest.fixture
+def app(make_app) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def mint_launch_token(secret: str, user_id: str, merchant_id: str, **claims: object) -> str:
+    payload = {
+        "sub": user_id,
+        "mch": merchant_id,
+        "aud": "kabao-wallet",
+        "nonce": uuid.uuid4().hex,
+        "locale": "zh-CN",
+        **claims,
+    }
+    return URLSafeTimedSerializer(secret, salt="kabao.launch").dumps(payload)
+
+
+@pytest.fixture
+def launch(app: Flask, client: FlaskClient):
+    """Open the wallet as a shopper, the way the host app does."""
+
+    def do(user_id: str = "u1001", merchant_id: str = "lime-market", **claims: object):
+        token = mint_launch_token(app.config["KABAO_HOST_SECRET"], user_id, merchant_id, **claims)
+        return client.get(f"/launch?token={token}")
+
+    return do
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sandbox_cards(sandbox: RunningSandbox, system: str, **params: str) -> list[dict]:
+    response = requests.get(f"{sandbox.url}/_sandbox/systems/{system}/cards", params=params, timeout=10)
+    response.raise_for_status()
+    return response.json()
