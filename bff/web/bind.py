@@ -10,7 +10,7 @@ from wtforms import PasswordField, StringField
 from bff.cards.models import BindRequest
 from bff.merchants.model import BindFlow
 from bff.wallet.binding import BindProblem, normalise_number, number_fits
-from bff.web.render import page_or_fragment, redirect_after_post
+from bff.web.render import no_store, page_or_fragment, redirect_after_post
 from bff.web.shopper import current_shopper, services, shopper_required, translator
 
 bp = Blueprint("bind", __name__)
@@ -74,12 +74,14 @@ def bind() -> Response:
         message = t(f"bind.problem.no_match.{flow.method}")
     elif problem is not None:
         message = t(f"bind.problem.{problem.value}")
-    return page_or_fragment(
-        "bind/page.html",
-        "bind/form.html",
-        status=422 if failed else 200,
-        form=form,
-        flow=flow,
-        problem=message,
-        notice=notice,
+    return no_store(
+        page_or_fragment(
+            "bind/page.html",
+            "bind/form.html",
+            status=422 if failed else 200,
+            form=form,
+            flow=flow,
+            problem=message,
+            notice=notice,
+        )
     )

@@ -1,0 +1,110 @@
+"""Wallet balances are fetched in parallel and a slow card never holds the page past its deadline."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+import pytest
+
+from bff.cards.errors import CardSystemUnavailable
+from bff.cards.gateway import CardGateway
+from bff.cards.models import Card, CardStatus
+from bff.store import open_store
+from bff.wallet.balances import BalanceBook
+
+
+def card(card_id: str, balance: int | None = None, status: CardStatus = CardStatus.ACTIVE) -> Card:
+    return Card(card_id, card_id[-4:], "gift", status, "CNY", date(2030, 1, 1), balance)
+
+
+class FakeGateway(CardGateway):
+    """Answers from a dict; can hold detail calls at a barrier to prove they overlap."""
+
+    def __init__(self, balances: dict[str, int], barrier: threading.Barrier | None = None) -> None:
+        self.balances = balances
+        self.barrier = barrier
+        self.failing: set[str] = set()
+        self.hang = threading.Event()
+        self.list_fails = False
+        self.calls: list[str] = []
+
+    def list_cards(self, user_id):
+        self.calls.append("list")
+        if self.list_fails:
+            raise CardSystemUnavailable("down")
+        return [card(cid) for cid in self.balances]
+
+    def card_detail(self, user_id, card_id):
+        self.calls.append(card_id)
+        if self.barrier is not None:
+            self.barrier.wait(timeout=5)  # raises BrokenBarrierError unless all calls run at once
+        if card_id in self.failing:
+            raise CardSystemUnavailable("down")
+        if card_id == "c_hang":
+            self.hang.wait(5)
+        return card(card_id, self.balances[card_id])
+
+    def bind(self, request):
+        raise NotImplementedError
+
+    def transactions(self, *args):
+        raise NotImplementedError
+
+    def unbind(self, *args):
+        raise NotImplementedError
+
+    def send_sms_code(self, *args):
+        raise NotImplementedError
+
+
+@pytest.fixture
+def book(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    executor = ThreadPoolExecutor(8)
+    yield BalanceBook(store, executor)
+    executor.shutdown(wait=False, cancel_futures=True)
+    store.close()
+
+
+def test_balances_of_all_cards_are_fetched_at_the_same_time(book):
+    gateway = FakeGateway({"c_0001": 100, "c_0002": 200, "c_0003": 300}, threading.Barrier(3))
+    view = book.wallet(gateway, "shop", "u1", deadline=5)
+    assert [v.balance for v in view.cards] == [100, 200, 300]
+    assert view.total == 600 and view.complete
+
+
+def test_a_hanging_card_is_left_out_at_the_deadline_with_its_last_known_balance(book):
+    gateway = FakeGateway({"c_0001": 100, "c_hang": 700})
+    gateway.hang.set()
+    book.wallet(gateway, "shop", "u1", deadline=5)  # remember both balances
+    gateway.hang.clear()
+    view = book.wallet(gateway, "shop", "u1", deadline=0.2)
+    gateway.hang.set()
+    fast, slow = view.cards
+    assert fast.live and fast.balance == 100
+    assert not slow.live and slow.balance == 700 and slow.known_at is not None
+    assert view.total == 100 and not view.complete
+
+
+def test_card_list_failure_falls_back_to_the_remembered_list(book):
+    gateway = FakeGateway({"c_0001": 100})
+    book.wallet(gateway, "shop", "u1", deadline=5)
+    gateway.list_fails = True
+    view = book.wallet(gateway, "shop", "u1", deadline=5)
+    assert not view.list_live and view.cards[0].balance == 100 and not view.cards[0].live
+    assert book.wallet(gateway, "shop", "someone-else", deadline=5) is None
+
+
+def test_frozen_cards_do_not_count_towards_the_spendable_total(book):
+    class Frozen(FakeGateway):
+        def card_detail(self, user_id, card_id):
+            return card(
+                card_id,
+                self.balances[card_id],
+                CardStatus.FROZEN if card_id == "c_0002" else CardStatus.ACTIVE,
+            )
+
+    view = book.wallet(Frozen({"c_0001": 100, "c_0002": 5000}), "shop", "u1", deadline=5)
+    assert view.total == 100

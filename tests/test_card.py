@@ -1,0 +1,119 @@
+"""Card detail: history newest first in cursor pages, and unbinding with a confirmation step."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from conftest import csrf_token, sandbox_cards
+from test_wallet import add_fault, text_of
+
+
+def rich_card(sandbox) -> dict:
+    return next(c for c in sandbox_cards(sandbox, "lime", user_id="u1001") if c["balance"] == 50000)
+
+
+def rows(html: str) -> list[str]:
+    return re.findall(r'<li class="txn">', html)
+
+
+def test_history_pages_newest_first_with_load_more(client, launch, card_system):
+    launch()
+    card = rich_card(card_system)
+    first = client.get(f"/cards/{card['card_id']}").get_data(as_text=True)
+    assert len(rows(first)) == 10
+    seen, html, pages = 10, first, 1
+    while True:
+        match = re.search(r'hx-get="(/cards/[^"]+/transactions\?cursor=[^"]+)"', html)
+        if not match:
+            break
+        html = client.get(match.group(1).replace("&amp;", "&"), headers={"HX-Request": "true"}).get_data(
+            as_text=True
+        )
+        assert "<html" not in html
+        seen += len(rows(html))
+        pages += 1
+    assert "没有更多记录了" in html
+    assert pages >= 3 and seen >= 21
+    times = re.findall(
+        r"(\d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2})", text_of(client.get(f"/cards/{card['card_id']}"))
+    )
+    stamps = [datetime.strptime(t, "%Y/%m/%d %H:%M") for t in times]
+    assert len(stamps) == 10 and stamps == sorted(stamps, reverse=True)
+
+
+def test_history_load_more_link_works_without_javascript(client, launch, card_system):
+    launch()
+    card = rich_card(card_system)
+    first = client.get(f"/cards/{card['card_id']}").get_data(as_text=True)
+    href = (
+        re.search(r'<a class="button secondary block" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    )
+    second = client.get(href)
+    assert second.status_code == 200 and len(rows(second.get_data(as_text=True))) == 10
+    assert "查看最新记录" in text_of(second)
+    plain = client.get(href.replace(f"/cards/{card['card_id']}?", f"/cards/{card['card_id']}/transactions?"))
+    assert plain.status_code == 303  # a non-htmx request for the fragment goes to the whole page
+
+
+def test_card_with_no_history_says_so(client, launch, card_system):
+    card = sandbox_cards(card_system, "lime", bound="0")[0]
+    launch()
+    client.post(
+        "/bind",
+        data={
+            "csrf_token": csrf_token(client, "/bind"),
+            "card_number": card["card_number"],
+            "secret": card["secret"],
+        },
+    )
+    page = text_of(client.get(f"/cards/{card['card_id']}"))
+    assert "暂无交易记录" in page or "充值" in page
+
+
+def test_history_unavailable_keeps_the_page_usable(client, launch, card_system):
+    launch()
+    card = rich_card(card_system)
+    add_fault(card_system, system="lime", op="transactions", mode="error_5xx")
+    response = client.get(f"/cards/{card['card_id']}")
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "交易记录暂时无法获取" in page and "¥500.00" in page and "解除绑定" in page
+
+
+def test_unbind_asks_first_and_cancel_keeps_the_card(client, launch, card_system):
+    launch()
+    card = rich_card(card_system)
+    confirm = client.get(f"/cards/{card['card_id']}/unbind")
+    assert f"确定要解绑尾号 {card['card_number'][-4:]} 的卡吗" in text_of(confirm)
+    assert "再想想" in text_of(confirm)
+    assert any(c["card_id"] == card["card_id"] for c in sandbox_cards(card_system, "lime", user_id="u1001"))
+
+
+def test_unbind_confirmed_removes_the_card(client, launch, card_system):
+    launch()
+    card = rich_card(card_system)
+    path = f"/cards/{card['card_id']}/unbind"
+    response = client.post(path, data={"csrf_token": csrf_token(client, path)})
+    assert response.status_code == 303 and response.headers["Location"] == "/wallet"
+    wallet = text_of(client.get("/wallet"))
+    assert f"尾号 {card['card_number'][-4:]} 的卡已解绑" in wallet and "¥500.00" not in wallet
+    assert all(c["card_id"] != card["card_id"] for c in sandbox_cards(card_system, "lime", user_id="u1001"))
+
+
+def test_unbind_when_card_system_fails_says_so_and_keeps_the_card(client, launch, card_system):
+    launch()
+    card = rich_card(card_system)
+    path = f"/cards/{card['card_id']}/unbind"
+    token = csrf_token(client, path)
+    add_fault(card_system, system="lime", op="unbind", mode="error_5xx")
+    response = client.post(path, data={"csrf_token": token})
+    assert response.status_code == 422 and "服务繁忙" in text_of(response)
+    assert any(c["card_id"] == card["card_id"] for c in sandbox_cards(card_system, "lime", user_id="u1001"))
+
+
+def test_unbind_without_csrf_token_is_refused(client, launch, card_system):
+    launch()
+    card = rich_card(card_system)
+    assert client.post(f"/cards/{card['card_id']}/unbind").status_code == 400
+    assert any(c["card_id"] == card["card_id"] for c in sandbox_cards(card_system, "lime", user_id="u1001"))

@@ -1,0 +1,65 @@
+"""Card numbers (beyond the last 4) and secrets never reach the logs, whatever the route."""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+
+from conftest import csrf_token, sandbox_cards
+
+
+def test_canary_numbers_and_secrets_never_appear_in_logs(client, launch, card_system, caplog):
+    caplog.set_level(logging.DEBUG)
+    lime = next(c for c in sandbox_cards(card_system, "lime", bound="0") if c["status"] == "ACTIVE")
+    harbor = next(c for c in sandbox_cards(card_system, "harbor", bound="0") if c["status"] == "ACTIVE")
+    canary_number, canary_secret = "6234567812345670", "731902"
+    secrets = {canary_secret, lime["secret"], "482913"}
+    numbers = {canary_number, lime["card_number"], harbor["card_number"]}
+
+    launch()
+    for number, secret in (
+        (canary_number, canary_secret),
+        (lime["card_number"], "482913"),
+        (lime["card_number"], lime["secret"]),
+    ):
+        client.post(
+            "/bind", data={"csrf_token": csrf_token(client, "/bind"), "card_number": number, "secret": secret}
+        )
+        client.post("/bind", data={"card_number": number, "secret": secret})  # no CSRF token
+    client.get("/wallet")
+    client.get(f"/cards/{lime['card_id']}")
+
+    launch(merchant_id="harbor-books")
+    client.post(
+        "/bind",
+        data={
+            "csrf_token": csrf_token(client, "/bind"),
+            "card_number": harbor["card_number"],
+            "action": "send_code",
+        },
+    )
+    with caplog.at_level(logging.WARNING):  # the test's own look-up is not the BFF's log
+        code = requests.get(
+            f"{card_system.url}/_sandbox/sms",
+            params={"system": "harbor", "card_number": harbor["card_number"]},
+            timeout=5,
+        ).json()["code"]
+    secrets.add(code)
+    client.post(
+        "/bind",
+        data={
+            "csrf_token": csrf_token(client, "/bind"),
+            "card_number": harbor["card_number"],
+            "sms_code": code,
+            "action": "bind",
+        },
+    )
+
+    logged = "\n".join(r.getMessage() + " " + str(r.args) for r in caplog.records)
+    assert "/cs/lime/v1/bindings" in logged  # the calls were logged, so the check below means something
+    for number in numbers:
+        assert number not in logged
+        assert number[:-4] not in logged
+    for secret in secrets:
+        assert secret not in logged
