@@ -10,7 +10,17 @@ from urllib.parse import quote
 from bff.adapters.http import HttpClient
 from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
 from bff.cards.gateway import CardGateway
-from bff.cards.models import BindRequest, Card, CardStatus, Transaction, TransactionPage, TxnKind
+from bff.cards.models import (
+    BindRequest,
+    Card,
+    CardStatus,
+    Payment,
+    PaymentStatus,
+    PayRequest,
+    Transaction,
+    TransactionPage,
+    TxnKind,
+)
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +98,73 @@ class StandardAdapter(CardGateway):
 
     def send_sms_code(self, user_id: str, card_number: str) -> None:
         self._call("sms", "POST", "/sms-codes", json={"user_id": user_id, "card_number": card_number})
+
+    def pay(self, request: PayRequest) -> Payment:
+        payload = {
+            "payment_id": request.payment_id,
+            "user_id": request.user_id,
+            "card_id": request.card_id,
+            "order_id": request.order_id,
+            "amount": request.amount,
+            "currency": request.currency,
+        }
+        if request.secret is not None:
+            payload["secret"] = request.secret
+        try:
+            body = self._call("pay", "POST", "/payments", json=payload)
+        except CardSystemError as exc:
+            if exc.code in DEFINITIVE_DECLINES:
+                return Payment(
+                    request.payment_id, PaymentStatus.FAILED, request.amount, error_code=exc.code.value
+                )
+            raise CardSystemUnavailable(f"pay: {exc.code}, outcome unknown") from None
+        payment = self._parse("pay", lambda b: parse_payment(b["payment"]), body)
+        if payment.payment_id != request.payment_id or payment.amount != request.amount:
+            raise CardSystemUnavailable("pay: answer for another payment")
+        return payment
+
+    def payment_status(self, payment_id: str) -> Payment | None:
+        try:
+            body = self._call("payment_status", "GET", f"/payments/{_seg(payment_id)}")
+        except CardSystemError as exc:
+            if exc.code is ErrorCode.PAYMENT_NOT_FOUND:
+                return None
+            raise CardSystemUnavailable(f"payment_status: {exc.code}") from None
+        return self._parse("payment_status", lambda b: parse_payment(b["payment"]), body)
+
+    def reverse(self, payment_id: str) -> Payment:
+        body = self._call("reverse", "POST", f"/payments/{_seg(payment_id)}/reversal", json={})
+        return self._parse("reverse", lambda b: parse_payment(b["payment"]), body)
+
+    def refund(self, payment_id: str, refund_id: str, amount: int) -> Payment:
+        path = f"/payments/{_seg(payment_id)}/refunds"
+        body = self._call("refund", "POST", path, json={"refund_id": refund_id, "amount": amount})
+        return self._parse("refund", lambda b: parse_payment(b["payment"]), body)
+
+
+# Answers to a pay that mean the card system did not and will not charge this payment id.
+DEFINITIVE_DECLINES = frozenset(
+    {
+        ErrorCode.INSUFFICIENT_BALANCE,
+        ErrorCode.WRONG_SECRET,
+        ErrorCode.SECRET_LOCKED,
+        ErrorCode.CARD_FROZEN,
+        ErrorCode.CARD_EXPIRED,
+        ErrorCode.CARD_NOT_FOUND,
+        ErrorCode.LIMIT_EXCEEDED,
+        ErrorCode.INVALID_REQUEST,
+    }
+)
+
+
+def parse_payment(data: dict[str, Any]) -> Payment:
+    return Payment(
+        payment_id=str(data["payment_id"]),
+        status=PaymentStatus(data["status"]),
+        amount=_fen(data["amount"]),
+        refunded_amount=_fen(data.get("refunded_amount") or 0),
+        error_code=data.get("error_code"),
+    )
 
 
 def parse_card(data: dict[str, Any]) -> Card:

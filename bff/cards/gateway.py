@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 
-from bff.cards.models import BindRequest, Card, TransactionPage
+from bff.cards.models import BindRequest, Card, Payment, PayRequest, TransactionPage
 
 
 class CardGateway(abc.ABC):
@@ -30,3 +30,19 @@ class CardGateway(abc.ABC):
 
     @abc.abstractmethod
     def send_sms_code(self, user_id: str, card_number: str) -> None: ...
+
+    @abc.abstractmethod
+    def pay(self, request: PayRequest) -> Payment:
+        """Charge once per payment id; a decline answers FAILED, an unknown outcome raises."""
+
+    @abc.abstractmethod
+    def payment_status(self, payment_id: str) -> Payment | None:
+        """The payment as the card system knows it; None when it never saw that id."""
+
+    @abc.abstractmethod
+    def reverse(self, payment_id: str) -> Payment:
+        """Void a payment in full, idempotently."""
+
+    @abc.abstractmethod
+    def refund(self, payment_id: str, refund_id: str, amount: int) -> Payment:
+        """Give back part or all of a payment, idempotent on refund_id."""

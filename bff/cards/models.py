@@ -68,3 +68,37 @@ class BindRequest:
 
     def __repr__(self) -> str:
         return f"BindRequest(user_id={self.user_id!r}, card=…{self.card_number[-4:]})"
+
+
+class PaymentStatus(enum.StrEnum):
+    PROCESSING = "PROCESSING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    REVERSED = "REVERSED"
+
+
+@dataclass(frozen=True)
+class Payment:
+    """What the card system says about one payment id."""
+
+    payment_id: str
+    status: PaymentStatus
+    amount: int
+    refunded_amount: int = 0
+    error_code: str | None = None
+
+
+@dataclass(frozen=True)
+class PayRequest:
+    """One card's share of a checkout; payment_id is the idempotency key. The PIN is never logged."""
+
+    payment_id: str
+    user_id: str
+    card_id: str
+    order_id: str
+    amount: int
+    currency: str
+    secret: str | None = None
+
+    def __repr__(self) -> str:
+        return f"PayRequest(payment_id={self.payment_id!r}, card_id={self.card_id!r}, amount={self.amount})"
