@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,13 +9,10 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
-from itsdangerous import URLSafeTimedSerializer
+from kabao_testing import CONFIG_DIR, mint_launch_token
 
 from bff import create_app
 from sandbox.runner import RunningSandbox, start_sandbox
-
-REPO = Path(__file__).resolve().parent.parent
-CONFIG_DIR = REPO / "wallet_config"
 
 
 @pytest.fixture(scope="session")
@@ -69,18 +64,6 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def mint_launch_token(secret: str, user_id: str, merchant_id: str, **claims: object) -> str:
-    payload = {
-        "sub": user_id,
-        "mch": merchant_id,
-        "aud": "kabao-wallet",
-        "nonce": uuid.uuid4().hex,
-        "locale": "zh-CN",
-        **claims,
-    }
-    return URLSafeTimedSerializer(secret, salt="kabao.launch").dumps(payload)
-
-
 @pytest.fixture
 def launch(app: Flask, client: FlaskClient):
     """Open the wallet as a shopper, the way the host app does."""
@@ -90,19 +73,6 @@ def launch(app: Flask, client: FlaskClient):
         return client.get(f"/launch?token={token}")
 
     return do
-
-
-def csrf_token(client: FlaskClient, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def sandbox_cards(sandbox: RunningSandbox, system: str, **params: str) -> list[dict]:
-    response = requests.get(f"{sandbox.url}/_sandbox/systems/{system}/cards", params=params, timeout=10)
-    response.raise_for_status()
-    return response.json()
 
 
 @pytest.fixture(scope="session")

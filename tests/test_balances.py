@@ -66,7 +66,7 @@ def book(tmp_path):
     store = open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
     executor = ThreadPoolExecutor(8)
     yield BalanceBook(store, executor)
-    executor.shutdown(wait=False, cancel_futures=True)
+    executor.shutdown(wait=True, cancel_futures=True)  # no thread may use the store after it closes
     store.close()
 
 

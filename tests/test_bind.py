@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 import requests
-
-from conftest import CONFIG_DIR, csrf_token, mint_launch_token, sandbox_cards
-from test_wallet import add_fault, text_of
+from kabao_testing import CONFIG_DIR, add_fault, csrf_token, mint_launch_token, sandbox_cards, text_of
 
 
 def unbound(sandbox, system: str, status: str = "ACTIVE") -> dict:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from conftest import csrf_token, sandbox_cards
-from test_wallet import add_fault, text_of
+from kabao_testing import add_fault, csrf_token, sandbox_cards, text_of
 
 
 def rich_card(sandbox) -> dict:

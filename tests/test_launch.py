@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import mint_launch_token
 from itsdangerous import URLSafeTimedSerializer
+from kabao_testing import mint_launch_token
 
 
 def test_good_token_sets_a_session_and_redirects_to_a_clean_url(app, client, launch):

@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 
 import requests
-
-from conftest import csrf_token, sandbox_cards
+from kabao_testing import csrf_token, sandbox_cards
 
 
 def test_canary_numbers_and_secrets_never_appear_in_logs(client, launch, card_system, caplog):

@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import requests
-from conftest import sandbox_cards
-
-
-def text_of(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
-
-
-def add_fault(sandbox, **fault) -> None:
-    requests.post(f"{sandbox.url}/_sandbox/faults", json=fault, timeout=5).raise_for_status()
+from kabao_testing import add_fault, sandbox_cards, text_of
 
 
 def test_wallet_shows_cards_balances_and_spendable_total(client, launch, card_system):

@@ -1,0 +1,1 @@
+"""The sandbox card system and host-app simulator (a separate process; bff/ never imports it)."""

@@ -1,0 +1,62 @@
+"""Run the sandbox: python -m sandbox --host H --port N --db PATH --config-dir DIR --bff-url URL."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from types import FrameType
+
+from werkzeug.serving import make_server
+
+from sandbox.app import create_app
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, as docs/sandbox-contract.md describes it."""
+    parser = argparse.ArgumentParser(
+        prog="python -m sandbox",
+        description="Kabao sandbox card systems and host-app simulator. Needs the environment"
+        " variables KABAO_SANDBOX_API_KEY and KABAO_HOST_SECRET.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
+    parser.add_argument("--port", type=int, default=8000, help="port (0 = any free port)")
+    parser.add_argument("--db", default="instance/sandbox.sqlite3", help="SQLite file")
+    parser.add_argument("--config-dir", default="wallet_config", help="merchant config files")
+    parser.add_argument("--bff-url", default="http://127.0.0.1:5000", help="the BFF's base URL")
+    args = parser.parse_args(argv)
+    for name in ("KABAO_SANDBOX_API_KEY", "KABAO_HOST_SECRET"):
+        if not os.environ.get(name):
+            parser.error(f"the environment variable {name} is required")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the server and serve until interrupted or terminated."""
+    args = parse_args(argv)
+    app = create_app(
+        db_path=args.db,
+        config_dir=args.config_dir,
+        bff_url=args.bff_url,
+        api_key=os.environ["KABAO_SANDBOX_API_KEY"],
+        host_secret=os.environ["KABAO_HOST_SECRET"],
+    )
+    server = make_server(args.host, args.port, app, threaded=True)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    print(f"sandbox ready on http://{args.host}:{server.server_port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""The admin API under /_sandbox: health, reset, seed data, payments, SMS, tokens, faults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from sandbox import faults, records
+from sandbox.context import current
+from sandbox.merchants import load_merchants
+from sandbox.seed import SYSTEM_ID, ensure_system, reset
+from sandbox.tokens import LOCALES, launch_url, mint_launch_token
+
+bp = Blueprint("admin", __name__, url_prefix="/_sandbox")
+
+
+def bad_request(message: str) -> tuple[Response, int]:
+    """A 400 answer naming what is wrong."""
+    return jsonify({"error": message}), 400
+
+
+@bp.get("/health")
+def health() -> Response:
+    """Liveness: the process answers and its database opens."""
+    current().db.connection().execute("SELECT 1").fetchone()
+    return jsonify({"status": "ok"})
+
+
+@bp.post("/reset")
+def reset_all() -> Response:
+    """Wipe and re-seed everything (faults, SMS and payments too)."""
+    sandbox = current()
+    reset(sandbox.db, sandbox.seed)
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/merchants")
+def merchants() -> Response:
+    """The merchants of the config directory."""
+    return jsonify([m.to_json() for m in load_merchants(current().config_dir)])
+
+
+@bp.get("/shoppers")
+def shoppers() -> Response:
+    """The seeded shoppers."""
+    return jsonify(records.shoppers(current().db))
+
+
+@bp.get("/systems/<system>/cards")
+def system_cards(system: str) -> Response | tuple[Response, int]:
+    """Every card of a system with its number and secret (provisioning the system if new)."""
+    if not SYSTEM_ID.match(system):
+        return bad_request("a card system id is 1-64 letters, digits, '_' or '-'")
+    bound = request.args.get("bound")
+    if bound not in (None, "0", "1"):
+        return bad_request("bound must be 0 or 1")
+    sandbox = current()
+    ensure_system(sandbox.db, sandbox.seed, system)
+    cards = records.system_cards(
+        sandbox.db,
+        system,
+        request.args.get("user_id") or None,
+        None if bound is None else bound == "1",
+    )
+    return jsonify(cards)
+
+
+@bp.get("/systems/<system>/payments")
+def system_payments(system: str) -> Response:
+    """A system's recorded payments and refunds."""
+    return jsonify(records.system_payments(current().db, system))
+
+
+@bp.get("/sms")
+def latest_sms() -> Response | tuple[Response, int]:
+    """The latest SMS code sent for a card."""
+    system, number = request.args.get("system"), request.args.get("card_number")
+    if not system or not number:
+        return bad_request("system and card_number are required")
+    sms = records.latest_sms(current().db, system, number)
+    if sms is None:
+        return jsonify({"error": "no SMS code was sent for this card"}), 404
+    return jsonify(sms)
+
+
+@bp.post("/launch-token")
+def launch_token() -> Response | tuple[Response, int]:
+    """Mint a launch token as the host app would, and the BFF URL that uses it."""
+    body: Any = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return bad_request("the body must be a JSON object")
+    user_id, merchant_id = body.get("user_id"), body.get("merchant_id")
+    locale = body.get("locale", "zh-CN")
+    if not (_text(user_id) and _text(merchant_id)):
+        return bad_request("user_id and merchant_id are required")
+    if locale not in LOCALES:
+        return bad_request(f"locale must be one of {', '.join(LOCALES)}")
+    sandbox = current()
+    token = mint_launch_token(sandbox.host_secret, user_id, merchant_id, locale)
+    return jsonify({"token": token, "url": launch_url(sandbox.bff_url, token)})
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+@bp.get("/faults")
+def list_faults() -> Response:
+    """The active faults."""
+    return jsonify([f.to_json() for f in faults.list_faults(current().db)])
+
+
+@bp.post("/faults")
+def add_fault() -> tuple[Response, int]:
+    """Add a fault."""
+    try:
+        fault = faults.parse_fault(request.get_json(silent=True))
+    except ValueError as error:
+        return bad_request(str(error))
+    return jsonify(faults.add(current().db, fault).to_json()), 201
+
+
+@bp.delete("/faults")
+def clear_faults() -> Response:
+    """Remove every fault."""
+    faults.clear(current().db)
+    return jsonify([])

@@ -1,0 +1,77 @@
+"""Merchants as the simulator sees them: the *.yaml files of the wallet config directory."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SYSTEM_IN_URL = re.compile(r"/cs/([A-Za-z0-9_-]+)/")
+
+
+@dataclass(frozen=True)
+class Merchant:
+    """A merchant's id (file name), display names, sandbox system and bind method."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    system: str | None
+    bind_method: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The merchant as the admin API shows it."""
+        return {
+            "id": self.id,
+            "name": {"zh-CN": self.name_zh, "en": self.name_en},
+            "system": self.system,
+            "bind_method": self.bind_method,
+        }
+
+
+def load_merchants(config_dir: Path) -> list[Merchant]:
+    """Every merchant file that parses, by id; files that fail to parse are skipped."""
+    merchants = []
+    for path in sorted(Path(config_dir).glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if isinstance(data, dict):
+            merchants.append(_merchant(path.stem, data))
+    return merchants
+
+
+def find_merchant(config_dir: Path, merchant_id: str) -> Merchant | None:
+    """The merchant with this id, if its file parses."""
+    return next((m for m in load_merchants(config_dir) if m.id == merchant_id), None)
+
+
+def _merchant(merchant_id: str, data: dict[str, Any]) -> Merchant:
+    name = _get(data, "brand", "name")
+    if isinstance(name, dict):
+        zh = str(name.get("zh-CN") or name.get("en") or merchant_id)
+        en = str(name.get("en") or zh)
+    else:
+        zh = en = str(name or merchant_id)
+    base_url = _get(data, "backend", "base_url")
+    match = SYSTEM_IN_URL.search(base_url) if isinstance(base_url, str) else None
+    method = _get(data, "flows", "bind", "method")
+    return Merchant(
+        merchant_id,
+        zh,
+        en,
+        match.group(1) if match else None,
+        method if isinstance(method, str) else None,
+    )
+
+
+def _get(data: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data

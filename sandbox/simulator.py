@@ -1,0 +1,109 @@
+"""The host-app simulator: open the wallet as a shopper, see test cards and SMS, inject faults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+
+from sandbox import faults, records
+from sandbox.context import current
+from sandbox.merchants import load_merchants
+from sandbox.seed import ensure_system, reset
+from sandbox.tokens import LOCALES, launch_url, mint_launch_token
+
+bp = Blueprint("simulator", __name__)
+
+
+@bp.get("/")
+def index() -> str:
+    """The simulator page."""
+    return _page()
+
+
+@bp.post("/launch")
+def launch() -> Response | tuple[str, int]:
+    """Mint a launch token and send the browser to the BFF, as the host app does."""
+    sandbox = current()
+    user_id = request.form.get("user_id", "")
+    merchant_id = request.form.get("merchant_id", "")
+    locale = request.form.get("locale", "zh-CN")
+    if user_id not in {s["user_id"] for s in records.shoppers(sandbox.db)}:
+        return _page("请选择购物者 Choose a shopper"), 400
+    if merchant_id not in {m.id for m in load_merchants(sandbox.config_dir)}:
+        return _page("请选择商户 Choose a merchant"), 400
+    if locale not in LOCALES:
+        return _page("请选择语言 Choose a language"), 400
+    token = mint_launch_token(sandbox.host_secret, user_id, merchant_id, locale)
+    return redirect(launch_url(sandbox.bff_url, token), 303)
+
+
+@bp.post("/faults")
+def add_fault() -> Response | tuple[str, int]:
+    """Add a fault from the fault panel."""
+    form = request.form
+    try:
+        fault = faults.parse_fault(
+            {
+                "system": form.get("system", ""),
+                "op": form.get("op", "*"),
+                "mode": form.get("mode", ""),
+                "card_id": form.get("card_id", "").strip() or None,
+                "delay_ms": _optional_int(form.get("delay_ms", ""), "delay_ms"),
+                "count": _optional_int(form.get("count", ""), "count"),
+            }
+        )
+    except ValueError as error:
+        return _page(f"故障未添加 Fault not added: {error}"), 400
+    faults.add(current().db, fault)
+    return redirect(url_for("simulator.index", _anchor="faults"), 303)
+
+
+@bp.post("/faults/clear")
+def clear_faults() -> Response:
+    """Remove every fault."""
+    faults.clear(current().db)
+    return redirect(url_for("simulator.index", _anchor="faults"), 303)
+
+
+@bp.post("/reset")
+def reset_data() -> Response:
+    """Wipe and re-seed the sandbox."""
+    sandbox = current()
+    reset(sandbox.db, sandbox.seed)
+    return redirect(url_for("simulator.index"), 303)
+
+
+def _page(error: str | None = None) -> str:
+    sandbox = current()
+    merchants = load_merchants(sandbox.config_dir)
+    test_cards: dict[str, list[dict[str, Any]]] = {}
+    for merchant in merchants:
+        if merchant.system:
+            ensure_system(sandbox.db, sandbox.seed, merchant.system)
+            test_cards[merchant.id] = records.system_cards(sandbox.db, merchant.system, bound=False)
+    systems = sorted({m.system for m in merchants if m.system} | set(sandbox.seed.named_systems))
+    return render_template(
+        "simulator/index.html",
+        error=error,
+        shoppers=records.shoppers(sandbox.db),
+        merchants=merchants,
+        test_cards=test_cards,
+        profiles={s: sandbox.seed.profile_for(s) for s in systems},
+        inbox=records.sms_inbox(sandbox.db),
+        faults=faults.list_faults(sandbox.db),
+        systems=systems,
+        ops=faults.OPS,
+        modes=faults.MODES,
+        locales=LOCALES,
+        bff_url=sandbox.bff_url,
+    )
+
+
+def _optional_int(text: str, name: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(f"{name} must be a whole number")
+    return int(text)
