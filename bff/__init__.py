@@ -53,9 +53,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     store = open_store(store_url)
     executor = ThreadPoolExecutor(app.config["KABAO_BALANCE_WORKERS"], thread_name_prefix="balance")
     app.extensions["kabao"] = Services(
-        registry=MerchantRegistry(
-            Path(app.config["KABAO_CONFIG_DIR"]), app.config["KABAO_CONFIG_RELOAD_SECONDS"]
-        ),
+        registry=MerchantRegistry(Path(app.config["KABAO_CONFIG_DIR"]), app.config["KABAO_CONFIG_RELOAD_SECONDS"]),
         store=store,
         gateways=Gateways(),
         balances=BalanceBook(store, executor),

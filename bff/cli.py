@@ -24,9 +24,7 @@ def main() -> None:
 
 
 @main.command()
-@click.option(
-    "--port", default=8000, show_default=True, help="Host-app simulator port; the wallet uses PORT+1."
-)
+@click.option("--port", default=8000, show_default=True, help="Host-app simulator port; the wallet uses PORT+1.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--config-dir", default="wallet_config", show_default=True, type=click.Path(file_okay=False))
 @click.option("--data-dir", default="instance/demo", show_default=True, type=click.Path(file_okay=False))
@@ -107,12 +105,8 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 20)
     default=lambda: os.environ.get("KABAO_BIND", "0.0.0.0:8080"),
     show_default="KABAO_BIND or 0.0.0.0:8080",
 )
-@click.option(
-    "--workers", default=lambda: int(os.environ.get("KABAO_WORKERS", "2")), show_default="KABAO_WORKERS or 2"
-)
-@click.option(
-    "--threads", default=lambda: int(os.environ.get("KABAO_THREADS", "8")), show_default="KABAO_THREADS or 8"
-)
+@click.option("--workers", default=lambda: int(os.environ.get("KABAO_WORKERS", "2")), show_default="KABAO_WORKERS or 2")
+@click.option("--threads", default=lambda: int(os.environ.get("KABAO_THREADS", "8")), show_default="KABAO_THREADS or 8")
 def serve(bind_to: str, workers: int, threads: int) -> None:
     """Run the wallet alone under gunicorn (threaded workers), settings from KABAO_* variables."""
     from gunicorn.app.base import BaseApplication
@@ -159,9 +153,7 @@ def config_validate(directory: str) -> None:
 
 
 @config.command("schema")
-@click.option(
-    "--output", "-o", default="wallet_config/schema.json", show_default=True, type=click.Path(dir_okay=False)
-)
+@click.option("--output", "-o", default="wallet_config/schema.json", show_default=True, type=click.Path(dir_okay=False))
 def config_schema(output: str) -> None:
     """Write the JSON Schema of a merchant file, generated from the model."""
     schema = MerchantConfig.model_json_schema(by_alias=True)
@@ -171,9 +163,7 @@ def config_schema(output: str) -> None:
 
 @config.command("new")
 @click.argument("merchant_id")
-@click.option(
-    "--dir", "directory", default="wallet_config", show_default=True, type=click.Path(file_okay=False)
-)
+@click.option("--dir", "directory", default="wallet_config", show_default=True, type=click.Path(file_okay=False))
 def config_new(merchant_id: str, directory: str) -> None:
     """Scaffold a merchant file from the template, ready to edit."""
     if not MERCHANT_ID.fullmatch(merchant_id):

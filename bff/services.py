@@ -22,6 +22,7 @@ class Services:
     executor: ThreadPoolExecutor
 
     def close(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        # wait for running balance calls (bounded by their timeouts): they write to the store
+        self.executor.shutdown(wait=True, cancel_futures=True)
         self.gateways.close()
         self.store.close()

@@ -78,9 +78,7 @@ class StandardAdapter(CardGateway):
 
     def card_detail(self, user_id: str, card_id: str) -> Card:
         path = f"/users/{_seg(user_id)}/cards/{_seg(card_id)}"
-        card = self._parse(
-            "card_detail", lambda b: parse_card(b["card"]), self._call("card_detail", "GET", path)
-        )
+        card = self._parse("card_detail", lambda b: parse_card(b["card"]), self._call("card_detail", "GET", path))
         if card.card_id != card_id or card.balance is None:
             raise CardSystemUnavailable("card_detail: answer for another card or without balance")
         return card
@@ -114,9 +112,7 @@ class StandardAdapter(CardGateway):
             body = self._call("pay", "POST", "/payments", json=payload)
         except CardSystemError as exc:
             if exc.code in DEFINITIVE_DECLINES:
-                return Payment(
-                    request.payment_id, PaymentStatus.FAILED, request.amount, error_code=exc.code.value
-                )
+                return Payment(request.payment_id, PaymentStatus.FAILED, request.amount, error_code=exc.code.value)
             raise CardSystemUnavailable(f"pay: {exc.code}, outcome unknown") from None
         payment = self._parse("pay", lambda b: parse_payment(b["payment"]), body)
         if payment.payment_id != request.payment_id or payment.amount != request.amount:

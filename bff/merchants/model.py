@@ -65,9 +65,7 @@ EnvName = Annotated[str, AfterValidator(_check_env_name)]
 def _contrast(fg: str, bg: str, what: str) -> None:
     ratio = contrast_ratio(fg, bg)
     if ratio < MIN_TEXT_CONTRAST:
-        raise ValueError(
-            f"{what}: contrast {ratio:.2f}:1 is below {MIN_TEXT_CONTRAST}:1, text would be unreadable"
-        )
+        raise ValueError(f"{what}: contrast {ratio:.2f}:1 is below {MIN_TEXT_CONTRAST}:1, text would be unreadable")
 
 
 class Colours(Model):
@@ -217,6 +215,37 @@ class Timeouts(Model):
     read: float = Field(3.0, gt=0, le=30)
 
 
+class PinRule(Model):
+    required: Literal["always", "above", "never"] = "never"
+    above_amount: int = Field(0, ge=0, description="Fen; with required: above, orders over this ask the PIN")
+
+    def needed(self, amount: int) -> bool:
+        return self.required == "always" or (self.required == "above" and amount > self.above_amount)
+
+
+class StatusQuery(Model):
+    interval_seconds: float = Field(3, ge=0.5, le=60, description="First wait before asking again; grows 1.5x")
+    give_up_seconds: int = Field(45, ge=5, le=3600, description="Stop asking on the result page after this")
+
+
+class CheckoutRules(Model):
+    max_cards: int = Field(2, ge=1, le=5)
+    allow_remainder: bool = Field(True, description="The app's own method may pay what the cards don't cover")
+    pin: PinRule = PinRule()
+    return_urls: list[str] = Field(..., min_length=1, description="Allowed return URL prefixes; ${ENV} allowed")
+    status_query: StatusQuery = StatusQuery()
+    refund_policy: Literal["last_paid_first", "pro_rata"] = "last_paid_first"
+
+    @field_validator("return_urls")
+    @classmethod
+    def _urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            expanded = ENV_REF.sub(lambda m: m.group(2) or "http://env.invalid", url)
+            if not re.fullmatch(r"https?://[^\s/?#]+/[^\s?#]*", expanded):
+                raise ValueError(f"{url!r} is not an http(s) URL with a path")
+        return value
+
+
 class Breaker(Model):
     failures: int = Field(5, ge=1, le=100, description="Consecutive failures that open the circuit")
     reset_seconds: int = Field(20, ge=1, le=600, description="How long calls are short-circuited")
@@ -256,6 +285,7 @@ class MerchantConfig(Model):
     pages: Pages
     flows: Flows
     limits: Limits = Limits()
+    checkout: CheckoutRules | None = Field(None, description="Omit to turn paying with cards off")
     backend: Backend
 
     @field_validator("copy_overrides")

@@ -25,12 +25,8 @@ class WrongSecretGuard:
         return digest.hexdigest()[:32]
 
     def _items(self, limits: WrongSecretLimits) -> tuple[RateLimitItemPerSecond, RateLimitItemPerSecond]:
-        card = RateLimitItemPerSecond(
-            limits.per_card.attempts, limits.per_card.window_seconds, "wrong-secret-card"
-        )
-        user = RateLimitItemPerSecond(
-            limits.per_user.attempts, limits.per_user.window_seconds, "wrong-secret-user"
-        )
+        card = RateLimitItemPerSecond(limits.per_card.attempts, limits.per_card.window_seconds, "wrong-secret-card")
+        user = RateLimitItemPerSecond(limits.per_user.attempts, limits.per_user.window_seconds, "wrong-secret-user")
         return card, user
 
     def blocked(self, limits: WrongSecretLimits, merchant_id: str, user_id: str, card_number: str) -> bool:
@@ -40,9 +36,7 @@ class WrongSecretGuard:
             and self.limiter.test(user_item, merchant_id, user_id)
         )
 
-    def record_failure(
-        self, limits: WrongSecretLimits, merchant_id: str, user_id: str, card_number: str
-    ) -> None:
+    def record_failure(self, limits: WrongSecretLimits, merchant_id: str, user_id: str, card_number: str) -> None:
         card_item, user_item = self._items(limits)
         self.limiter.hit(card_item, merchant_id, self._card_key(merchant_id, card_number))
         self.limiter.hit(user_item, merchant_id, user_id)

@@ -125,9 +125,7 @@ class SQLiteStore(Store):
         now = time.time()
         with self.db.write() as db:
             db.execute("DELETE FROM kv WHERE key = ? AND expires <= ?", (key, now))
-            cur = db.execute(
-                "INSERT OR IGNORE INTO kv (key, value, expires) VALUES (?, '', ?)", (key, now + ttl)
-            )
+            cur = db.execute("INSERT OR IGNORE INTO kv (key, value, expires) VALUES (?, '', ?)", (key, now + ttl))
             return cur.rowcount == 1
 
     def put(self, key: str, value: str, ttl: int) -> None:

@@ -118,16 +118,12 @@ class BalanceBook:
         except CardSystemError:
             return None
         except CardSystemUnavailable:
-            known = next(
-                (c for c in self._last_list(merchant_id, user_id) or [] if c.card_id == card_id), None
-            )
+            known = next((c for c in self._last_list(merchant_id, user_id) or [] if c.card_id == card_id), None)
             return None if known is None else self.last_known(merchant_id, user_id, known)
         self.remember(merchant_id, user_id, live)
         return CardView(live, live=True)
 
-    def wallet(
-        self, gateway: CardGateway, merchant_id: str, user_id: str, deadline: float
-    ) -> WalletView | None:
+    def wallet(self, gateway: CardGateway, merchant_id: str, user_id: str, deadline: float) -> WalletView | None:
         """All cards with balances fetched in parallel; None when nothing at all is known."""
         try:
             cards = gateway.list_cards(user_id)

@@ -97,9 +97,7 @@ class Binder:
                 return BindResult(problem=BindProblem.LOCKED)
         return BindResult(problem=problem)
 
-    def send_code(
-        self, merchant: Merchant, gateway: CardGateway, user_id: str, number: str
-    ) -> BindProblem | None:
+    def send_code(self, merchant: Merchant, gateway: CardGateway, user_id: str, number: str) -> BindProblem | None:
         """Ask the card system to text a code; None when sent."""
         limits = merchant.config.limits.wrong_secret
         if self.guard.blocked(limits, merchant.id, user_id, number):

@@ -37,9 +37,7 @@ def detail(card_id: str) -> Response:
         abort(404)
     cursor = request.args.get("cursor") or None
     history = _history(shopper, card_id, cursor) if shopper.merchant.config.flows.history else None
-    return no_store(
-        page_or_fragment("card/detail.html", "card/detail.html", view=view, history=history, cursor=cursor)
-    )
+    return no_store(page_or_fragment("card/detail.html", "card/detail.html", view=view, history=history, cursor=cursor))
 
 
 @bp.get("/<card_id>/transactions")

@@ -11,9 +11,7 @@ from flask import Response, current_app, make_response, redirect, render_templat
 
 def is_htmx() -> bool:
     """An htmx request that wants a fragment (a history restore wants the whole page)."""
-    return request.headers.get("HX-Request") == "true" and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
+    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-History-Restore-Request")
 
 
 def page_or_fragment(page: str, fragment: str, status: int = 200, **context: Any) -> Response:

@@ -1,0 +1,122 @@
+"""Moving money for an attempt: pay each leg once, confirm unknowns, give back on failure."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from bff.cards.errors import CardSystemError, CardSystemUnavailable
+from bff.cards.gateway import CardGateway
+from bff.cards.models import PaymentStatus, PayRequest
+from bff.checkout.ledger import NOT_SENT, Ledger
+from bff.checkout.records import Checkout, LegRecord
+from bff.checkout.states import AttemptStatus, LegStatus
+from bff.merchants.model import StatusQuery
+
+log = logging.getLogger(__name__)
+NOT_FOUND = "NOT_FOUND"  # the card system never saw the payment, long after we sent it
+
+_STATUS = {
+    PaymentStatus.SUCCEEDED: LegStatus.SUCCEEDED,
+    PaymentStatus.FAILED: LegStatus.FAILED,
+    PaymentStatus.REVERSED: LegStatus.FAILED,
+}
+
+
+class Payer:
+    """Runs and settles attempts against one merchant's gateway, the ledger recording each step."""
+
+    def __init__(self, ledger: Ledger, clock: Callable[[], float] = time.time) -> None:
+        self.ledger = ledger
+        self.clock = clock
+
+    def run(
+        self, gateway: CardGateway, checkout: Checkout, seq: int, pins: dict[str, str], query: StatusQuery
+    ) -> AttemptStatus:
+        """Pay the legs in order; stop at the first decline. Only the attempt's creator calls this."""
+        declined = False
+        for leg in self.ledger.legs(checkout.checkout_id, seq):
+            if declined:
+                self.ledger.record_leg(leg.payment_id, LegStatus.FAILED, NOT_SENT)
+                continue
+            now = self.clock()
+            self.ledger.mark_sent(leg.payment_id, now, now + query.interval_seconds)
+            request = PayRequest(
+                payment_id=leg.payment_id,
+                user_id=checkout.user_id,
+                card_id=leg.card_id,
+                order_id=checkout.order_id,
+                amount=leg.amount,
+                currency=checkout.currency,
+                secret=pins.get(leg.card_id),
+            )
+            try:
+                payment = gateway.pay(request)
+            except CardSystemUnavailable as exc:
+                log.warning("payment %s: outcome unknown (%s); will confirm", leg.payment_id, exc)
+                continue
+            status = _STATUS.get(payment.status)
+            if status is not None:
+                self.ledger.record_leg(leg.payment_id, status, payment.error_code)
+                declined = status is LegStatus.FAILED
+        return self.settle(gateway, checkout, seq)
+
+    def settle(self, gateway: CardGateway, checkout: Checkout, seq: int) -> AttemptStatus:
+        """Decide the attempt from its legs; after a decline, give back what the other legs took."""
+        legs = self.ledger.legs(checkout.checkout_id, seq)
+        if any(leg.status is LegStatus.FAILED for leg in legs) and not any(
+            leg.status is LegStatus.PENDING for leg in legs
+        ):
+            for leg in legs:
+                if leg.status is LegStatus.SUCCEEDED:
+                    self._reverse(gateway, leg)
+        return self.ledger.settle_attempt(checkout.checkout_id, seq)
+
+    def _reverse(self, gateway: CardGateway, leg: LegRecord) -> None:
+        try:
+            payment = gateway.reverse(leg.payment_id)
+        except (CardSystemUnavailable, CardSystemError) as exc:
+            log.warning("payment %s: reversal not confirmed (%s); reconcile will retry", leg.payment_id, exc)
+            return
+        if payment.status is PaymentStatus.REVERSED:
+            self.ledger.record_leg(leg.payment_id, LegStatus.REVERSED)
+
+    def confirm(self, gateway: CardGateway, checkout: Checkout, seq: int, query: StatusQuery) -> AttemptStatus:
+        """Ask the card system about legs whose outcome is unknown, with backoff; then settle."""
+        now = self.clock()
+        for leg in self.ledger.legs(checkout.checkout_id, seq):
+            if leg.status is not LegStatus.PENDING or (leg.next_query_at or 0) > now:
+                continue
+            delay = min(query.interval_seconds * (1.5**leg.queries), 30.0)
+            self.ledger.note_query(leg.payment_id, now + delay)
+            self.check_leg(gateway, leg, not_found_after=query.give_up_seconds)
+        return self.settle(gateway, checkout, seq)
+
+    def check_leg(self, gateway: CardGateway, leg: LegRecord, not_found_after: float) -> None:
+        """One status query for a leg whose outcome is unknown."""
+        if leg.sent_at is None:
+            # written but never sent (the process stopped before the call): it can't have charged
+            if self.clock() - self._written_at(leg) > not_found_after:
+                self.ledger.record_leg(leg.payment_id, LegStatus.FAILED, NOT_SENT)
+            return
+        try:
+            payment = gateway.payment_status(leg.payment_id)
+        except (CardSystemUnavailable, CardSystemError) as exc:
+            log.info("payment %s: status still unknown (%s)", leg.payment_id, exc)
+            return
+        if payment is None:
+            if self.clock() - leg.sent_at > not_found_after:
+                log.info("payment %s: never seen by the card system; failed", leg.payment_id)
+                self.ledger.record_leg(leg.payment_id, LegStatus.FAILED, NOT_FOUND)
+            return
+        if payment.amount != leg.amount:
+            log.error("payment %s: card system reports another amount; left for ops", leg.payment_id)
+            return
+        status = _STATUS.get(payment.status)
+        if status is not None:
+            self.ledger.record_leg(leg.payment_id, status, payment.error_code)
+
+    def _written_at(self, leg: LegRecord) -> float:
+        attempt = next(a for a in self.ledger.attempts(leg.checkout_id) if a.seq == leg.seq)
+        return attempt.created_at

@@ -1,0 +1,58 @@
+"""What the ledger holds: checkouts, their attempts, and each attempt's legs (one per card)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bff.checkout.states import AttemptStatus, CheckoutStatus, LegStatus
+
+
+@dataclass(frozen=True)
+class Checkout:
+    checkout_id: str
+    merchant_id: str
+    user_id: str
+    order_id: str
+    amount: int
+    currency: str
+    return_url: str
+    status: CheckoutStatus
+    created_at: float
+
+
+@dataclass(frozen=True)
+class Attempt:
+    checkout_id: str
+    seq: int
+    status: AttemptStatus
+    remainder: int
+    failure: str | None
+    created_at: float
+
+
+@dataclass(frozen=True)
+class LegRecord:
+    payment_id: str
+    checkout_id: str
+    seq: int
+    position: int
+    card_id: str
+    last4: str
+    amount: int
+    status: LegStatus
+    error_code: str | None
+    refunded: int
+    sent_at: float | None
+    queries: int
+    next_query_at: float | None
+
+
+@dataclass(frozen=True)
+class PlannedLeg:
+    card_id: str
+    last4: str
+    amount: int
+
+
+class OrderMismatch(Exception):
+    """The same order id came back with another amount, shopper or currency."""
