@@ -15,6 +15,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bff import settings
 from bff.adapters.factory import Gateways
+from bff.checkout.ledger import Ledger
+from bff.checkout.payer import Payer
 from bff.merchants.registry import MerchantRegistry
 from bff.security.attempts import WrongSecretGuard
 from bff.services import Services
@@ -52,13 +54,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     store_url = app.config["KABAO_STORE_URL"] or f"sqlite:///{Path(app.instance_path) / 'kabao.sqlite3'}"
     store = open_store(store_url)
     executor = ThreadPoolExecutor(app.config["KABAO_BALANCE_WORKERS"], thread_name_prefix="balance")
+    ledger = Ledger(app.config["KABAO_LEDGER_PATH"] or str(Path(app.instance_path) / "ledger.sqlite3"))
+    guard = WrongSecretGuard(store, app.config["SECRET_KEY"].encode())
     app.extensions["kabao"] = Services(
         registry=MerchantRegistry(Path(app.config["KABAO_CONFIG_DIR"]), app.config["KABAO_CONFIG_RELOAD_SECONDS"]),
         store=store,
         gateways=Gateways(),
         balances=BalanceBook(store, executor),
-        binder=Binder(WrongSecretGuard(store, app.config["SECRET_KEY"].encode())),
+        binder=Binder(guard),
         executor=executor,
+        ledger=ledger,
+        payer=Payer(ledger),
+        guard=guard,
     )
     csrf.init_app(app)
 

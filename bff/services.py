@@ -6,7 +6,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bff.adapters.factory import Gateways
+from bff.checkout.ledger import Ledger
+from bff.checkout.payer import Payer
 from bff.merchants.registry import MerchantRegistry
+from bff.security.attempts import WrongSecretGuard
 from bff.store import Store
 from bff.wallet.balances import BalanceBook
 from bff.wallet.binding import Binder
@@ -20,9 +23,13 @@ class Services:
     balances: BalanceBook
     binder: Binder
     executor: ThreadPoolExecutor
+    ledger: Ledger
+    payer: Payer
+    guard: WrongSecretGuard
 
     def close(self) -> None:
         # wait for running balance calls (bounded by their timeouts): they write to the store
         self.executor.shutdown(wait=True, cancel_futures=True)
         self.gateways.close()
         self.store.close()
+        self.ledger.close()

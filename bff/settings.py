@@ -10,8 +10,10 @@ MAX_LAUNCH_TOKEN_AGE = 60
 DEFAULTS: dict[str, Any] = {
     "KABAO_CONFIG_DIR": "wallet_config",
     "KABAO_STORE_URL": "",  # empty: sqlite file in the instance folder
+    "KABAO_LEDGER_PATH": "",  # empty: ledger.sqlite3 in the instance folder
     "KABAO_TOKEN_AUDIENCE": "kabao-wallet",
     "KABAO_LAUNCH_MAX_AGE": MAX_LAUNCH_TOKEN_AGE,
+    "KABAO_RESULT_URL_MAX_AGE": 3600,
     "KABAO_SESSION_IDLE_SECONDS": 15 * 60,
     "KABAO_SESSION_MAX_SECONDS": 4 * 3600,
     "KABAO_FRAME_ANCESTORS": "'self'",

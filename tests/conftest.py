@@ -42,6 +42,7 @@ def make_app(tmp_path: Path, card_system: RunningSandbox, monkeypatch: pytest.Mo
                 "KABAO_HOST_SECRET": card_system.host_secret,
                 "KABAO_CONFIG_DIR": str(config_dir),
                 "KABAO_STORE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}",
+                "KABAO_LEDGER_PATH": str(tmp_path / "ledger.sqlite3"),
                 "KABAO_CONFIG_RELOAD_SECONDS": 0,
                 **overrides,
             }

@@ -48,3 +48,27 @@ def text_of(response) -> str:
 
 def add_fault(sandbox: RunningSandbox, **fault) -> None:
     requests.post(f"{sandbox.url}/_sandbox/faults", json=fault, timeout=5).raise_for_status()
+
+
+def mint_checkout_token(
+    secret: str, user_id: str, merchant_id: str, order_id: str, amount: int, return_url: str, **claims: object
+) -> str:
+    payload = {
+        "sub": user_id,
+        "mch": merchant_id,
+        "aud": "kabao-wallet",
+        "nonce": uuid.uuid4().hex,
+        "locale": "zh-CN",
+        "order_id": order_id,
+        "amount": amount,
+        "currency": "CNY",
+        "return_url": return_url,
+        **claims,
+    }
+    return URLSafeTimedSerializer(secret, salt="kabao.checkout").dumps(payload)
+
+
+def sandbox_payments(sandbox: RunningSandbox, system: str) -> list[dict]:
+    response = requests.get(f"{sandbox.url}/_sandbox/systems/{system}/payments", timeout=10)
+    response.raise_for_status()
+    return response.json()["payments"]

@@ -49,6 +49,10 @@ class Translator:
         text = self._texts.get(key, key)
         return text.format(**values) if values else text
 
+    def either(self, key: str, fallback: str) -> str:
+        """The text of key, or of fallback when key is not a known text (e.g. a new error code)."""
+        return self(key if key in self._texts else fallback)
+
     def money(self, fen: int, currency: str = "CNY") -> str:
         return format_money(fen, currency, str(self._babel))
 

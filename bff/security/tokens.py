@@ -11,6 +11,9 @@ from typing import Any
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 LAUNCH_SALT = "kabao.launch"
+CHECKOUT_SALT = "kabao.checkout"
+RESULT_SALT = "kabao.checkout-result"
+ORDER_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -34,9 +37,20 @@ class LaunchClaims:
     locale: str | None
 
 
-def _claim(payload: dict[str, Any], key: str) -> str:
+@dataclass(frozen=True)
+class CheckoutClaims:
+    user_id: str
+    merchant_id: str
+    locale: str | None
+    order_id: str
+    amount: int
+    currency: str
+    return_url: str
+
+
+def _claim(payload: dict[str, Any], key: str, max_length: int = 128) -> str:
     value = payload.get(key)
-    if not isinstance(value, str) or not value or len(value) > 128:
+    if not isinstance(value, str) or not value or len(value) > max_length:
         raise TokenRejected(TokenProblem.INVALID)
     return value
 
@@ -55,23 +69,48 @@ def verify_signed(token: str, secret: str, salt: str, max_age: int) -> dict[str,
     return payload
 
 
-def verify_launch(
-    token: str,
-    *,
-    secret: str,
-    audience: str,
-    max_age: int,
-    claim_nonce: Callable[[str, int], bool],
-) -> LaunchClaims:
-    """Verify a launch token and spend its nonce; raise TokenRejected saying why not."""
-    payload = verify_signed(token, secret, LAUNCH_SALT, max_age)
+def _verify_once(
+    token: str, salt: str, secret: str, audience: str, max_age: int, claim_nonce: Callable[[str, int], bool]
+) -> dict[str, Any]:
+    payload = verify_signed(token, secret, salt, max_age)
     if payload.get("aud") != audience:
         raise TokenRejected(TokenProblem.WRONG_AUDIENCE)
     nonce = _claim(payload, "nonce")
     if not NONCE.fullmatch(nonce):
         raise TokenRejected(TokenProblem.INVALID)
-    claims = LaunchClaims(_claim(payload, "sub"), _claim(payload, "mch"), payload.get("locale"))
+    _claim(payload, "sub")
+    _claim(payload, "mch")
     # the nonce is remembered a little longer than a token can live, so a replay is always seen
-    if not claim_nonce(f"nonce:{LAUNCH_SALT}:{nonce}", max_age + 60):
+    if not claim_nonce(f"nonce:{salt}:{nonce}", max_age + 60):
         raise TokenRejected(TokenProblem.REPLAYED)
-    return claims
+    return payload
+
+
+def verify_launch(
+    token: str, *, secret: str, audience: str, max_age: int, claim_nonce: Callable[[str, int], bool]
+) -> LaunchClaims:
+    """Verify a launch token and spend its nonce; raise TokenRejected saying why not."""
+    payload = _verify_once(token, LAUNCH_SALT, secret, audience, max_age, claim_nonce)
+    return LaunchClaims(payload["sub"], payload["mch"], payload.get("locale"))
+
+
+def verify_checkout(
+    token: str, *, secret: str, audience: str, max_age: int, claim_nonce: Callable[[str, int], bool]
+) -> CheckoutClaims:
+    """Verify a checkout token: the order, its amount in fen and where to return come only from here."""
+    payload = verify_signed(token, secret, CHECKOUT_SALT, max_age)
+    amount = payload.get("amount")
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise TokenRejected(TokenProblem.INVALID)
+    if not ORDER_ID.fullmatch(str(payload.get("order_id", ""))):
+        raise TokenRejected(TokenProblem.INVALID)
+    currency, return_url = _claim(payload, "currency"), _claim(payload, "return_url", 2048)
+    payload = _verify_once(token, CHECKOUT_SALT, secret, audience, max_age, claim_nonce)
+    return CheckoutClaims(
+        payload["sub"], payload["mch"], payload.get("locale"), payload["order_id"], amount, currency, return_url
+    )
+
+
+def sign_result(secret: str, result: dict[str, Any]) -> str:
+    """The checkout result for the host app, signed so the query string can't be forged."""
+    return URLSafeTimedSerializer(secret, salt=RESULT_SALT).dumps(result)

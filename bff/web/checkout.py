@@ -1,0 +1,248 @@
+"""Checkout: pick cards, see the split, pay once, follow the result, and go back to the app."""
+
+from __future__ import annotations
+
+import logging
+import time
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from werkzeug.wrappers import Response
+
+from bff.adapters.factory import expand_env
+from bff.checkout.choice import Choice, choose, unusable_reason
+from bff.checkout.ledger import OrderMismatch
+from bff.checkout.records import Checkout
+from bff.checkout.results import host_result, outcome_of
+from bff.checkout.states import AttemptStatus, CheckoutStatus
+from bff.i18n import LOCALES
+from bff.merchants.model import CheckoutRules
+from bff.security.tokens import TokenRejected, sign_result, verify_checkout
+from bff.wallet.balances import CardView
+from bff.web.launch import refused
+from bff.web.render import no_store, page_or_fragment, redirect_after_post
+from bff.web.shopper import Shopper, current_shopper, services, shopper_required, start_session, translator
+
+log = logging.getLogger(__name__)
+bp = Blueprint("checkout", __name__, url_prefix="/checkout")
+
+
+def return_url_allowed(url: str, allowed: list[str]) -> bool:
+    """Whether url starts with an allow-listed return URL, ending at a path boundary."""
+    for prefix in (expand_env(a, services().gateways.environ) for a in allowed):
+        if url == prefix or (url.startswith(prefix) and url[len(prefix)] in "/?#"):
+            return True
+    return False
+
+
+@bp.get("")
+def start() -> Response | tuple[str, int]:
+    """Open the checkout the host app signed: amount, order and return URL come only from the token."""
+    cfg = current_app.config
+    try:
+        claims = verify_checkout(
+            request.args.get("token", ""),
+            secret=cfg["KABAO_HOST_SECRET"],
+            audience=cfg["KABAO_TOKEN_AUDIENCE"],
+            max_age=cfg["KABAO_LAUNCH_MAX_AGE"],
+            claim_nonce=services().store.add_if_absent,
+        )
+    except TokenRejected as exc:
+        log.info("checkout refused: %s", exc.problem)
+        return refused(exc.problem)
+    merchant = services().registry.get(claims.merchant_id)
+    rules = merchant.config.checkout if merchant else None
+    if merchant is None or rules is None or claims.currency != merchant.config.currency:
+        abort(404)
+    if not return_url_allowed(claims.return_url, rules.return_urls):
+        log.warning("checkout refused: return URL not allow-listed for %s", merchant.id)
+        abort(400)
+    try:
+        checkout = services().ledger.open_checkout(
+            merchant.id, claims.user_id, claims.order_id, claims.amount, claims.currency, claims.return_url
+        )
+    except OrderMismatch:
+        log.warning("checkout refused: order %s came back with other terms", claims.order_id)
+        abort(409)
+    locale = claims.locale if claims.locale in LOCALES else merchant.config.default_locale
+    start_session(claims.user_id, merchant.id, locale)
+    return no_store(redirect(url_for("checkout.choose_cards", checkout_id=checkout.checkout_id), 303))
+
+
+def _owned(checkout_id: str) -> tuple[Shopper, Checkout, CheckoutRules]:
+    shopper = current_shopper()
+    checkout = services().ledger.checkout(checkout_id)
+    rules = shopper.merchant.config.checkout
+    if (
+        checkout is None
+        or rules is None
+        or (checkout.user_id, checkout.merchant_id) != (shopper.user_id, shopper.merchant.id)
+    ):
+        abort(404)
+    return shopper, checkout, rules
+
+
+def _views(shopper: Shopper) -> list[CardView]:
+    timeouts = shopper.merchant.config.backend.timeouts
+    wallet = services().balances.wallet(
+        shopper.gateway, shopper.merchant.id, shopper.user_id, deadline=timeouts.connect + timeouts.read
+    )
+    return [] if wallet is None else list(wallet.cards)
+
+
+def _picked() -> list[str]:
+    return request.form.getlist("card")
+
+
+def _render_choice(
+    checkout: Checkout,
+    rules: CheckoutRules,
+    views: list[CardView],
+    picked: list[str],
+    problem: str | None = None,
+    status: int = 200,
+) -> Response:
+    """The checkout page (or, for htmx, its form) for these picked cards."""
+    ledger = services().ledger
+    latest = ledger.latest_attempt(checkout.checkout_id)
+    return no_store(
+        page_or_fragment(
+            "checkout/page.html",
+            "checkout/form.html",
+            status=status,
+            checkout=checkout,
+            rules=rules,
+            views=views,
+            reasons={v.card.card_id: unusable_reason(v) for v in views},
+            picked=picked,
+            choice=choose(checkout.amount, views, picked, rules),
+            problem=problem,
+            next_seq=(latest.seq if latest else 0) + 1,
+            last_failure=latest.failure if latest and latest.status is AttemptStatus.FAILED else None,
+        )
+    )
+
+
+@bp.get("/<checkout_id>")
+@shopper_required
+def choose_cards(checkout_id: str) -> Response:
+    """The cards that can pay, the order amount, and (once picked) how it splits."""
+    shopper, checkout, rules = _owned(checkout_id)
+    if checkout.status is not CheckoutStatus.OPEN:
+        return redirect(url_for("checkout.result", checkout_id=checkout_id), 303)
+    views = _views(shopper)
+    first = next((v.card.card_id for v in views if unusable_reason(v) is None), None)
+    return _render_choice(checkout, rules, views, [first] if first else [])  # the first usable card starts picked
+
+
+@bp.post("/<checkout_id>/preview")
+@shopper_required
+def preview(checkout_id: str) -> Response:
+    """Recompute the split for the cards now picked (htmx on every change; a button without JS)."""
+    shopper, checkout, rules = _owned(checkout_id)
+    return _render_choice(checkout, rules, _views(shopper), _picked())
+
+
+@bp.post("/<checkout_id>/pay")
+@shopper_required
+def pay(checkout_id: str) -> Response:
+    """Write the attempt, then pay it, unless this very attempt was already submitted."""
+    shopper, checkout, rules = _owned(checkout_id)
+    ledger = services().ledger
+    done = url_for("checkout.result", checkout_id=checkout_id)
+    seq = request.form.get("attempt", type=int)
+    if seq is None:
+        abort(400)
+    if checkout.status is not CheckoutStatus.OPEN or any(a.seq == seq for a in ledger.attempts(checkout_id)):
+        return redirect_after_post(done)  # a double tap, a reload or another tab: never a second charge
+    views, picked = _views(shopper), _picked()
+    choice = choose(checkout.amount, views, picked, rules)
+    pins, problem = _pins(shopper, choice)
+    if not choice.payable:
+        problem = translator()(f"checkout.problem.{choice.problems[0]}", max=rules.max_cards)
+    if problem:
+        return _render_choice(checkout, rules, views, picked, problem, 422)
+    _, created = ledger.start_attempt(checkout_id, seq, list(choice.legs), choice.remainder)
+    if created:
+        services().payer.run(shopper.gateway, checkout, seq, pins, rules.status_query)
+        _count_wrong_pins(shopper, checkout_id, seq)
+    return redirect_after_post(done)
+
+
+def _pins(shopper: Shopper, choice: Choice) -> tuple[dict[str, str], str | None]:
+    """The PIN typed for each paying card, or the first problem with them."""
+    if not choice.pin_needed:
+        return {}, None
+    t, merchant = translator(), shopper.merchant
+    rule, limits = merchant.config.flows.bind.secret, merchant.config.limits.wrong_secret
+    pins = {}
+    for leg in choice.legs:
+        pin = request.form.get(f"pin-{leg.card_id}", "").strip()
+        if len(pin) != rule.length or (rule.digits_only and not pin.isdigit()):
+            return {}, t("checkout.problem.pin", last4=leg.last4, length=rule.length)
+        if services().guard.blocked(limits, merchant.id, shopper.user_id, f"card:{leg.card_id}"):
+            return {}, t("checkout.problem.pin_locked", last4=leg.last4)
+        pins[leg.card_id] = pin
+    return pins, None
+
+
+def _count_wrong_pins(shopper: Shopper, checkout_id: str, seq: int) -> None:
+    limits = shopper.merchant.config.limits.wrong_secret
+    for leg in services().ledger.legs(checkout_id, seq):
+        if leg.error_code == "WRONG_SECRET":
+            services().guard.record_failure(limits, shopper.merchant.id, shopper.user_id, f"card:{leg.card_id}")
+
+
+@bp.get("/<checkout_id>/result")
+@shopper_required
+def result(checkout_id: str) -> Response:
+    _, checkout, rules = _owned(checkout_id)
+    return no_store(
+        page_or_fragment("checkout/result.html", "checkout/result.html", **_result_context(checkout, rules))
+    )
+
+
+@bp.get("/<checkout_id>/status")
+@shopper_required
+def status(checkout_id: str) -> Response:
+    """Poll target of a pending result: asks the card systems (with backoff) and shows where it stands."""
+    shopper, checkout, rules = _owned(checkout_id)
+    attempt = services().ledger.latest_attempt(checkout_id)
+    if attempt and attempt.status in (AttemptStatus.PENDING, AttemptStatus.PROCESSING):
+        if time.time() - attempt.created_at <= rules.status_query.give_up_seconds:
+            services().payer.confirm(shopper.gateway, checkout, attempt.seq, rules.status_query)
+        checkout = services().ledger.checkout(checkout_id)
+    return no_store(
+        page_or_fragment("checkout/result.html", "partials/checkout_status.html", **_result_context(checkout, rules))
+    )
+
+
+def _result_context(checkout: Checkout, rules: CheckoutRules) -> dict:
+    ledger = services().ledger
+    attempt = ledger.latest_attempt(checkout.checkout_id)
+    outcome = outcome_of(checkout, attempt, ledger.legs(checkout.checkout_id))
+    waited = time.time() - attempt.created_at if attempt else 0
+    return {
+        "checkout": checkout,
+        "outcome": outcome,
+        "polling": outcome.status == "PENDING" and waited <= rules.status_query.give_up_seconds,
+        "poll_seconds": max(1, round(rules.status_query.interval_seconds)),
+    }
+
+
+@bp.get("/<checkout_id>/return")
+@shopper_required
+def back_to_app(checkout_id: str) -> Response:
+    """Leave for the host app through the allow-listed URL, carrying the signed result."""
+    _, checkout, _ = _owned(checkout_id)
+    ledger = services().ledger
+    attempt = ledger.latest_attempt(checkout_id)
+    if checkout.status is CheckoutStatus.OPEN:
+        failed = attempt is not None and attempt.status is AttemptStatus.FAILED
+        ledger.close_checkout(checkout_id, CheckoutStatus.FAILED if failed else CheckoutStatus.CANCELLED)
+        checkout = ledger.checkout(checkout_id)
+    outcome = outcome_of(checkout, attempt, ledger.legs(checkout_id))
+    token = sign_result(current_app.config["KABAO_HOST_SECRET"], host_result(checkout, outcome))
+    joiner = "&" if "?" in checkout.return_url else "?"
+    session.pop("checkout", None)
+    return redirect(f"{checkout.return_url}{joiner}{urlencode({'kabao_result': token})}", 303)
