@@ -17,6 +17,7 @@ from bff import settings
 from bff.adapters.factory import Gateways
 from bff.checkout.ledger import Ledger
 from bff.checkout.payer import Payer
+from bff.checkout.refunds import Refunds
 from bff.merchants.registry import MerchantRegistry
 from bff.security.attempts import WrongSecretGuard
 from bff.services import Services
@@ -65,6 +66,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         executor=executor,
         ledger=ledger,
         payer=Payer(ledger),
+        refunds=Refunds(ledger),
         guard=guard,
     )
     csrf.init_app(app)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bff.adapters.factory import Gateways
 from bff.checkout.ledger import Ledger
 from bff.checkout.payer import Payer
+from bff.checkout.refunds import Refunds
 from bff.merchants.registry import MerchantRegistry
 from bff.security.attempts import WrongSecretGuard
 from bff.store import Store
@@ -25,6 +26,7 @@ class Services:
     executor: ThreadPoolExecutor
     ledger: Ledger
     payer: Payer
+    refunds: Refunds
     guard: WrongSecretGuard
 
     def close(self) -> None:

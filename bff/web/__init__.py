@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import Flask
 
 from bff.security.headers import add_security_headers, content_security_policy
+from bff.web import api, brand, card, checkout, errors, launch, wallet
 from bff.web import bind as bind_views
-from bff.web import brand, card, checkout, errors, launch, wallet
 from bff.web.render import static_url
 from bff.web.shopper import template_context
 
 
 def register(app: Flask) -> None:
     """Attach every blueprint, the security headers and the template helpers to the app."""
-    for module in (launch, wallet, bind_views, card, checkout, brand):
+    for module in (launch, wallet, bind_views, card, checkout, brand, api):
         app.register_blueprint(module.bp)
     errors.register(app)
     csp = content_security_policy(app.config["KABAO_FRAME_ANCESTORS"])

@@ -1,0 +1,26 @@
+"""Server-to-server requests from the host app: HMAC-SHA256 over time, method, path and body."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+MAX_SKEW_SECONDS = 300
+
+
+def sign_request(secret: str, timestamp: str, method: str, path: str, body: bytes) -> str:
+    message = f"{timestamp}.{method.upper()}.{path}.".encode() + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def request_is_signed(
+    secret: str, timestamp: str, signature: str, method: str, path: str, body: bytes, now: float
+) -> bool:
+    """Whether the signature is right and fresh (a replay after the window is refused)."""
+    try:
+        age = abs(now - int(timestamp))
+    except ValueError:
+        return False
+    if age > MAX_SKEW_SECONDS:
+        return False
+    return hmac.compare_digest(sign_request(secret, timestamp, method, path, body), signature)

@@ -1,0 +1,107 @@
+"""The host app's server-to-server API: order status and refunds, authenticated by signature."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import Any
+
+from flask import Blueprint, abort, current_app, jsonify, request
+from werkzeug.wrappers import Response
+
+from bff import csrf
+from bff.checkout.refunds import RefundProblem, RefundRefused
+from bff.checkout.results import outcome_of
+from bff.security.signatures import request_is_signed
+from bff.web.shopper import services
+
+log = logging.getLogger(__name__)
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # signed by the host app instead; no browser ever posts here
+REFUND_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+STATUS = {
+    RefundProblem.ORDER_NOT_FOUND: 404,
+    RefundProblem.NOT_REFUNDABLE: 409,
+    RefundProblem.REFUND_EXCEEDED: 409,
+    RefundProblem.DUPLICATE: 409,
+}
+
+
+def _error(code: str, status: int) -> tuple[Response, int]:
+    return jsonify({"result": "ERROR", "error": {"code": code}}), status
+
+
+@bp.before_request
+def signed_only() -> tuple[Response, int] | None:
+    path = request.path + (f"?{request.query_string.decode()}" if request.query_string else "")
+    if not request_is_signed(
+        current_app.config["KABAO_HOST_SECRET"],
+        request.headers.get("X-Kabao-Timestamp", ""),
+        request.headers.get("X-Kabao-Signature", ""),
+        request.method,
+        path,
+        request.get_data(cache=True),
+        time.time(),
+    ):
+        log.warning("host API: bad or stale signature on %s %s", request.method, request.path)
+        return _error("UNAUTHORIZED", 401)
+    return None
+
+
+@bp.get("/orders/<merchant_id>/<order_id>")
+def order(merchant_id: str, order_id: str) -> Response | tuple[Response, int]:
+    """Where an order's card payment stands (for results the app saw as PENDING)."""
+    ledger = services().ledger
+    checkout = ledger.checkout_by_order(merchant_id, order_id)
+    if checkout is None:
+        return _error("ORDER_NOT_FOUND", 404)
+    outcome = outcome_of(checkout, ledger.latest_attempt(checkout.checkout_id), ledger.legs(checkout.checkout_id))
+    status = "CANCELLED" if outcome.status == "OPEN" else outcome.status
+    return jsonify(
+        {
+            "result": "OK",
+            "order": {
+                "order_id": order_id,
+                "status": status,
+                "amount": checkout.amount,
+                "paid_by_cards": outcome.paid_by_cards,
+                "remainder": outcome.remainder if status in ("PAID", "PARTLY_PAID") else checkout.amount,
+                "refunded": services().refunds.refunded(merchant_id, order_id),
+            },
+        }
+    )
+
+
+@bp.post("/refunds")
+def refund() -> Response | tuple[Response, int]:
+    """Refund part or all of a paid order, split across its card payments by the merchant's policy."""
+    body: Any = request.get_json(silent=True)
+    fields = ("merchant_id", "order_id", "refund_id", "amount")
+    if not isinstance(body, dict) or any(k not in body for k in fields):
+        return _error("INVALID_REQUEST", 400)
+    amount = body["amount"]
+    if not isinstance(amount, int) or isinstance(amount, bool) or not REFUND_ID.fullmatch(str(body["refund_id"])):
+        return _error("INVALID_REQUEST", 400)
+    merchant = services().registry.get(str(body["merchant_id"]))
+    if merchant is None or merchant.config.checkout is None:
+        abort(404)
+    refunds = services().refunds
+    try:
+        started = refunds.start(
+            merchant.id, str(body["order_id"]), body["refund_id"], amount, merchant.config.checkout.refund_policy
+        )
+    except RefundRefused as exc:
+        return _error(exc.problem.value, STATUS[exc.problem])
+    done = refunds.send(services().gateways.for_merchant(merchant), merchant.id, started)
+    return jsonify(
+        {
+            "result": "OK",
+            "refund": {
+                "refund_id": done.refund_id,
+                "amount": done.amount,
+                "status": done.status,
+                "legs": [{"last4": leg.last4, "amount": leg.amount, "status": leg.status} for leg in done.legs],
+            },
+        }
+    )
