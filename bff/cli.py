@@ -131,6 +131,21 @@ def serve(bind_to: str, workers: int, threads: int) -> None:
     Server().run()
 
 
+@main.command("reconcile")
+@click.option("--window", default=900, show_default=True, help="Seconds after which an attempt is abandoned.")
+def reconcile_command(window: int) -> None:
+    """Settle pending payments and refunds with the card systems, printing what was done."""
+    from bff import create_app
+    from bff.checkout.reconcile import reconcile
+
+    app = create_app()
+    lines = reconcile(app.extensions["kabao"], window)
+    for line in lines:
+        click.echo(line)
+    click.echo(f"reconcile: {len(lines)} action(s)" if lines else "reconcile: nothing pending")
+    app.extensions["kabao"].close()
+
+
 @main.group()
 def config() -> None:
     """Validate, describe and scaffold merchant configuration files."""

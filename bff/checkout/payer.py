@@ -70,10 +70,11 @@ class Payer:
         ):
             for leg in legs:
                 if leg.status is LegStatus.SUCCEEDED:
-                    self._reverse(gateway, leg)
+                    self.reverse_leg(gateway, leg)
         return self.ledger.settle_attempt(checkout.checkout_id, seq)
 
-    def _reverse(self, gateway: CardGateway, leg: LegRecord) -> None:
+    def reverse_leg(self, gateway: CardGateway, leg: LegRecord) -> None:
+        """Give a succeeded leg's money back; an unconfirmed reversal is retried later."""
         try:
             payment = gateway.reverse(leg.payment_id)
         except (CardSystemUnavailable, CardSystemError) as exc:
@@ -93,29 +94,36 @@ class Payer:
             self.check_leg(gateway, leg, not_found_after=query.give_up_seconds)
         return self.settle(gateway, checkout, seq)
 
-    def check_leg(self, gateway: CardGateway, leg: LegRecord, not_found_after: float) -> None:
-        """One status query for a leg whose outcome is unknown."""
+    def check_leg(self, gateway: CardGateway, leg: LegRecord, not_found_after: float) -> str:
+        """One status query for a leg whose outcome is unknown; answers what was learnt, in a word.
+
+        found: the leg is final now. not_found: never seen, and now failed. not_seen_yet: never seen,
+        but still within the window. unknown: no usable answer.
+        """
         if leg.sent_at is None:
             # written but never sent (the process stopped before the call): it can't have charged
             if self.clock() - self._written_at(leg) > not_found_after:
                 self.ledger.record_leg(leg.payment_id, LegStatus.FAILED, NOT_SENT)
-            return
+                return "not_found"
+            return "not_seen_yet"
         try:
             payment = gateway.payment_status(leg.payment_id)
         except (CardSystemUnavailable, CardSystemError) as exc:
             log.info("payment %s: status still unknown (%s)", leg.payment_id, exc)
-            return
+            return "unknown"
         if payment is None:
             if self.clock() - leg.sent_at > not_found_after:
                 log.info("payment %s: never seen by the card system; failed", leg.payment_id)
                 self.ledger.record_leg(leg.payment_id, LegStatus.FAILED, NOT_FOUND)
-            return
-        if payment.amount != leg.amount:
-            log.error("payment %s: card system reports another amount; left for ops", leg.payment_id)
-            return
+                return "not_found"
+            return "not_seen_yet"
         status = _STATUS.get(payment.status)
-        if status is not None:
-            self.ledger.record_leg(leg.payment_id, status, payment.error_code)
+        if payment.amount != leg.amount or status is None:
+            if payment.amount != leg.amount:
+                log.error("payment %s: card system reports another amount; left for ops", leg.payment_id)
+            return "unknown"
+        self.ledger.record_leg(leg.payment_id, status, payment.error_code)
+        return "found"
 
     def _written_at(self, leg: LegRecord) -> float:
         attempt = next(a for a in self.ledger.attempts(leg.checkout_id) if a.seq == leg.seq)
