@@ -107,9 +107,7 @@ def test_card_system_down_says_busy(client, launch, card_system):
     assert response.status_code == 422 and "服务繁忙" in text_of(response)
 
 
-def test_htmx_bind_errors_come_back_as_the_form_fragment_and_success_as_a_redirect(
-    client, launch, card_system
-):
+def test_htmx_bind_errors_come_back_as_the_form_fragment_and_success_as_a_redirect(client, launch, card_system):
     launch()
     card = unbound(card_system, "lime")
     headers = {"HX-Request": "true"}
@@ -144,9 +142,7 @@ def strict_config(tmp_path: Path) -> Path:
     shutil.copytree(CONFIG_DIR, target)
     path = target / "lime-market.yaml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace(
-        "per_card: {attempts: 5, window_seconds: 900}", "per_card: {attempts: 3, window_seconds: 900}"
-    )
+    text = text.replace("per_card: {attempts: 5, window_seconds: 900}", "per_card: {attempts: 3, window_seconds: 900}")
     text = text.replace(
         "per_user: {attempts: 20, window_seconds: 3600}", "per_user: {attempts: 4, window_seconds: 3600}"
     )
@@ -168,9 +164,7 @@ def test_wrong_secrets_per_card_are_limited_and_the_card_system_is_not_asked_aga
     client = launched(app)
     card = unbound(card_system, "lime")
     for _ in range(2):
-        assert "卡号或密码不正确" in text_of(
-            post_bind(client, card_number=card["card_number"], secret="000000")
-        )
+        assert "卡号或密码不正确" in text_of(post_bind(client, card_number=card["card_number"], secret="000000"))
     third = post_bind(client, card_number=card["card_number"], secret="000000")
     assert "尝试次数过多" in text_of(third)
     # even the right secret is not sent now: the card system's own lock counter stays below its limit

@@ -26,17 +26,13 @@ def test_history_pages_newest_first_with_load_more(client, launch, card_system):
         match = re.search(r'hx-get="(/cards/[^"]+/transactions\?cursor=[^"]+)"', html)
         if not match:
             break
-        html = client.get(match.group(1).replace("&amp;", "&"), headers={"HX-Request": "true"}).get_data(
-            as_text=True
-        )
+        html = client.get(match.group(1).replace("&amp;", "&"), headers={"HX-Request": "true"}).get_data(as_text=True)
         assert "<html" not in html
         seen += len(rows(html))
         pages += 1
     assert "没有更多记录了" in html
     assert pages >= 3 and seen >= 21
-    times = re.findall(
-        r"(\d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2})", text_of(client.get(f"/cards/{card['card_id']}"))
-    )
+    times = re.findall(r"(\d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2})", text_of(client.get(f"/cards/{card['card_id']}")))
     stamps = [datetime.strptime(t, "%Y/%m/%d %H:%M") for t in times]
     assert len(stamps) == 10 and stamps == sorted(stamps, reverse=True)
 
@@ -45,9 +41,7 @@ def test_history_load_more_link_works_without_javascript(client, launch, card_sy
     launch()
     card = rich_card(card_system)
     first = client.get(f"/cards/{card['card_id']}").get_data(as_text=True)
-    href = (
-        re.search(r'<a class="button secondary block" href="([^"]+)"', first).group(1).replace("&amp;", "&")
-    )
+    href = re.search(r'<a class="button secondary block" href="([^"]+)"', first).group(1).replace("&amp;", "&")
     second = client.get(href)
     assert second.status_code == 200 and len(rows(second.get_data(as_text=True))) == 10
     assert "查看最新记录" in text_of(second)

@@ -50,6 +50,18 @@ class Shopper:
     def payments(self):
         return [p for p in sandbox_payments(self.sandbox, SYSTEM[self.merchant]) if p["order_id"] == self.order_id]
 
+    def assert_ledger_agrees(self):
+        """What the ledger says of every leg is what the card system recorded."""
+        ledger = self.app.extensions["kabao"].ledger
+        checkout = ledger.checkout_by_order(self.merchant, self.order_id)
+        recorded = {p["payment_id"]: (p["status"], p["amount"]) for p in self.payments()}
+        for leg in ledger.legs(checkout.checkout_id):
+            expected = recorded.get(leg.payment_id)
+            if leg.status.value == "FAILED" and expected is None:
+                continue  # declined before the card system recorded anything, or never sent
+            assert expected == (leg.status.value, leg.amount), leg
+        assert len(recorded) <= len(ledger.legs(checkout.checkout_id))
+
 
 @pytest.fixture
 def shop(app, client, card_system):
@@ -73,6 +85,7 @@ def test_pay_with_one_card(shop, card_system):
     [payment] = shopper.payments()
     assert (payment["status"], payment["amount"], payment["card_id"]) == ("SUCCEEDED", 12800, card["card_id"])
     assert cards_of(card_system, "lime-market")[50000 - 12800]["card_id"] == card["card_id"]
+    shopper.assert_ledger_agrees()
 
 
 def test_pay_with_two_cards_splits_in_the_order_shown(shop, card_system):
@@ -114,6 +127,7 @@ def test_insufficient_balance_fails_with_the_reason_and_lets_the_shopper_choose_
     assert "支付失败" in page and "卡内余额不足" in page and "重新选择支付方式" in page
     again = text_of(shopper.client.get(shopper.path))
     assert "上次支付未成功：卡内余额不足" in again
+    shopper.assert_ledger_agrees()
 
 
 def test_a_decline_on_the_second_card_reverses_the_first(shop, card_system):
@@ -128,6 +142,7 @@ def test_a_decline_on_the_second_card_reverses_the_first(shop, card_system):
     assert statuses == {cards[50000]["card_id"]: "REVERSED", cards[3650]["card_id"]: "FAILED"}
     after = cards_of(card_system, "peach-bakery")
     assert after[50000]["card_id"] == cards[50000]["card_id"] and after[3650]["card_id"] == cards[3650]["card_id"]
+    shopper.assert_ledger_agrees()
 
 
 def test_wrong_pin_fails_and_charges_nothing(shop, card_system):
@@ -140,6 +155,7 @@ def test_wrong_pin_fails_and_charges_nothing(shop, card_system):
     assert "支付密码不正确" in text_of(shopper.result())
     assert shopper.payments() == []
     assert wrong not in shopper.result().get_data(as_text=True)
+    shopper.assert_ledger_agrees()
 
 
 def test_right_pin_pays(shop, card_system):
@@ -156,6 +172,7 @@ def test_a_double_tap_and_a_reload_charge_once(shop, card_system):
     assert first.status_code == second.status_code == 303
     assert len(shopper.payments()) == 1
     assert cards_of(card_system, "lime-market")[50000 - 12800]
+    shopper.assert_ledger_agrees()
 
 
 def test_concurrent_pays_from_two_bff_processes_charge_once(make_app, card_system):
@@ -205,6 +222,7 @@ def test_processing_payment_is_pending_then_resolves_on_the_result_page(shop, ca
         lambda: "<h1>支付成功" in shopper.client.get(status, headers={"HX-Request": "true"}).get_data(as_text=True)
     )
     assert [p["status"] for p in shopper.payments()] == ["SUCCEEDED"]
+    shopper.assert_ledger_agrees()
 
 
 def test_a_lost_answer_is_confirmed_by_status_query_and_charged_once(shop, card_system):
@@ -217,6 +235,7 @@ def test_a_lost_answer_is_confirmed_by_status_query_and_charged_once(shop, card_
     assert wait_for(lambda: "<h1>支付成功" in shopper.client.get(status).get_data(as_text=True))
     assert len(shopper.payments()) == 1
     assert cards_of(card_system, "lime-market")[50000 - 12800]
+    shopper.assert_ledger_agrees()
 
 
 def test_return_to_the_app_carries_a_signed_result(shop, card_system, client):
@@ -270,3 +289,15 @@ def test_another_shoppers_checkout_is_not_found(shop, make_app, card_system):
     other.get(f"/launch?token={mint_launch_token(shopper.app.config['KABAO_HOST_SECRET'], 'u1002', 'lime-market')}")
     assert other.get(shopper.path).status_code == 404
     assert other.get(f"{shopper.path}/result").status_code == 404
+
+
+def test_a_slow_card_system_is_pending_then_confirmed_once(shop, card_system):
+    card = cards_of(card_system, "peach-bakery")[50000]
+    add_fault(card_system, system="peach", op="pay", mode="latency", delay_ms=3000, count=1)  # read timeout 2 s
+    shopper = shop(merchant="peach-bakery", amount=12800)
+    shopper.pay([card["card_id"]])
+    assert "正在确认支付结果" in text_of(shopper.result())
+    status = f"{shopper.path}/status"
+    assert wait_for(lambda: "<h1>支付成功" in shopper.client.get(status).get_data(as_text=True))
+    assert [p["status"] for p in shopper.payments()] == ["SUCCEEDED"]
+    shopper.assert_ledger_agrees()

@@ -70,9 +70,7 @@ def test_unreadable_card_face_is_refused(tmp_path):
 
 
 def test_a_secret_written_in_place_of_an_env_var_name_is_refused(tmp_path):
-    path = write_variant(
-        tmp_path, lambda d: d["backend"]["credentials"].update(api_key_env="sk_live_9f8e7d6c5b4a")
-    )
+    path = write_variant(tmp_path, lambda d: d["backend"]["credentials"].update(api_key_env="sk_live_9f8e7d6c5b4a"))
     [problem] = problems_of(path)
     assert problem.startswith("shop-a.yaml: backend.credentials.api_key_env: ")
     assert "environment variable" in problem and "sk_live" not in problem
@@ -123,9 +121,7 @@ def test_committed_schema_is_up_to_date(tmp_path):
     out = tmp_path / "schema.json"
     CliRunner().invoke(main, ["config", "schema", "-o", str(out)])
     committed = REPO / "wallet_config" / "schema.json"
-    assert out.read_text(encoding="utf-8") == committed.read_text(encoding="utf-8"), (
-        "run: kabao config schema"
-    )
+    assert out.read_text(encoding="utf-8") == committed.read_text(encoding="utf-8"), "run: kabao config schema"
 
 
 def test_config_new_scaffolds_a_valid_file_and_refuses_to_overwrite(tmp_path):

@@ -22,9 +22,7 @@ def test_canary_numbers_and_secrets_never_appear_in_logs(client, launch, card_sy
         (lime["card_number"], "482913"),
         (lime["card_number"], lime["secret"]),
     ):
-        client.post(
-            "/bind", data={"csrf_token": csrf_token(client, "/bind"), "card_number": number, "secret": secret}
-        )
+        client.post("/bind", data={"csrf_token": csrf_token(client, "/bind"), "card_number": number, "secret": secret})
         client.post("/bind", data={"card_number": number, "secret": secret})  # no CSRF token
     client.get("/wallet")
     client.get(f"/cards/{lime['card_id']}")

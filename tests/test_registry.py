@@ -65,3 +65,16 @@ def test_a_new_invalid_file_is_not_served(tmp_path):
     registry = MerchantRegistry(config, interval=0)
     assert registry.get("broken-shop") is None
     assert registry.problems()[0].file == "broken-shop.yaml"
+
+
+def test_concurrent_first_readers_never_see_an_empty_registry(tmp_path):
+    import threading
+
+    registry = MerchantRegistry(copy_config(tmp_path), interval=60)
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(registry.get("lime-market"))) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seen) == 16 and all(m is not None for m in seen)

@@ -100,9 +100,7 @@ def test_timeouts_are_unavailable(adapter):
 
 @responses.activate
 def test_ids_are_escaped_into_paths(adapter):
-    responses.get(
-        f"{BASE}/users/u%2F1/cards/c%2F..%2F1", json={"result": "OK", "card": {**CARD, "card_id": "c/../1"}}
-    )
+    responses.get(f"{BASE}/users/u%2F1/cards/c%2F..%2F1", json={"result": "OK", "card": {**CARD, "card_id": "c/../1"}})
     assert adapter.card_detail("u/1", "c/../1").card_id == "c/../1"
 
 

@@ -23,6 +23,7 @@ class MerchantRegistry:
         self._stamps: dict[Path, tuple[int, int]] = {}
         self._problems: dict[Path, list[ConfigProblem]] = {}
         self._checked = float("-inf")
+        self._loaded = False
 
     def get(self, merchant_id: str) -> Merchant | None:
         self.refresh()
@@ -38,13 +39,12 @@ class MerchantRegistry:
 
     def refresh(self, force: bool = False) -> None:
         """Pick up added, changed and removed files; a bad file keeps its last good version."""
-        now = time.monotonic()
-        if not force and now - self._checked < self.interval:
+        if not force and self._loaded and time.monotonic() - self._checked < self.interval:
             return
+        # until the first load is done every reader waits for it: none may see an empty registry
         with self._lock:
-            if not force and now - self._checked < self.interval:
+            if not force and self._loaded and time.monotonic() - self._checked < self.interval:
                 return
-            self._checked = now
             seen = set()
             for path in merchant_files(self.config_dir):
                 seen.add(path)
@@ -59,6 +59,8 @@ class MerchantRegistry:
                 self._problems.pop(path, None)
                 if self._merchants.pop(path.stem, None):
                     log.info("merchant %s removed (file deleted)", path.stem)
+            self._checked = time.monotonic()
+            self._loaded = True
 
     def _load(self, path: Path) -> None:
         try:
