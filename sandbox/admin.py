@@ -6,11 +6,12 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from sandbox import faults, records
+from sandbox import checkout, faults, orders, records
 from sandbox.context import current
 from sandbox.merchants import load_merchants
+from sandbox.money import MAX_FEN
 from sandbox.seed import SYSTEM_ID, ensure_system, reset
-from sandbox.tokens import LOCALES, launch_url, mint_launch_token
+from sandbox.tokens import LOCALES, checkout_url, launch_url, mint_checkout_token, mint_launch_token
 
 bp = Blueprint("admin", __name__, url_prefix="/_sandbox")
 
@@ -99,6 +100,40 @@ def launch_token() -> Response | tuple[Response, int]:
     sandbox = current()
     token = mint_launch_token(sandbox.host_secret, user_id, merchant_id, locale)
     return jsonify({"token": token, "url": launch_url(sandbox.bff_url, token)})
+
+
+@bp.post("/checkout-token")
+def checkout_token() -> Response | tuple[Response, int]:
+    """Record an order and mint its checkout token; return_url may be overridden to test refusals."""
+    body: Any = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return bad_request("the body must be a JSON object")
+    user_id, merchant_id, amount = body.get("user_id"), body.get("merchant_id"), body.get("amount")
+    order_id = body.get("order_id", orders.new_order_id())
+    locale, url = body.get("locale", "zh-CN"), body.get("return_url", checkout.return_url())
+    if not (_text(user_id) and _text(merchant_id)):
+        return bad_request("user_id and merchant_id are required")
+    if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= MAX_FEN:
+        return bad_request(f"amount must be whole fen, 1 to {MAX_FEN}")
+    if not isinstance(order_id, str) or not orders.ORDER_ID.match(order_id):
+        return bad_request("order_id must be 1-64 of A-Z a-z 0-9 _ . -")
+    if locale not in LOCALES:
+        return bad_request(f"locale must be one of {', '.join(LOCALES)}")
+    if not _text(url):
+        return bad_request("return_url must be a non-empty string")
+    sandbox = current()
+    # an order that exists keeps its row; the token still says what was asked (to test refusals)
+    orders.record_order(sandbox.db, merchant_id, order_id, user_id, amount)
+    token = mint_checkout_token(
+        sandbox.host_secret,
+        user_id=user_id,
+        merchant_id=merchant_id,
+        locale=locale,
+        order_id=order_id,
+        amount=amount,
+        return_url=url,
+    )
+    return jsonify({"token": token, "url": checkout_url(sandbox.bff_url, token), "order_id": order_id})
 
 
 def _text(value: Any) -> bool:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import requests
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from sandbox import admin, api, simulator
+from sandbox import admin, api, checkout, refunds, simulator
 from sandbox.context import Sandbox
 from sandbox.db import Database
+from sandbox.hostapi import HostApi
+from sandbox.money import plain_yuan, yuan
 from sandbox.seed import load_seed, seed_if_empty
 
 
@@ -36,21 +39,20 @@ def create_app(
         bff_url=bff_url.rstrip("/"),
         api_key=api_key,
         host_secret=host_secret,
+        host_api=HostApi(bff_url, host_secret, requests.Session()),
     )
     app.teardown_appcontext(lambda _error: db.close())
-    app.add_template_filter(_yuan, "yuan")
+    app.add_template_filter(yuan, "yuan")
+    app.add_template_filter(plain_yuan, "plain_yuan")
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(simulator.bp)
+    app.register_blueprint(checkout.bp)
+    app.register_blueprint(refunds.bp)
     app.register_error_handler(HTTPException, _http_error)
     bff_origin = "{0.scheme}://{0.netloc}".format(urlsplit(bff_url))
     app.after_request(lambda response: _security_headers(response, bff_origin))
     return app
-
-
-def _yuan(fen: int) -> str:
-    """Show fen as yuan, e.g. 6660 -> ¥66.60."""
-    return f"¥{fen // 100:,}.{fen % 100:02d}"
 
 
 def _http_error(error: HTTPException) -> Response | HTTPException:

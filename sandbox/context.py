@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import current_app
 
 from sandbox.db import Database
+from sandbox.hostapi import HostApi
 from sandbox.seed import Profile, Rules, Seed
 
 
@@ -21,6 +22,7 @@ class Sandbox:
     bff_url: str
     api_key: str
     host_secret: str
+    host_api: HostApi
 
 
 @dataclass(frozen=True)

@@ -84,9 +84,40 @@ CREATE TABLE IF NOT EXISTS faults (
     mode TEXT NOT NULL,
     delay_ms INTEGER,
     count INTEGER CHECK (count IS NULL OR count > 0));
+CREATE TABLE IF NOT EXISTS sim_orders (
+    merchant_id TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    status TEXT NOT NULL,
+    paid_by_cards INTEGER NOT NULL DEFAULT 0,
+    remainder INTEGER NOT NULL DEFAULT 0,
+    refunded INTEGER NOT NULL DEFAULT 0,
+    checkout_id TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (merchant_id, order_id));
+CREATE TABLE IF NOT EXISTS sim_refunds (
+    merchant_id TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    refund_id TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (merchant_id, refund_id));
 """
 
-TABLES = ("faults", "sms_codes", "refunds", "payments", "txns", "cards", "systems", "shoppers")
+TABLES = (
+    "sim_refunds",
+    "sim_orders",
+    "faults",
+    "sms_codes",
+    "refunds",
+    "payments",
+    "txns",
+    "cards",
+    "systems",
+    "shoppers",
+)
 
 
 class Database:

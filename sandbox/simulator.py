@@ -1,12 +1,13 @@
-"""The host-app simulator: open the wallet as a shopper, see test cards and SMS, inject faults."""
+"""The host-app simulator page: open the wallet, check out, see test cards, SMS and orders, faults."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from sandbox import faults, records
+from sandbox import faults, orders, records
 from sandbox.context import current
 from sandbox.merchants import load_merchants
 from sandbox.seed import ensure_system, reset
@@ -18,7 +19,7 @@ bp = Blueprint("simulator", __name__)
 @bp.get("/")
 def index() -> str:
     """The simulator page."""
-    return _page()
+    return render_page()
 
 
 @bp.post("/launch")
@@ -28,12 +29,9 @@ def launch() -> Response | tuple[str, int]:
     user_id = request.form.get("user_id", "")
     merchant_id = request.form.get("merchant_id", "")
     locale = request.form.get("locale", "zh-CN")
-    if user_id not in {s["user_id"] for s in records.shoppers(sandbox.db)}:
-        return _page("请选择购物者 Choose a shopper"), 400
-    if merchant_id not in {m.id for m in load_merchants(sandbox.config_dir)}:
-        return _page("请选择商户 Choose a merchant"), 400
-    if locale not in LOCALES:
-        return _page("请选择语言 Choose a language"), 400
+    error = choice_error(user_id, merchant_id, locale)
+    if error:
+        return render_page(error), 400
     token = mint_launch_token(sandbox.host_secret, user_id, merchant_id, locale)
     return redirect(launch_url(sandbox.bff_url, token), 303)
 
@@ -54,7 +52,7 @@ def add_fault() -> Response | tuple[str, int]:
             }
         )
     except ValueError as error:
-        return _page(f"故障未添加 Fault not added: {error}"), 400
+        return render_page(f"故障未添加 Fault not added: {error}"), 400
     faults.add(current().db, fault)
     return redirect(url_for("simulator.index", _anchor="faults"), 303)
 
@@ -74,7 +72,20 @@ def reset_data() -> Response:
     return redirect(url_for("simulator.index"), 303)
 
 
-def _page(error: str | None = None) -> str:
+def choice_error(user_id: str, merchant_id: str, locale: str) -> str | None:
+    """What is wrong with a shopper, merchant and language chosen on the page, if anything."""
+    sandbox = current()
+    if user_id not in {s["user_id"] for s in records.shoppers(sandbox.db)}:
+        return "请选择购物者 Choose a shopper"
+    if merchant_id not in {m.id for m in load_merchants(sandbox.config_dir)}:
+        return "请选择商户 Choose a merchant"
+    if locale not in LOCALES:
+        return "请选择语言 Choose a language"
+    return None
+
+
+def render_page(error: str | None = None, checkout: Mapping[str, str] | None = None) -> str:
+    """The simulator page, with an error to show and the checkout form's values to keep."""
     sandbox = current()
     merchants = load_merchants(sandbox.config_dir)
     test_cards: dict[str, list[dict[str, Any]]] = {}
@@ -97,6 +108,8 @@ def _page(error: str | None = None) -> str:
         modes=faults.MODES,
         locales=LOCALES,
         bff_url=sandbox.bff_url,
+        checkout=checkout or {"amount": "128.00"},
+        orders=orders.recent_orders(sandbox.db),
     )
 
 

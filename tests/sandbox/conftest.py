@@ -1,4 +1,4 @@
-"""A sandbox process for the whole session, reset before each test that uses it."""
+"""A sandbox process for the session, reset before each test that uses it; the app in-process too."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ from typing import Any
 
 import pytest
 import requests
+from flask import Flask
+from flask.testing import FlaskClient
 from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
+from sandbox_testing import BFF_URL, HOST_SECRET
 
+from sandbox.app import create_app
 from sandbox.runner import RunningSandbox, start_sandbox
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi" / "standard-card-api.yaml"
-BFF_URL = "http://bff.test:5000"
 
 MERCHANT_FILES = {
     "lime-market.yaml": """
@@ -183,6 +186,20 @@ def sandbox(config_dir: Path) -> Iterator[RunningSandbox]:
     """One sandbox process for the session."""
     with start_sandbox(config_dir=config_dir, bff_url=BFF_URL) as running:
         yield running
+
+
+@pytest.fixture
+def sim_app(tmp_path: Path, config_dir: Path) -> Flask:
+    """The sandbox app in this process (own database, BFF at BFF_URL), for the test client and responses."""
+    app = create_app(tmp_path / "sandbox.sqlite3", config_dir, BFF_URL, "sim-test-api-key", HOST_SECRET)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def sim(sim_app: Flask) -> FlaskClient:
+    """A test client of the in-process sandbox app."""
+    return sim_app.test_client()
 
 
 @pytest.fixture(scope="session")
