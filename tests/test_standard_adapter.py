@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import pybreaker
 import pytest
 import requests
 import responses
 
+from bff.adapters.breaker import CircuitBreaker
 from bff.adapters.http import HttpClient, make_session
 from bff.adapters.standard import StandardAdapter
 from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
@@ -32,7 +32,7 @@ def adapter():
         session,
         (0.5, 0.5),
         {"Authorization": "Bearer k"},
-        pybreaker.CircuitBreaker(fail_max=50),
+        CircuitBreaker(50, 60, CardSystemUnavailable),
         "test-shop",
     )
     yield StandardAdapter(client)
@@ -107,7 +107,7 @@ def test_ids_are_escaped_into_paths(adapter):
 @responses.activate
 def test_a_failing_card_system_is_short_circuited():
     session = make_session(read_retries=0)
-    breaker = pybreaker.CircuitBreaker(fail_max=3, reset_timeout=60)
+    breaker = CircuitBreaker(3, 60, CardSystemUnavailable)
     adapter = StandardAdapter(HttpClient(BASE, session, (0.5, 0.5), {}, breaker, "test-shop"))
     responses.get(f"{BASE}/users/u1/cards", body="down", status=500)
     for _ in range(5):

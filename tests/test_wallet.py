@@ -114,3 +114,13 @@ def test_another_shoppers_card_is_not_found(client, launch, card_system):
         response = client.get(path)
         assert response.status_code == 404, path
         assert f"{other['balance'] / 100:.2f}" not in response.get_data(as_text=True)
+
+
+def test_slow_balances_are_fetched_side_by_side_so_all_arrive_in_time(client, launch, card_system):
+    # 4 cards, each balance 1.2 s late; the page waits at most connect + read = 3.5 s for them:
+    # one after another the last would miss it, side by side all four make it
+    launch()
+    add_fault(card_system, system="lime", op="card_detail", mode="latency", delay_ms=1200)
+    page = text_of(client.get("/wallet"))
+    assert "余额暂时无法获取" not in page
+    assert "¥500.00" in page and "¥36.50" in page and "¥128.00" in page and "¥20.00" in page

@@ -7,10 +7,10 @@ import os
 import threading
 from collections.abc import Mapping
 
-import pybreaker
-
+from bff.adapters.breaker import CircuitBreaker
 from bff.adapters.http import HttpClient, make_session
 from bff.adapters.standard import StandardAdapter
+from bff.cards.errors import CardSystemUnavailable
 from bff.cards.gateway import CardGateway
 from bff.merchants.loader import Merchant
 from bff.merchants.model import ENV_REF
@@ -30,7 +30,7 @@ class Gateways:
         self.environ = os.environ if environ is None else environ
         self._lock = threading.Lock()
         self._gateways: dict[str, tuple[str, CardGateway]] = {}
-        self._breakers: dict[str, pybreaker.CircuitBreaker] = {}
+        self._breakers: dict[str, CircuitBreaker] = {}
 
     def for_merchant(self, merchant: Merchant) -> CardGateway:
         with self._lock:
@@ -52,12 +52,12 @@ class Gateways:
     def _build(self, merchant: Merchant) -> CardGateway:
         backend = merchant.config.backend
         breaker = self._breakers.get(merchant.id)
-        if breaker is None or (breaker.fail_max, breaker.reset_timeout) != (
+        if breaker is None or (breaker.failures, breaker.reset_seconds) != (
             backend.breaker.failures,
             backend.breaker.reset_seconds,
         ):
-            breaker = pybreaker.CircuitBreaker(
-                fail_max=backend.breaker.failures, reset_timeout=backend.breaker.reset_seconds
+            breaker = CircuitBreaker(
+                backend.breaker.failures, backend.breaker.reset_seconds, counts_as_failure=CardSystemUnavailable
             )
             self._breakers[merchant.id] = breaker
         api_key = self.environ.get(backend.credentials.api_key_env, "")

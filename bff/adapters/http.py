@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import pybreaker
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from bff.adapters.breaker import CircuitBreaker, CircuitOpen
 from bff.cards.errors import CardSystemUnavailable
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class HttpClient:
         session: requests.Session,
         timeouts: tuple[float, float],
         headers: dict[str, str],
-        breaker: pybreaker.CircuitBreaker,
+        breaker: CircuitBreaker,
         name: str,
     ) -> None:
         self.base_url = base_url
@@ -59,7 +59,7 @@ class HttpClient:
         """Call the card system; transport failures and non-JSON bodies raise CardSystemUnavailable."""
         try:
             return self.breaker.call(self._send, op, method, path, **kwargs)
-        except pybreaker.CircuitBreakerError:
+        except CircuitOpen:
             log.warning("%s %s: short-circuited, the card system kept failing", self.name, op)
             raise CardSystemUnavailable(f"{self.name} is short-circuited after repeated failures") from None
 
