@@ -301,3 +301,27 @@ def test_a_slow_card_system_is_pending_then_confirmed_once(shop, card_system):
     assert wait_for(lambda: "<h1>支付成功" in shopper.client.get(status).get_data(as_text=True))
     assert [p["status"] for p in shopper.payments()] == ["SUCCEEDED"]
     shopper.assert_ledger_agrees()
+
+
+def test_two_tabs_and_the_back_button_charge_once(shop, card_system, client):
+    card = cards_of(card_system, "lime-market")[50000]
+    shopper = shop()
+    second_tab = client.get(shopper.path)  # the same checkout open twice
+    shopper.pay([card["card_id"]])
+    back = client.get(shopper.path)  # back to the checkout page after paying
+    assert back.status_code == 303 and back.headers["Location"].endswith("/result")
+    shopper.page = second_tab  # the other tab submits its (older) form
+    assert shopper.pay([card["card_id"]]).status_code == 303
+    assert len(shopper.payments()) == 1
+    shopper.assert_ledger_agrees()
+
+
+def test_a_5xx_on_pay_charges_nothing_and_the_ledger_agrees(shop, card_system):
+    card = cards_of(card_system, "lime-market")[50000]
+    add_fault(card_system, system="lime", op="pay", mode="error_5xx", count=1)
+    shopper = shop()
+    shopper.pay([card["card_id"]])
+    assert "正在确认支付结果" in text_of(shopper.result())  # unknown is never success, nor failure yet
+    assert shopper.payments() == []
+    assert cards_of(card_system, "lime-market")[50000]["card_id"] == card["card_id"]
+    shopper.assert_ledger_agrees()
