@@ -1,0 +1,8 @@
+"""Page objects: each holds its page's locators (by role, label or text) and exposes verbs."""
+
+from e2e.pages.bind import BindPage
+from e2e.pages.card import CardPage
+from e2e.pages.host_app import HostApp
+from e2e.pages.wallet import WalletPage
+
+__all__ = ["BindPage", "CardPage", "HostApp", "WalletPage"]

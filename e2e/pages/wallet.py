@@ -1,0 +1,76 @@
+"""The wallet home: the merchant's sections, the shopper's cards and their balances."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Locator, Page, expect
+
+from e2e.merchants import DEFAULT_LOCALE, Merchant
+from e2e.pages.bind import BindPage, SmsReader
+from e2e.pages.card import CardPage
+from e2e.pages.htmx import expect_settled
+from e2e.pages.money import AMOUNT
+
+WALLET_PATH = re.compile(r"/wallet$")
+
+
+class WalletPage:
+    def __init__(self, page: Page, merchant: Merchant, locale: str = DEFAULT_LOCALE) -> None:
+        self.page = page
+        self.merchant = merchant
+        self.t = merchant.texts(locale)
+        self.header = page.get_by_role("banner")
+        self.total_section = page.get_by_role("region", name=self.t("wallet.total"))
+        self.total = self.total_section.get_by_text(AMOUNT)
+        self.total_incomplete = self.total_section.get_by_text(self.t("wallet.total_incomplete"))
+        self.cards_section = page.get_by_role("region", name=self.t("wallet.cards"))
+        self.card_items = self.cards_section.get_by_role("list").get_by_role("listitem")
+        self.bind_button = page.get_by_role("link", name=self.t("wallet.bind"), exact=True).first
+        self.empty_title = self.cards_section.get_by_text(self.t("wallet.empty.title"), exact=True)
+        self.empty_body = self.cards_section.get_by_text(self.t("wallet.empty.body"), exact=True)
+
+    def expect_loaded(self) -> None:
+        expect(self.page).to_have_url(WALLET_PATH)
+        expect(self.cards_section).to_be_visible()
+        self.page.wait_for_load_state()  # htmx is set up by then
+
+    def reload(self) -> None:
+        self.page.reload()
+        self.expect_loaded()
+
+    def message(self, key: str, **values: object) -> Locator:
+        """A flash message from a flow that just ended here (bound, unbound)."""
+        return self.page.get_by_role("status").filter(has_text=self.t(key, **values))
+
+    def card_link(self, last4: str) -> Locator:
+        return self.page.get_by_role("link", name=self.t.pattern("card.aria", last4=last4))
+
+    def card(self, last4: str) -> Locator:
+        return self.card_items.filter(has=self.card_link(last4))
+
+    def balance(self, last4: str) -> Locator:
+        return self.card(last4).get_by_text(AMOUNT)
+
+    def unavailable_notice(self, last4: str) -> Locator:
+        return self.card(last4).get_by_role("status").filter(has_text=self.t("card.balance_unavailable"))
+
+    def retry(self, last4: str) -> Locator:
+        return self.card(last4).get_by_role("link", name=self.t("common.retry"), exact=True)
+
+    def retry_balance(self, last4: str) -> None:
+        """Press a card's retry: htmx fetches that card again (without JS: the wallet again)."""
+        self.retry(last4).click()
+        expect_settled(self.page)
+
+    def open_card(self, last4: str) -> CardPage:
+        self.card_link(last4).click()
+        card = CardPage(self.page, self.merchant, self.t.locale)
+        card.expect_loaded(last4)
+        return card
+
+    def open_bind(self, read_sms: SmsReader) -> BindPage:
+        self.bind_button.click()
+        bind = BindPage(self.page, self.merchant, read_sms, self.t.locale)
+        bind.expect_loaded()
+        return bind

@@ -1,0 +1,54 @@
+"""Binding a card with each merchant's method: the right secret adds it, a wrong one is refused."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from playwright.sync_api import expect
+
+from e2e.cardnumbers import other_than, unknown_number
+from e2e.cards import last4, shopper_cards, unbound_active
+from e2e.merchants import Merchant
+from e2e.pages import HostApp
+from e2e.pages.money import yuan
+from e2e.sandbox_admin import SHOPPER, SandboxAdmin
+
+
+def test_bind_with_the_right_secret_adds_the_card(
+    host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str
+) -> None:
+    card = unbound_active(sandbox, system)[0]
+    wallet = host_app.open_wallet(SHOPPER, merchant)
+    bind = wallet.open_bind(partial(sandbox.sms_code, system))
+
+    bind.bind(card["card_number"], card["secret"])
+
+    wallet.expect_loaded()
+    expect(wallet.message("bind.done", last4=last4(card))).to_be_visible()
+    expect(wallet.card(last4(card))).to_be_visible()
+    expect(wallet.balance(last4(card))).to_have_text(yuan(card["balance"]))
+    assert sandbox.card(system, card["card_number"])["user_id"] == SHOPPER
+
+
+def test_bind_with_a_wrong_secret_is_refused(
+    host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str
+) -> None:
+    card = unbound_active(sandbox, system)[-1]
+    cards_before = shopper_cards(sandbox, system)
+    bind = host_app.open_wallet(SHOPPER, merchant).open_bind(partial(sandbox.sms_code, system))
+
+    if merchant.bind_method == "password":
+        bind.bind(card["card_number"], other_than(card["secret"]))
+    elif merchant.bind_method == "sms":
+        code = bind.send_code(card["card_number"])
+        bind.sms_code.fill(other_than(code))
+        bind.submit.click()
+    else:  # number only: a well-formed number that no card has
+        taken = {c["card_number"] for c in sandbox.cards(system)}
+        bind.bind(unknown_number(merchant.card_number, card["card_number"], taken))
+
+    expect(bind.problem).to_have_text(bind.no_match_message)
+    if bind.secret_field() is not None:
+        expect(bind.secret_field()).to_have_value("")
+    assert sandbox.card(system, card["card_number"])["user_id"] is None
+    assert shopper_cards(sandbox, system) == cards_before

@@ -1,0 +1,91 @@
+"""The wallet home: launch, balances, the empty state, and a card system that is down."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from e2e.cards import active, last4, shopper_cards
+from e2e.merchants import Merchant
+from e2e.pages import HostApp
+from e2e.pages.money import yuan
+from e2e.sandbox_admin import NEW_SHOPPER, SHOPPER, SandboxAdmin
+
+
+def test_launch_opens_the_merchants_wallet(host_app: HostApp, merchant: Merchant, pytestconfig: pytest.Config) -> None:
+    wallet = host_app.open_wallet(SHOPPER, merchant)
+
+    expect(wallet.header).to_contain_text(merchant.brand_name())
+    expect(wallet.page).to_have_title(merchant.brand_name())
+    if merchant.has_section("total_balance"):
+        expect(wallet.total_section).to_contain_text(wallet.t("wallet.total"))
+        expect(wallet.total).to_be_visible()
+    expect(wallet.card_items.first).to_be_visible()
+    screens = Path(pytestconfig.getoption("--output")) / "screens"
+    wallet.page.screenshot(path=screens / f"wallet-{merchant.id}.png", full_page=True)
+
+
+def test_balance_shown_matches_the_card_system(
+    host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str
+) -> None:
+    cards = shopper_cards(sandbox, system)
+    shown = [c for c in cards if merchant.shows_unusable_cards or c["status"] == "ACTIVE"]
+    hidden = [c for c in cards if c not in shown]
+
+    wallet = host_app.open_wallet(SHOPPER, merchant)
+
+    expect(wallet.card_items).to_have_count(len(shown))
+    for card in shown:
+        expect(wallet.balance(last4(card))).to_have_text(yuan(card["balance"]))
+    for card in hidden:
+        expect(wallet.card(last4(card))).to_have_count(0)
+    if merchant.has_section("total_balance"):
+        expect(wallet.total).to_have_text(yuan(sum(c["balance"] for c in active(cards))))
+    richest = active(cards)[0]
+    card_page = wallet.open_card(last4(richest))
+    expect(card_page.balance(last4(richest))).to_have_text(yuan(richest["balance"]))
+
+
+def test_empty_wallet_shows_the_empty_state(host_app: HostApp, merchant: Merchant) -> None:
+    wallet = host_app.open_wallet(NEW_SHOPPER, merchant)
+
+    expect(wallet.empty_title).to_be_visible()
+    expect(wallet.empty_body).to_be_visible()
+    expect(wallet.card_items).to_have_count(0)
+    expect(wallet.cards_section.get_by_role("link", name=wallet.t("wallet.bind"), exact=True)).to_be_visible()
+    if merchant.has_section("total_balance"):
+        expect(wallet.total).to_have_text(yuan(0))
+
+
+def test_card_system_down_keeps_the_wallet_usable(
+    host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str
+) -> None:
+    richest, *_, poorest = active(shopper_cards(sandbox, system))
+    ending = last4(poorest)
+    wallet = host_app.open_wallet(SHOPPER, merchant)
+    expect(wallet.balance(ending)).to_have_text(yuan(poorest["balance"]))
+
+    sandbox.add_fault(system, "card_detail", "error_5xx", card_id=poorest["card_id"])
+    wallet.reload()
+
+    expect(wallet.unavailable_notice(ending)).to_be_visible()
+    expect(wallet.unavailable_notice(ending)).to_contain_text(yuan(poorest["balance"]))  # last known
+    expect(wallet.balance(ending)).to_have_count(0)
+    expect(wallet.retry(ending)).to_be_visible()
+    expect(wallet.balance(last4(richest))).to_have_text(yuan(richest["balance"]))
+    if merchant.has_section("total_balance"):
+        expect(wallet.total_incomplete).to_be_visible()
+    if merchant.has_section("bind_button"):
+        bind = wallet.open_bind(partial(sandbox.sms_code, system))
+        bind.back.click()
+        wallet.expect_loaded()
+        expect(wallet.unavailable_notice(ending)).to_be_visible()
+
+    sandbox.clear_faults()
+    wallet.retry_balance(ending)
+
+    expect(wallet.balance(ending)).to_have_text(yuan(poorest["balance"]))
+    expect(wallet.unavailable_notice(ending)).to_have_count(0)
