@@ -32,3 +32,16 @@ def test_yuan_with_more_than_two_decimals_is_refused():
         yuan_to_fen("1.005")
     with pytest.raises(InvalidOperation):
         yuan_to_fen("twelve")
+
+
+def test_times_are_shown_in_the_merchants_time_zone_whatever_zone_they_came_in():
+    from datetime import UTC, datetime, timedelta, timezone
+
+    t = Translator("zh-CN")
+    assert t.datetime(datetime(2026, 11, 25, 12, 11, tzinfo=UTC)) == "2026/11/25 20:11"
+    assert t.datetime(datetime(2026, 11, 23, 8, 40, tzinfo=timezone(timedelta(hours=8)))) == "2026/11/23 08:40"
+    assert (
+        Translator("en", timezone="Europe/London")
+        .datetime(datetime(2026, 7, 1, 12, 0, tzinfo=UTC))
+        .startswith("7/1/26")
+    )

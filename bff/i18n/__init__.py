@@ -7,9 +7,10 @@ Babel does the locale-aware work: negotiation, money and dates.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from importlib import resources
+from zoneinfo import ZoneInfo
 
 from babel import Locale, negotiate_locale
 from babel.dates import format_date, format_datetime
@@ -40,8 +41,9 @@ def negotiate(accept_languages: list[str]) -> str:
 class Translator:
     """Texts and formats for one locale, with one merchant's overrides on top."""
 
-    def __init__(self, locale: str, overrides: dict[str, str] | None = None) -> None:
+    def __init__(self, locale: str, overrides: dict[str, str] | None = None, timezone: str = "Asia/Shanghai") -> None:
         self.locale = locale if locale in LOCALES else DEFAULT_LOCALE
+        self.zone = ZoneInfo(timezone)
         self._babel = Locale.parse(self.locale.replace("-", "_"))
         self._texts = {**catalogue(DEFAULT_LOCALE), **catalogue(self.locale), **(overrides or {})}
 
@@ -60,7 +62,9 @@ class Translator:
         return format_date(value, "medium", locale=self._babel)
 
     def datetime(self, value: datetime) -> str:
-        return format_datetime(value, "short", locale=self._babel)
+        """A moment in the merchant's time zone, whatever zone it was recorded in (naive means UTC)."""
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return format_datetime(aware.astimezone(self.zone), "short", locale=self._babel)
 
     def pick(self, localized: dict[str, str]) -> str:
         """Choose this locale's text from a config value such as {zh-CN: …, en: …}."""

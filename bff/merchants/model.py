@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -278,6 +279,7 @@ class MerchantConfig(Model):
     brand: Brand
     currency: Literal["CNY"] = "CNY"
     default_locale: Locale = "zh-CN"
+    timezone: str = Field("Asia/Shanghai", description="IANA zone in which shoppers see times")
     copy_overrides: dict[Locale, dict[str, Annotated[str, Field(min_length=1)]]] = Field(
         default_factory=dict, alias="copy", description="Per-locale overrides of shopper-visible text"
     )
@@ -287,6 +289,15 @@ class MerchantConfig(Model):
     limits: Limits = Limits()
     checkout: CheckoutRules | None = Field(None, description="Omit to turn paying with cards off")
     backend: Backend
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone such as Asia/Shanghai") from None
+        return value
 
     @field_validator("copy_overrides")
     @classmethod

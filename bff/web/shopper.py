@@ -80,8 +80,8 @@ def translator() -> Translator:
         if shopper is None:
             g.t = Translator(session.get("loc") or "zh-CN")
         else:
-            overrides = shopper.merchant.config.copy_overrides.get(shopper.locale, {})
-            g.t = Translator(shopper.locale, overrides)
+            config = shopper.merchant.config
+            g.t = Translator(shopper.locale, config.copy_overrides.get(shopper.locale, {}), config.timezone)
     return g.t
 
 
