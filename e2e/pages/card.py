@@ -48,7 +48,8 @@ class CardPage:
         expect_settled(self.page)
 
     def card_link(self, last4: str) -> Locator:
-        return self.page.get_by_role("link", name=self.t.pattern("card.aria", last4=last4))
+        # the card face is a link named by what it shows: type, masked number, expiry, balance
+        return self.page.get_by_role("link", name=re.compile(rf"(?<!\d){re.escape(last4)}(?!\d)"))
 
     def balance(self, last4: str) -> Locator:
         return self.card_link(last4).get_by_text(AMOUNT)

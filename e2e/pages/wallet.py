@@ -44,7 +44,8 @@ class WalletPage:
         return self.page.get_by_role("status").filter(has_text=self.t(key, **values))
 
     def card_link(self, last4: str) -> Locator:
-        return self.page.get_by_role("link", name=self.t.pattern("card.aria", last4=last4))
+        # the card face is a link named by what it shows: type, masked number, expiry, balance
+        return self.page.get_by_role("link", name=re.compile(rf"(?<!\d){re.escape(last4)}(?!\d)"))
 
     def card(self, last4: str) -> Locator:
         return self.card_items.filter(has=self.card_link(last4))
