@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from bff.adapters.breaker import CircuitBreaker
 from bff.adapters.http import HttpClient, make_session
+from bff.adapters.mapped import MappedAdapter
 from bff.adapters.standard import StandardAdapter
 from bff.cards.errors import CardSystemUnavailable
 from bff.cards.gateway import CardGateway
@@ -60,15 +61,21 @@ class Gateways:
                 backend.breaker.failures, backend.breaker.reset_seconds, counts_as_failure=CardSystemUnavailable
             )
             self._breakers[merchant.id] = breaker
-        api_key = self.environ.get(backend.credentials.api_key_env, "")
-        if not api_key:
-            log.error("merchant %s: %s is not set", merchant.id, backend.credentials.api_key_env)
+        dialect = backend.dialect
+        key_env = dialect.signing.key_env if dialect and dialect.signing else None
+        key_env = key_env or (backend.credentials.api_key_env if backend.credentials else None)
+        key = self.environ.get(key_env, "") if key_env else ""
+        if key_env and not key:
+            log.error("merchant %s: %s is not set", merchant.id, key_env)
+        headers = {"Accept": "application/json"}
+        if dialect is None:
+            headers["Authorization"] = f"Bearer {key}"
         client = HttpClient(
             base_url=expand_env(backend.base_url, self.environ),
             session=make_session(backend.read_retries),
             timeouts=(backend.timeouts.connect, backend.timeouts.read),
-            headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
+            headers=headers,
             breaker=breaker,
             name=merchant.id,
         )
-        return StandardAdapter(client)
+        return StandardAdapter(client) if dialect is None else MappedAdapter(client, dialect, key)

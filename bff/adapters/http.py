@@ -65,8 +65,9 @@ class HttpClient:
 
     def _send(self, op: str, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
         url = self.base_url + path
+        headers = {**self.headers, **(kwargs.pop("headers", None) or {})}
         try:
-            response = self.session.request(method, url, timeout=self.timeouts, headers=self.headers, **kwargs)
+            response = self.session.request(method, url, timeout=self.timeouts, headers=headers, **kwargs)
         except requests.RequestException as exc:
             log.warning("%s %s: %s", self.name, op, type(exc).__name__)
             raise CardSystemUnavailable(f"{op}: {type(exc).__name__}") from None

@@ -13,6 +13,10 @@ class CardGateway(abc.ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections held by this gateway."""
 
+    def supports(self, operation: str) -> bool:
+        """Whether the card system has this operation at all (some merchants' systems lack some)."""
+        return True
+
     @abc.abstractmethod
     def bind(self, request: BindRequest) -> Card: ...
 

@@ -18,6 +18,7 @@ from pydantic import (
 
 from bff.i18n import known_message_keys
 from bff.merchants.colors import MIN_TEXT_CONTRAST, contrast_ratio
+from bff.merchants.dialect import Dialect
 
 Locale = Literal["zh-CN", "en"]
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{2,63}$")
@@ -257,12 +258,27 @@ class Credentials(Model):
 
 
 class Backend(Model):
-    adapter: Literal["standard"]
+    adapter: Literal["standard", "mapped"]
     base_url: str = Field(..., description="May use ${ENV_VAR} or ${ENV_VAR:-default}")
     timeouts: Timeouts = Timeouts()
     read_retries: int = Field(2, ge=0, le=5, description="Retries of idempotent reads only")
     breaker: Breaker = Breaker()
-    credentials: Credentials
+    credentials: Credentials | None = Field(None, description="The API key's environment variable")
+    dialect: Dialect | None = Field(None, description="adapter mapped: how the merchant's own API reads")
+
+    @model_validator(mode="after")
+    def _adapter(self) -> Backend:
+        if self.adapter == "mapped" and self.dialect is None:
+            raise ValueError("adapter mapped needs a dialect")
+        if self.adapter == "standard" and self.dialect is not None:
+            raise ValueError("adapter standard takes no dialect")
+        if self.adapter == "standard" and self.credentials is None:
+            raise ValueError("adapter standard needs credentials.api_key_env")
+        return self
+
+    def has(self, operation: str) -> bool:
+        """Whether the merchant's card system can do an operation (the standard API does all)."""
+        return self.dialect is None or self.dialect.has(operation)
 
     @field_validator("base_url")
     @classmethod
@@ -314,6 +330,28 @@ class MerchantConfig(Model):
         if "default" not in self.brand.card_faces:
             raise ValueError("brand.card_faces needs a 'default' face")
         return self
+
+    @model_validator(mode="after")
+    def _operations(self) -> MerchantConfig:
+        backend = self.backend
+        if not backend.has("bind"):
+            raise ValueError("backend.dialect.operations: bind is required (shoppers bind cards)")
+        if self.flows.bind.method == "sms" and not backend.has("sms"):
+            raise ValueError("flows.bind.method is sms but the dialect has no sms operation")
+        if self.checkout is not None:
+            if not (backend.has("pay") and backend.has("payment_status")):
+                raise ValueError("checkout needs the pay and payment_status operations")
+            if not backend.has("reverse") and self.checkout.max_cards > 1:
+                raise ValueError(
+                    "without a reverse operation a failed split can't be undone: set checkout.max_cards: 1"
+                )
+        return self
+
+    def offers(self, feature: str) -> bool:
+        """Whether shoppers see a feature: on in the flows and possible on the card system."""
+        flags = {"history": self.flows.history, "unbind": self.flows.unbind, "refund": self.checkout is not None}
+        operation = {"history": "transactions", "unbind": "unbind", "refund": "refund"}[feature]
+        return flags[feature] and self.backend.has(operation)
 
     def text(self, value: dict[str, str], locale: str) -> str:
         """Pick a localized text, falling back to zh-CN."""

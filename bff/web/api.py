@@ -86,6 +86,8 @@ def refund() -> Response | tuple[Response, int]:
     merchant = services().registry.get(str(body["merchant_id"]))
     if merchant is None or merchant.config.checkout is None:
         abort(404)
+    if not merchant.config.offers("refund"):
+        return _error(RefundProblem.NOT_REFUNDABLE.value, 409)  # the card system has no refunds
     refunds = services().refunds
     try:
         started = refunds.start(

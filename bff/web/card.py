@@ -36,7 +36,7 @@ def detail(card_id: str) -> Response:
     if view is None:
         abort(404)
     cursor = request.args.get("cursor") or None
-    history = _history(shopper, card_id, cursor) if shopper.merchant.config.flows.history else None
+    history = _history(shopper, card_id, cursor) if shopper.merchant.config.offers("history") else None
     return no_store(page_or_fragment("card/detail.html", "card/detail.html", view=view, history=history, cursor=cursor))
 
 
@@ -48,7 +48,7 @@ def transactions(card_id: str) -> Response:
     cursor = request.args.get("cursor") or None
     if not is_htmx():
         return redirect(url_for("card.detail", card_id=card_id, cursor=cursor), 303)
-    if not shopper.merchant.config.flows.history:
+    if not shopper.merchant.config.offers("history"):
         abort(404)
     history = _history(shopper, card_id, cursor)
     body = render_template("partials/transactions.html", card_id=card_id, history=history, cursor=cursor)
@@ -60,7 +60,7 @@ def transactions(card_id: str) -> Response:
 def unbind(card_id: str) -> Response:
     """Ask first; on the confirming POST unbind and go back to the wallet."""
     shopper = current_shopper()
-    if not shopper.merchant.config.flows.unbind:
+    if not shopper.merchant.config.offers("unbind"):
         abort(404)
     t = translator()
     view = services().balances.one_card(shopper.gateway, shopper.merchant.id, shopper.user_id, card_id)

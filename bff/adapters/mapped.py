@@ -1,0 +1,253 @@
+"""The adapter for merchant card APIs described in config (a dialect), not the standard one."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import quote
+
+from bff.adapters.dialect_codec import DialectCodec, get
+from bff.adapters.http import HttpClient
+from bff.adapters.signing import sign
+from bff.adapters.standard import DEFINITIVE_DECLINES
+from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
+from bff.cards.gateway import CardGateway
+from bff.cards.models import (
+    BindRequest,
+    Card,
+    CardStatus,
+    Payment,
+    PaymentStatus,
+    PayRequest,
+    Transaction,
+    TransactionPage,
+    TxnKind,
+)
+from bff.merchants.dialect import PLACEHOLDER, Dialect, Operation
+
+log = logging.getLogger(__name__)
+
+
+class MappedAdapter(CardGateway):
+    """Speaks one merchant's own card API as its dialect config describes; unknown is never success."""
+
+    def __init__(self, client: HttpClient, dialect: Dialect, key: str) -> None:
+        self.client = client
+        self.dialect = dialect
+        self.key = key
+        self.codec = DialectCodec(dialect)
+
+    def close(self) -> None:
+        self.client.session.close()
+
+    def supports(self, operation: str) -> bool:
+        return self.dialect.has(operation)
+
+    # requests -----------------------------------------------------------------------------
+
+    def _fill(self, template: Any, values: dict[str, Any]) -> Any:
+        if isinstance(template, dict):
+            filled = {k: self._fill(v, values) for k, v in template.items()}
+            return {k: v for k, v in filled.items() if v is not None}
+        if isinstance(template, list):
+            return [self._fill(v, values) for v in template]
+        if not isinstance(template, str):
+            return template
+        whole = PLACEHOLDER.fullmatch(template)
+        if whole:  # a lone placeholder keeps its type (an int amount stays an int) and may be left out
+            return values.get(whole.group(1))
+        return PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), "")), template)
+
+    def _call(self, name: str, values: dict[str, Any]) -> Any:
+        """Send one operation; answer its data (at the dialect's data path), or raise our errors."""
+        op: Operation = self.dialect.operations[name]
+        values = {
+            **values,
+            "now": self.codec.format_time(datetime.now(UTC)),
+            "uuid": uuid.uuid4().hex,
+        }
+        if "amount" in values and values["amount"] is not None:
+            values["amount"] = self.codec.format_amount(values["amount"])
+        path = PLACEHOLDER.sub(lambda m: quote(str(values.get(m.group(1), "")), safe=""), op.path)
+        params = {**self._fill(self.dialect.common, values), **self._fill(op.params, values)}
+        if self.dialect.envelope is not None and op.method != "GET":
+            params = self._fill(self.dialect.envelope, {**values, "params": params})
+        kwargs, headers = sign(self.dialect, self.key, op.method, path, params)
+        _, body = self.client.request(name, op.method, path, headers=headers, **kwargs)
+        self._check(name, body)
+        return get(body, self.dialect.data)
+
+    def _check(self, name: str, body: Any) -> None:
+        result = self.dialect.result
+        raw = get(body, result.code)
+        code = None if raw is None else str(raw)
+        if code in result.ok:
+            return
+        error = result.errors.get(code) if code is not None else None
+        if error is None:
+            log.warning("%s %s: unknown result code %r", self.client.name, name, code)
+            raise CardSystemUnavailable(f"{name}: unknown result code")
+        if error is ErrorCode.UNAVAILABLE:
+            raise CardSystemUnavailable(f"{name}: card system says unavailable")
+        raise CardSystemError(error)
+
+    def _parse(self, name: str, parse: Any, value: Any) -> Any:
+        try:
+            return parse(value)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            log.warning("%s %s: malformed answer (%s)", self.client.name, name, type(exc).__name__)
+            raise CardSystemUnavailable(f"{name}: malformed answer") from None
+
+    # cards ----------------------------------------------------------------------------------
+
+    def _card(self, data: Any) -> Card:
+        fields = self.dialect.card
+        raw_status = str(get(data, fields.status))
+        status = CardStatus(fields.status_map[raw_status])
+        expires = get(data, fields.expires_on) if fields.expires_on else None
+        expires_on = self.codec.parse_date(expires) if expires not in (None, "") else None
+        if expires_on is not None and expires_on < date.today():
+            status = CardStatus.EXPIRED  # whatever the system calls it, a card past its date can't pay
+        raw_type = str(get(data, fields.type)) if fields.type else "default"
+        balance = get(data, fields.balance) if fields.balance else None
+        return Card(
+            card_id=str(get(data, fields.id)),
+            last4=str(get(data, fields.last4))[-4:],
+            card_type=fields.type_map.get(raw_type, raw_type),
+            status=status,
+            currency="CNY",
+            expires_on=expires_on,
+            balance=None if balance is None else self.codec.parse_amount(balance),
+        )
+
+    def bind(self, request: BindRequest) -> Card:
+        values = {"user_id": request.user_id, "card_number": request.card_number}
+        values |= {"secret": request.secret, "sms_code": request.sms_code}
+        data = self._call("bind", values)
+        return self._parse("bind", lambda d: self._card(get(d, self.dialect.operations["bind"].answer)), data)
+
+    def list_cards(self, user_id: str) -> list[Card]:
+        data = self._call("list_cards", {"user_id": user_id})
+        items = self.dialect.operations["list_cards"].answer
+        return self._parse("list_cards", lambda d: [self._card(c) for c in get(d, items)], data)
+
+    def card_detail(self, user_id: str, card_id: str) -> Card:
+        if not self.dialect.has("card_detail"):
+            # no detail operation: the list carries balances (the config validation made sure)
+            card = next((c for c in self.list_cards(user_id) if c.card_id == card_id), None)
+            if card is None:
+                raise CardSystemError(ErrorCode.CARD_NOT_FOUND)
+        else:
+            data = self._call("card_detail", {"user_id": user_id, "card_id": card_id})
+            answer = self.dialect.operations["card_detail"].answer
+            card = self._parse("card_detail", lambda d: self._card(get(d, answer)), data)
+        if card.card_id != card_id or card.balance is None:
+            raise CardSystemUnavailable("card_detail: answer for another card or without balance")
+        return card
+
+    def transactions(self, user_id: str, card_id: str, cursor: str | None, limit: int) -> TransactionPage:
+        op = self.dialect.operations["transactions"]
+        page = int(cursor) if cursor and op.next is None and cursor.isdigit() else 1
+        values = {"user_id": user_id, "card_id": card_id, "limit": limit, "page": page, "cursor": cursor}
+        data = self._call("transactions", values)
+
+        def parse(d: Any) -> TransactionPage:
+            items = [self._transaction(t) for t in get(d, op.answer)]
+            if op.next is not None:
+                token = get(d, op.next)
+                return TransactionPage(tuple(items), str(token) if token else None)
+            total = get(d, op.total) if op.total else None
+            more = page * limit < int(total) if total is not None else len(items) == limit
+            return TransactionPage(tuple(items), str(page + 1) if more and items else None)
+
+        return self._parse("transactions", parse, data)
+
+    def _transaction(self, data: Any) -> Transaction:
+        fields = self.dialect.transaction
+        kind = TxnKind(fields.kind_map[str(get(data, fields.kind))])
+        amount = self.codec.parse_amount(get(data, fields.amount))
+        if not fields.amount_signed:
+            amount = -abs(amount) if kind is TxnKind.PAYMENT else abs(amount)
+        after = get(data, fields.balance_after) if fields.balance_after else None
+        return Transaction(
+            txn_id=str(get(data, fields.id)),
+            kind=kind,
+            amount=amount,
+            balance_after=None if after is None else self.codec.parse_amount(after),
+            created_at=self.codec.parse_time(get(data, fields.created_at)),
+            description=str(get(data, fields.description) or "") if fields.description else "",
+            payment_id=(get(data, fields.payment_id) or None) if fields.payment_id else None,
+        )
+
+    def unbind(self, user_id: str, card_id: str) -> None:
+        self._call("unbind", {"user_id": user_id, "card_id": card_id})
+
+    def send_sms_code(self, user_id: str, card_number: str) -> None:
+        self._call("sms", {"user_id": user_id, "card_number": card_number})
+
+    # payments -------------------------------------------------------------------------------
+
+    def _payment(self, name: str, payment_id: str, amount: int | None, data: Any) -> Payment:
+        """A payment from an answer; a missing or unmapped status is unknown, never success."""
+        fields = self.dialect.payment
+        node = get(data, self.dialect.operations[name].answer)
+        raw = get(node, fields.status)
+        status = fields.status_map.get(str(raw)) if raw is not None else None
+        if status is None:
+            log.warning("%s %s: payment answer without a known status (%r)", self.client.name, name, raw)
+            raise CardSystemUnavailable(f"{name}: payment status missing or unknown")
+        paid = get(node, fields.amount) if fields.amount else None
+        refunded = get(node, fields.refunded) if fields.refunded else None
+        return Payment(
+            payment_id=payment_id,
+            status=PaymentStatus(status),
+            amount=self.codec.parse_amount(paid) if paid is not None else (amount or 0),
+            refunded_amount=self.codec.parse_amount(refunded) if refunded is not None else 0,
+        )
+
+    def pay(self, request: PayRequest) -> Payment:
+        values = {
+            "payment_id": request.payment_id,
+            "user_id": request.user_id,
+            "card_id": request.card_id,
+            "order_id": request.order_id,
+            "amount": request.amount,
+            "currency": request.currency,
+            "secret": request.secret,
+        }
+        try:
+            data = self._call("pay", values)
+        except CardSystemError as exc:
+            if exc.code in DEFINITIVE_DECLINES:
+                return Payment(request.payment_id, PaymentStatus.FAILED, request.amount, error_code=exc.code.value)
+            raise CardSystemUnavailable(f"pay: {exc.code}, outcome unknown") from None
+        payment = self._parse("pay", lambda d: self._payment("pay", request.payment_id, request.amount, d), data)
+        if payment.amount != request.amount:
+            raise CardSystemUnavailable("pay: answer for another amount")
+        return payment
+
+    def payment_status(self, payment_id: str) -> Payment | None:
+        try:
+            data = self._call("payment_status", {"payment_id": payment_id})
+        except CardSystemError as exc:
+            if exc.code is ErrorCode.PAYMENT_NOT_FOUND:
+                return None
+            raise CardSystemUnavailable(f"payment_status: {exc.code}") from None
+        return self._parse("payment_status", lambda d: self._payment("payment_status", payment_id, None, d), data)
+
+    def reverse(self, payment_id: str) -> Payment:
+        data = self._call("reverse", {"payment_id": payment_id})
+        try:
+            return self._payment("reverse", payment_id, None, data)
+        except CardSystemUnavailable:
+            # the reversal itself answered its success code: that is the card system saying it is void
+            return Payment(payment_id, PaymentStatus.REVERSED, 0)
+
+    def refund(self, payment_id: str, refund_id: str, amount: int) -> Payment:
+        data = self._call("refund", {"payment_id": payment_id, "refund_id": refund_id, "amount": amount})
+        try:
+            return self._payment("refund", payment_id, None, data)
+        except CardSystemUnavailable:
+            return Payment(payment_id, PaymentStatus.SUCCEEDED, 0, amount)
