@@ -147,6 +147,44 @@ def reconcile_command(window: int) -> None:
 
 
 @main.group()
+def connector() -> None:
+    """Check merchants' card systems."""
+
+
+@connector.command("check")
+@click.argument("merchant_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--cards",
+    "cards_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="YAML from the system provider: user_id, number, secret, other_number, sms_code_url.",
+)
+@click.option("--from-sandbox", "sandbox_url", help="Take test cards from a Kabao sandbox's admin API at this URL.")
+def connector_check(merchant_id: str, as_json: bool, cards_file: str | None, sandbox_url: str | None) -> None:
+    """Run the conformance scenario against MERCHANT_ID's configured card system."""
+    from bff.connector.check import Check, as_table, failed
+    from bff.connector.check import as_json as rows_json
+    from bff.connector.test_cards import from_file, from_sandbox
+
+    merchants, problems = validate_dir(Path(os.environ.get("KABAO_CONFIG_DIR", "wallet_config")))
+    merchant = next((m for m in merchants if m.id == merchant_id), None)
+    if merchant is None:
+        raise click.ClickException(f"no valid merchant {merchant_id!r}" + "".join(f"\n{p}" for p in problems))
+    if bool(cards_file) == bool(sandbox_url):
+        raise click.UsageError("give test cards with --cards FILE or --from-sandbox URL")
+    cards = from_file(Path(cards_file)) if cards_file else from_sandbox(sandbox_url, merchant_id)
+    from bff.adapters.factory import Gateways
+
+    gateways = Gateways()
+    rows = Check(gateways.for_merchant(merchant), cards, merchant.config.flows.bind.method).run()
+    gateways.close()
+    click.echo(json.dumps(rows_json(rows), ensure_ascii=False, indent=2) if as_json else as_table(rows))
+    if failed(rows):
+        raise SystemExit(1)
+
+
+@main.group()
 def config() -> None:
     """Validate, describe and scaffold merchant configuration files."""
 

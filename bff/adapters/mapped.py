@@ -6,7 +6,7 @@ import logging
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from bff.adapters.dialect_codec import DialectCodec, get
 from bff.adapters.http import HttpClient
@@ -38,6 +38,7 @@ class MappedAdapter(CardGateway):
         self.dialect = dialect
         self.key = key
         self.codec = DialectCodec(dialect)
+        self.base_path = urlsplit(client.base_url).path  # signatures cover the whole path
 
     def close(self) -> None:
         self.client.session.close()
@@ -74,7 +75,7 @@ class MappedAdapter(CardGateway):
         params = {**self._fill(self.dialect.common, values), **self._fill(op.params, values)}
         if self.dialect.envelope is not None and op.method != "GET":
             params = self._fill(self.dialect.envelope, {**values, "params": params})
-        kwargs, headers = sign(self.dialect, self.key, op.method, path, params)
+        path, kwargs, headers = sign(self.dialect, self.key, op.method, self.base_path, path, params)
         _, body = self.client.request(name, op.method, path, headers=headers, **kwargs)
         self._check(name, body)
         return get(body, self.dialect.data)

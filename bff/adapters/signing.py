@@ -23,16 +23,22 @@ def hmac_sha256(key: str, timestamp: str, payload: bytes) -> str:
     return hmac.new(key.encode(), timestamp.encode() + b"." + payload, hashlib.sha256).hexdigest()
 
 
-def sign(dialect: Dialect, key: str, method: str, path: str, params: dict[str, Any]) -> tuple[dict, dict]:
-    """The requests keyword arguments (params/data/json) and headers for one signed call."""
+def sign(
+    dialect: Dialect, key: str, method: str, base_path: str, path: str, params: dict[str, Any]
+) -> tuple[str, dict[str, Any], dict[str, str]]:
+    """The path to send (with its query), the request body arguments, and the headers of one signed call.
+
+    A GET's query is built here, not by requests, so what is signed is exactly what is sent.
+    """
     signing = dialect.signing
     headers: dict[str, str] = {}
     if signing is not None and signing.scheme == "md5_sorted":
         params = {**params, signing.field: md5_sorted(params, key, signing.field)}
     if method == "GET":
-        kwargs: dict[str, Any] = {"params": params}
         query = urlencode(params)
-        payload = (path + (f"?{query}" if query else "")).encode()
+        path = path + (f"?{query}" if query else "")
+        kwargs: dict[str, Any] = {}
+        payload = (base_path + path).encode()
     elif dialect.encoding == "form":
         body = urlencode(params).encode()
         kwargs = {"data": body}
@@ -52,4 +58,4 @@ def sign(dialect: Dialect, key: str, method: str, path: str, params: dict[str, A
             headers[signing.header] = key
         elif signing.scheme == "bearer":
             headers["Authorization"] = f"Bearer {key}"
-    return kwargs, headers
+    return path, kwargs, headers

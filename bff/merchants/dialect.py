@@ -47,18 +47,18 @@ class Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-def _check_templates(value: Any) -> Any:
+def _check_templates(value: Any, known: frozenset[str] | set[str] = PLACEHOLDERS) -> Any:
     """Every {placeholder} in a request template must be one the adapter knows."""
     if isinstance(value, str):
-        unknown = set(PLACEHOLDER.findall(value)) - PLACEHOLDERS
+        unknown = set(PLACEHOLDER.findall(value)) - known
         if unknown:
             raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}}; known: {', '.join(sorted(PLACEHOLDERS))}")
     elif isinstance(value, dict):
         for item in value.values():
-            _check_templates(item)
+            _check_templates(item, known)
     elif isinstance(value, list):
         for item in value:
-            _check_templates(item)
+            _check_templates(item, known)
     return value
 
 
@@ -157,7 +157,7 @@ class Dialect(Model):
     def _envelope(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         if value is not None and "{params}" not in str(value):
             raise ValueError('an envelope must say where the parameters go with "{params}"')
-        return _check_templates(value)
+        return _check_templates(value, PLACEHOLDERS | {"params"})
 
     @model_validator(mode="after")
     def _complete(self) -> Dialect:

@@ -1,0 +1,1 @@
+"""Checking that a merchant card system does what Kabao needs."""
