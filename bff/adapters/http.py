@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -11,6 +12,9 @@ from urllib3.util.retry import Retry
 
 from bff.adapters.breaker import CircuitBreaker, CircuitOpen
 from bff.cards.errors import CardSystemUnavailable
+from bff.cards.gateway import CardGateway
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -80,3 +84,21 @@ class HttpClient:
             log.warning("%s %s: HTTP %s, body not JSON", self.name, op, response.status_code)
             raise CardSystemUnavailable(f"{op}: HTTP {response.status_code}, body not JSON") from None
         return response.status_code, body
+
+
+class HttpAdapter(CardGateway):
+    """What both HTTP adapters share: the client, closing it, and turning bad answers into 'unavailable'."""
+
+    def __init__(self, client: HttpClient) -> None:
+        self.client = client
+
+    def close(self) -> None:
+        self.client.session.close()
+
+    def _parse(self, op: str, parse: Callable[[Any], T], value: Any) -> T:
+        """Parse an answer; a missing or ill-typed field makes it malformed, never a 500 or a success."""
+        try:
+            return parse(value)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            log.warning("%s %s: malformed answer (%s)", self.client.name, op, type(exc).__name__)
+            raise CardSystemUnavailable(f"{op}: malformed answer") from None

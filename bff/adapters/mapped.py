@@ -9,11 +9,10 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from bff.adapters.dialect_codec import DialectCodec, get
-from bff.adapters.http import HttpClient
+from bff.adapters.http import HttpAdapter, HttpClient
 from bff.adapters.signing import sign
 from bff.adapters.standard import DEFINITIVE_DECLINES
 from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
-from bff.cards.gateway import CardGateway
 from bff.cards.models import (
     BindRequest,
     Card,
@@ -30,18 +29,15 @@ from bff.merchants.dialect import PLACEHOLDER, Dialect, Operation
 log = logging.getLogger(__name__)
 
 
-class MappedAdapter(CardGateway):
+class MappedAdapter(HttpAdapter):
     """Speaks one merchant's own card API as its dialect config describes; unknown is never success."""
 
     def __init__(self, client: HttpClient, dialect: Dialect, key: str) -> None:
-        self.client = client
+        super().__init__(client)
         self.dialect = dialect
         self.key = key
         self.codec = DialectCodec(dialect)
         self.base_path = urlsplit(client.base_url).path  # signatures cover the whole path
-
-    def close(self) -> None:
-        self.client.session.close()
 
     def supports(self, operation: str) -> bool:
         return self.dialect.has(operation)
@@ -93,13 +89,6 @@ class MappedAdapter(CardGateway):
         if error is ErrorCode.UNAVAILABLE:
             raise CardSystemUnavailable(f"{name}: card system says unavailable")
         raise CardSystemError(error)
-
-    def _parse(self, name: str, parse: Any, value: Any) -> Any:
-        try:
-            return parse(value)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            log.warning("%s %s: malformed answer (%s)", self.client.name, name, type(exc).__name__)
-            raise CardSystemUnavailable(f"{name}: malformed answer") from None
 
     # cards ----------------------------------------------------------------------------------
 

@@ -7,9 +7,8 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
-from bff.adapters.http import HttpClient
+from bff.adapters.http import HttpAdapter
 from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
-from bff.cards.gateway import CardGateway
 from bff.cards.models import (
     BindRequest,
     Card,
@@ -29,14 +28,8 @@ def _seg(value: str) -> str:
     return quote(value, safe="")
 
 
-class StandardAdapter(CardGateway):
+class StandardAdapter(HttpAdapter):
     """Speaks the standard card API over HTTP; answers domain objects or raises domain errors."""
-
-    def __init__(self, client: HttpClient) -> None:
-        self.client = client
-
-    def close(self) -> None:
-        self.client.session.close()
 
     def _call(self, op: str, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         _, body = self.client.request(op, method, path, **kwargs)
@@ -55,13 +48,6 @@ class StandardAdapter(CardGateway):
         if code is ErrorCode.UNAVAILABLE:
             raise CardSystemUnavailable(f"{op}: card system says unavailable")
         raise CardSystemError(code)
-
-    def _parse(self, op: str, parse: Any, value: Any) -> Any:
-        try:
-            return parse(value)
-        except (KeyError, TypeError, ValueError) as exc:
-            log.warning("%s %s: malformed answer (%s)", self.client.name, op, type(exc).__name__)
-            raise CardSystemUnavailable(f"{op}: malformed answer") from None
 
     def bind(self, request: BindRequest) -> Card:
         payload = {"user_id": request.user_id, "card_number": request.card_number}

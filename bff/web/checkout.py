@@ -19,7 +19,7 @@ from bff.i18n import LOCALES
 from bff.merchants.model import CheckoutRules
 from bff.security.tokens import TokenRejected, sign_result, verify_checkout
 from bff.wallet.balances import CardView
-from bff.web.launch import refused
+from bff.web.launch import refused, verify_host_token
 from bff.web.render import no_store, page_or_fragment, redirect_after_post
 from bff.web.shopper import Shopper, current_shopper, services, shopper_required, start_session, translator
 
@@ -38,15 +38,8 @@ def return_url_allowed(url: str, allowed: list[str]) -> bool:
 @bp.get("")
 def start() -> Response | tuple[str, int]:
     """Open the checkout the host app signed: amount, order and return URL come only from the token."""
-    cfg = current_app.config
     try:
-        claims = verify_checkout(
-            request.args.get("token", ""),
-            secret=cfg["KABAO_HOST_SECRET"],
-            audience=cfg["KABAO_TOKEN_AUDIENCE"],
-            max_age=cfg["KABAO_LAUNCH_MAX_AGE"],
-            claim_nonce=services().store.add_if_absent,
-        )
+        claims = verify_host_token(verify_checkout)
     except TokenRejected as exc:
         log.info("checkout refused: %s", exc.problem)
         return refused(exc.problem)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
@@ -14,6 +16,7 @@ from bff.web.shopper import services, start_session, translator
 
 log = logging.getLogger(__name__)
 bp = Blueprint("launch", __name__)
+T = TypeVar("T")
 
 STATUS = {
     TokenProblem.INVALID: 400,
@@ -26,16 +29,8 @@ STATUS = {
 @bp.get("/launch")
 def launch() -> Response | tuple[str, int]:
     """Check the host app's token, start the shopper's session, and drop the token from the URL."""
-    token = request.args.get("token", "")
-    cfg = current_app.config
     try:
-        claims = verify_launch(
-            token,
-            secret=cfg["KABAO_HOST_SECRET"],
-            audience=cfg["KABAO_TOKEN_AUDIENCE"],
-            max_age=cfg["KABAO_LAUNCH_MAX_AGE"],
-            claim_nonce=services().store.add_if_absent,
-        )
+        claims = verify_host_token(verify_launch)
     except TokenRejected as exc:
         log.info("launch refused: %s", exc.problem)
         return refused(exc.problem)
@@ -51,6 +46,18 @@ def launch() -> Response | tuple[str, int]:
         locale = merchant.config.default_locale
     start_session(claims.user_id, merchant.id, locale)
     return no_store(redirect(url_for("wallet.home"), 303))
+
+
+def verify_host_token(verify: Callable[..., T]) -> T:
+    """Check the ?token= the host app signed: signature, age, audience, and its nonce spent once."""
+    cfg = current_app.config
+    return verify(
+        request.args.get("token", ""),
+        secret=cfg["KABAO_HOST_SECRET"],
+        audience=cfg["KABAO_TOKEN_AUDIENCE"],
+        max_age=cfg["KABAO_LAUNCH_MAX_AGE"],
+        claim_nonce=services().store.add_if_absent,
+    )
 
 
 def refused(problem: TokenProblem) -> tuple[str, int]:
