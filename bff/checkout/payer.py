@@ -11,7 +11,7 @@ from bff.cards.gateway import CardGateway
 from bff.cards.models import PaymentStatus, PayRequest
 from bff.checkout.ledger import NOT_SENT, Ledger
 from bff.checkout.records import Checkout, LegRecord
-from bff.checkout.states import AttemptStatus, LegStatus
+from bff.checkout.states import AttemptStatus, IllegalTransition, LegStatus
 from bff.merchants.model import StatusQuery
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,16 @@ class Payer:
             if payment.amount != leg.amount:
                 log.error("payment %s: card system reports another amount; left for ops", leg.payment_id)
             return "unknown"
-        self.ledger.record_leg(leg.payment_id, status, payment.error_code)
+        try:
+            self.ledger.record_leg(leg.payment_id, status, payment.error_code)
+        except IllegalTransition:
+            # e.g. FAILED earlier, SUCCEEDED now: the card system contradicts itself; a person must look
+            log.error(
+                "payment %s: card system now says %s, contradicting the ledger; left for ops",
+                leg.payment_id,
+                payment.status,
+            )
+            return "unknown"
         return "found"
 
     def _written_at(self, leg: LegRecord) -> float:
