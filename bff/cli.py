@@ -46,6 +46,9 @@ def demo(port: int, host: str, config_dir: str, data_dir: str) -> None:
         "KABAO_SANDBOX_API_KEY": os.environ.get("KABAO_SANDBOX_API_KEY") or secrets.token_urlsafe(24),
         "KABAO_HOST_SECRET": os.environ.get("KABAO_HOST_SECRET") or secrets.token_urlsafe(32),
         "KABAO_SECRET_KEY": os.environ.get("KABAO_SECRET_KEY") or secrets.token_urlsafe(32),
+        # the sandbox's legacy card systems sign with these; the merchants on them name them in config
+        "KABAO_OLIVE_SIGN_KEY": os.environ.get("KABAO_OLIVE_SIGN_KEY") or secrets.token_urlsafe(24),
+        "KABAO_MAPLE_HMAC_KEY": os.environ.get("KABAO_MAPLE_HMAC_KEY") or secrets.token_urlsafe(24),
         "KABAO_CONFIG_DIR": config_dir,
         "KABAO_STORE_URL": f"sqlite:///{(data / 'bff.sqlite3').resolve()}",
     }
@@ -177,7 +180,8 @@ def connector_check(merchant_id: str, as_json: bool, cards_file: str | None, san
     from bff.adapters.factory import Gateways
 
     gateways = Gateways()
-    rows = Check(gateways.for_merchant(merchant), cards, merchant.config.flows.bind.method).run()
+    bind = merchant.config.flows.bind
+    rows = Check(gateways.for_merchant(merchant), cards, bind.method, bind.card_number.luhn).run()
     gateways.close()
     click.echo(json.dumps(rows_json(rows), ensure_ascii=False, indent=2) if as_json else as_table(rows))
     if failed(rows):

@@ -12,10 +12,11 @@ from typing import Any
 
 import yaml
 
+from sandbox.merchants import system_in_url
+
 REPO = Path(__file__).resolve().parent.parent
 CATALOGUES = REPO / "bff" / "i18n"
 DEFAULT_LOCALE = "zh-CN"
-SYSTEM_IN_URL = re.compile(r"/cs/([A-Za-z0-9_-]+)/")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -61,6 +62,21 @@ class CardNumberRule:
 
 
 @dataclass(frozen=True)
+class CheckoutRules:
+    """A merchant's `checkout:` rules (defaults as the BFF's config model has them); amounts in fen."""
+
+    max_cards: int = 2
+    allow_remainder: bool = True
+    pin: str = "never"  # always | above | never
+    pin_above: int = 0
+    interval_seconds: float = 3
+    give_up_seconds: int = 45
+
+    def pin_needed(self, amount: int) -> bool:
+        return self.pin == "always" or (self.pin == "above" and amount > self.pin_above)
+
+
+@dataclass(frozen=True)
 class Merchant:
     """What the tests need to know of one merchant file."""
 
@@ -73,6 +89,7 @@ class Merchant:
     unbind: bool
     history: bool
     copy: dict[str, dict[str, str]] = field(repr=False)
+    checkout: CheckoutRules | None = None  # None: paying with cards is off
 
     def texts(self, locale: str = DEFAULT_LOCALE) -> Texts:
         return Texts(locale, self.copy.get(locale, {}))
@@ -89,16 +106,32 @@ class Merchant:
         return bool(card_list.get("show_unusable", True))
 
 
+def checkout_rules(data: dict[str, Any] | None) -> CheckoutRules | None:
+    if data is None:
+        return None
+    pin = data.get("pin") or {}
+    query = data.get("status_query") or {}
+    defaults = CheckoutRules()
+    return CheckoutRules(
+        max_cards=int(data.get("max_cards", defaults.max_cards)),
+        allow_remainder=bool(data.get("allow_remainder", defaults.allow_remainder)),
+        pin=str(pin.get("required", defaults.pin)),
+        pin_above=int(pin.get("above_amount", defaults.pin_above)),
+        interval_seconds=float(query.get("interval_seconds", defaults.interval_seconds)),
+        give_up_seconds=int(query.get("give_up_seconds", defaults.give_up_seconds)),
+    )
+
+
 def load(path: Path) -> Merchant:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     bind = data["flows"]["bind"]
     rule = bind["card_number"]
     name = data["brand"]["name"]
-    system = SYSTEM_IN_URL.search(str(data.get("backend", {}).get("base_url", "")))
+    system = system_in_url(str(data.get("backend", {}).get("base_url", "")))
     return Merchant(
         id=path.stem,
         name=name if isinstance(name, dict) else {DEFAULT_LOCALE: str(name)},
-        system=system.group(1) if system else None,
+        system=system,
         bind_method=bind["method"],
         card_number=CardNumberRule(
             rule["min_length"], rule["max_length"], rule["pattern"], bool(rule.get("luhn", False))
@@ -107,6 +140,7 @@ def load(path: Path) -> Merchant:
         unbind=bool(data["flows"].get("unbind", True)),
         history=bool(data["flows"].get("history", True)),
         copy=data.get("copy") or {},
+        checkout=checkout_rules(data.get("checkout")),
     )
 
 

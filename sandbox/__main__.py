@@ -12,13 +12,15 @@ from werkzeug.serving import make_server
 
 from sandbox.app import create_app
 
+REQUIRED_ENV = ("KABAO_SANDBOX_API_KEY", "KABAO_HOST_SECRET", "KABAO_OLIVE_SIGN_KEY", "KABAO_MAPLE_HMAC_KEY")
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line, as docs/sandbox-contract.md describes it."""
     parser = argparse.ArgumentParser(
         prog="python -m sandbox",
-        description="Kabao sandbox card systems and host-app simulator. Needs the environment"
-        " variables KABAO_SANDBOX_API_KEY and KABAO_HOST_SECRET.",
+        description="Kabao sandbox card systems (standard API and legacy dialects) and host-app simulator."
+        f" Needs the environment variables {', '.join(REQUIRED_ENV)}.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     parser.add_argument("--port", type=int, default=8000, help="port (0 = any free port)")
@@ -26,9 +28,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--config-dir", default="wallet_config", help="merchant config files")
     parser.add_argument("--bff-url", default="http://127.0.0.1:5000", help="the BFF's base URL")
     args = parser.parse_args(argv)
-    for name in ("KABAO_SANDBOX_API_KEY", "KABAO_HOST_SECRET"):
-        if not os.environ.get(name):
-            parser.error(f"the environment variable {name} is required")
+    missing = [name for name in REQUIRED_ENV if not os.environ.get(name)]
+    if missing:
+        parser.error(
+            f"the environment variables {', '.join(missing)} are required (the standard API's key, the host app's"
+            " secret, the olive dialect's MD5 signing key and the maple dialect's HMAC key)"
+        )
     return args
 
 
@@ -41,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         bff_url=args.bff_url,
         api_key=os.environ["KABAO_SANDBOX_API_KEY"],
         host_secret=os.environ["KABAO_HOST_SECRET"],
+        olive_sign_key=os.environ["KABAO_OLIVE_SIGN_KEY"],
+        maple_hmac_key=os.environ["KABAO_MAPLE_HMAC_KEY"],
     )
     server = make_server(args.host, args.port, app, threaded=True)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)

@@ -12,13 +12,23 @@ from werkzeug.exceptions import HTTPException
 from sandbox import admin, api, checkout, refunds, simulator
 from sandbox.context import Sandbox
 from sandbox.db import Database
+from sandbox.dialects import birch, maple, olive
 from sandbox.hostapi import HostApi
 from sandbox.money import plain_yuan, yuan
 from sandbox.seed import load_seed, seed_if_empty
 
+DIALECTS = (olive, maple, birch)
+
 
 def create_app(
-    db_path: str | Path, config_dir: str | Path, bff_url: str, api_key: str, host_secret: str
+    db_path: str | Path,
+    config_dir: str | Path,
+    bff_url: str,
+    api_key: str,
+    host_secret: str,
+    *,
+    olive_sign_key: str = "",
+    maple_hmac_key: str = "",
 ) -> Flask:
     """Build the sandbox: create and seed its database if new, register the blueprints."""
     app = Flask(__name__)
@@ -40,6 +50,8 @@ def create_app(
         api_key=api_key,
         host_secret=host_secret,
         host_api=HostApi(bff_url, host_secret, requests.Session()),
+        olive_sign_key=olive_sign_key,
+        maple_hmac_key=maple_hmac_key,
     )
     app.teardown_appcontext(lambda _error: db.close())
     app.add_template_filter(yuan, "yuan")
@@ -49,6 +61,8 @@ def create_app(
     app.register_blueprint(simulator.bp)
     app.register_blueprint(checkout.bp)
     app.register_blueprint(refunds.bp)
+    for dialect in DIALECTS:
+        app.register_blueprint(dialect.bp)
     app.register_error_handler(HTTPException, _http_error)
     bff_origin = "{0.scheme}://{0.netloc}".format(urlsplit(bff_url))
     app.after_request(lambda response: _security_headers(response, bff_origin))
@@ -56,12 +70,13 @@ def create_app(
 
 
 def _http_error(error: HTTPException) -> Response | HTTPException:
-    """Routing errors under /cs answer in the API's shape; elsewhere Flask's page."""
+    """Routing errors under /cs or a dialect's prefix answer in that API's shape; elsewhere Flask's page."""
+    for dialect in DIALECTS:
+        if request.path.startswith(dialect.ROOT):
+            return dialect.routing_error(error)
     if not request.path.startswith("/cs/"):
         return error
-    response = jsonify(
-        {"result": "ERROR", "error": {"code": "INVALID_REQUEST", "message": error.description}}
-    )
+    response = jsonify({"result": "ERROR", "error": {"code": "INVALID_REQUEST", "message": error.description}})
     response.status_code = 400
     return response
 

@@ -137,6 +137,20 @@ def transactions(
     return [txn_json(row) for row in page], next_cursor
 
 
+def numbered_page(
+    db: Database, cs: CardSystem, user_id: str, card_id: str, page_no: int, page_size: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Page page_no (1-based) of the card's transactions, newest first, and how many there are in all."""
+    conn = db.connection()
+    owned_card(conn, cs.id, user_id, card_id)
+    (total,) = conn.execute("SELECT COUNT(*) FROM txns WHERE system = ? AND card_id = ?", (cs.id, card_id)).fetchone()
+    rows = conn.execute(
+        "SELECT * FROM txns WHERE system = ? AND card_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+        (cs.id, card_id, page_size, (page_no - 1) * page_size),
+    ).fetchall()
+    return [txn_json(row) for row in rows], total
+
+
 def txn_json(row: sqlite3.Row) -> dict[str, Any]:
     """A transaction as the API shows it (payment_id only on payment-related kinds)."""
     body = {

@@ -23,11 +23,13 @@ class Sandbox:
     api_key: str
     host_secret: str
     host_api: HostApi
+    olive_sign_key: str = ""  # empty: every olive request is refused as badly signed
+    maple_hmac_key: str = ""  # empty: every maple request is refused as badly signed
 
 
 @dataclass(frozen=True)
 class CardSystem:
-    """One card system (a path prefix /cs/<id>/v1) with its profile and rules."""
+    """One card system (/cs/<id>/v1, or a dialect's prefix with the same id) with its profile and rules."""
 
     id: str
     profile: Profile

@@ -23,9 +23,7 @@ def sign(secret: str, timestamp: str, method: str, path: str, body: bytes) -> st
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def signed_headers(
-    secret: str, method: str, path: str, body: bytes, now: float | None = None
-) -> dict[str, str]:
+def signed_headers(secret: str, method: str, path: str, body: bytes, now: float | None = None) -> dict[str, str]:
     """The two headers that sign a request; path includes the query string, body is b"" for GET."""
     timestamp = str(int(time.time() if now is None else now))
     return {TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: sign(secret, timestamp, method, path, body)}
@@ -119,8 +117,7 @@ class HostApi:
         refund = self._call("POST", "/api/v1/refunds", payload, "refund")
         try:
             legs = tuple(
-                RefundLeg(str(leg["last4"]), leg["amount"], _text_or_none(leg.get("status")))
-                for leg in refund["legs"]
+                RefundLeg(str(leg["last4"]), leg["amount"], _text_or_none(leg.get("status"))) for leg in refund["legs"]
             )
             answer = RemoteRefund(str(refund["refund_id"]), refund["amount"], str(refund["status"]), legs)
         except (KeyError, TypeError, AttributeError):

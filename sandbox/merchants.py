@@ -9,7 +9,14 @@ from typing import Any
 
 import yaml
 
-SYSTEM_IN_URL = re.compile(r"/cs/([A-Za-z0-9_-]+)/")
+# Where each API face of the sandbox names its card system in a base URL: the standard API, then the
+# dialects of docs/sandbox-dialects.md. A merchant's system is the earliest match in its backend.base_url.
+SYSTEM_IN_URL = (
+    re.compile(r"/cs/([A-Za-z0-9_-]+)/"),
+    re.compile(r"/legacy/([A-Za-z0-9_-]+)(?=[/?#]|$)"),
+    re.compile(r"/openapi/([A-Za-z0-9_-]+)/v2(?=[/?#]|$)"),
+    re.compile(r"/birch/([A-Za-z0-9_-]+)(?=[/?#]|$)"),
+)
 
 
 @dataclass(frozen=True)
@@ -58,15 +65,20 @@ def _merchant(merchant_id: str, data: dict[str, Any]) -> Merchant:
     else:
         zh = en = str(name or merchant_id)
     base_url = _get(data, "backend", "base_url")
-    match = SYSTEM_IN_URL.search(base_url) if isinstance(base_url, str) else None
     method = _get(data, "flows", "bind", "method")
     return Merchant(
         merchant_id,
         zh,
         en,
-        match.group(1) if match else None,
+        system_in_url(base_url) if isinstance(base_url, str) else None,
         method if isinstance(method, str) else None,
     )
+
+
+def system_in_url(base_url: str) -> str | None:
+    """The sandbox card system a base URL names, whichever API face it speaks."""
+    matches = [match for pattern in SYSTEM_IN_URL if (match := pattern.search(base_url))]
+    return min(matches, key=lambda match: match.start()).group(1) if matches else None
 
 
 def _get(data: Any, *keys: str) -> Any:

@@ -186,8 +186,7 @@ def record_refund(db: Database, order: Order, refund: RemoteRefund) -> Order:
         ).rowcount
         if added and refund.status != "FAILED":
             conn.execute(
-                "UPDATE sim_orders SET refunded = refunded + ?, updated_at = ?"
-                " WHERE merchant_id = ? AND order_id = ?",
+                "UPDATE sim_orders SET refunded = refunded + ?, updated_at = ? WHERE merchant_id = ? AND order_id = ?",
                 (refund.amount, _now(), order.merchant_id, order.order_id),
             )
         return _get(conn, order.merchant_id, order.order_id)

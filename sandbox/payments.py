@@ -59,41 +59,54 @@ def pay(
         "currency": require_text(body, "currency"),
     }
     secret = require_text(body, "secret", optional=True)
+    with db.write() as conn:
+        return charge(conn, cs, request, secret, force_decline=force_decline, processing_ms=processing_ms)
+
+
+def charge(
+    conn: sqlite3.Connection,
+    cs: CardSystem,
+    request: dict[str, Any],
+    secret: str | None = None,
+    *,
+    force_decline: bool = False,
+    processing_ms: int | None = None,
+) -> dict[str, Any]:
+    """Pay's money logic inside the caller's write transaction (the dialects add their own rules around it)."""
     if request["currency"] != cs.rules.currency:
         raise invalid(f"currency must be {cs.rules.currency}")
-    with db.write() as conn:
-        settle_due(conn, cs.id)
-        existing = _payment(conn, cs.id, request["payment_id"])
-        if existing is not None:
-            return _repeat(existing, request)
-        card = owned_card(conn, cs.id, request["user_id"], request["card_id"])
-        if secret is not None:
-            check_password(conn, cs, card, secret)
-        decline = _decline_code(cs, card, request["amount"], force_decline)
-        status = "FAILED" if decline else "PROCESSING" if processing_ms is not None else "SUCCEEDED"
-        conn.execute(
-            "INSERT INTO payments (system, payment_id, card_id, user_id, order_id, amount,"
-            " currency, status, error_code, created_at, settle_at_ms)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                cs.id,
-                request["payment_id"],
-                request["card_id"],
-                request["user_id"],
-                request["order_id"],
-                request["amount"],
-                request["currency"],
-                status,
-                decline,
-                clock.iso(clock.now()),
-                None if processing_ms is None else clock.now_ms() + processing_ms,
-            ),
-        )
-        payment = _payment(conn, cs.id, request["payment_id"])
-        if decline:
-            raise CardError(decline, _DECLINES[decline], payment=payment_json(payment))
-        _move_money(conn, payment, "PAYMENT", -payment["amount"], "订单 Order")
-        return payment_json(payment)
+    settle_due(conn, cs.id)
+    existing = _payment(conn, cs.id, request["payment_id"])
+    if existing is not None:
+        return _repeat(existing, request)
+    card = owned_card(conn, cs.id, request["user_id"], request["card_id"])
+    if secret is not None:
+        check_password(conn, cs, card, secret)
+    decline = _decline_code(cs, card, request["amount"], force_decline)
+    status = "FAILED" if decline else "PROCESSING" if processing_ms is not None else "SUCCEEDED"
+    conn.execute(
+        "INSERT INTO payments (system, payment_id, card_id, user_id, order_id, amount,"
+        " currency, status, error_code, created_at, settle_at_ms)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            cs.id,
+            request["payment_id"],
+            request["card_id"],
+            request["user_id"],
+            request["order_id"],
+            request["amount"],
+            request["currency"],
+            status,
+            decline,
+            clock.iso(clock.now()),
+            None if processing_ms is None else clock.now_ms() + processing_ms,
+        ),
+    )
+    payment = _payment(conn, cs.id, request["payment_id"])
+    if decline:
+        raise CardError(decline, _DECLINES[decline], payment=payment_json(payment))
+    _move_money(conn, payment, "PAYMENT", -payment["amount"], "订单 Order")
+    return payment_json(payment)
 
 
 def payment_status(db: Database, cs: CardSystem, payment_id: str) -> dict[str, Any]:
@@ -114,8 +127,7 @@ def reverse(db: Database, cs: CardSystem, payment_id: str) -> dict[str, Any]:
             raise CardError("NOT_REVERSIBLE", "the payment has refunds; refund the rest instead")
         _move_money(conn, payment, "REVERSAL", payment["amount"], "撤销 Reversal")
         conn.execute(
-            "UPDATE payments SET status = 'REVERSED', settle_at_ms = NULL"
-            " WHERE system = ? AND payment_id = ?",
+            "UPDATE payments SET status = 'REVERSED', settle_at_ms = NULL WHERE system = ? AND payment_id = ?",
             (cs.id, payment_id),
         )
         return payment_json(_payment(conn, cs.id, payment_id))
@@ -151,9 +163,7 @@ def refund(db: Database, cs: CardSystem, payment_id: str, raw: Any) -> dict[str,
             "INSERT INTO refunds (system, refund_id, payment_id, amount, created_at) VALUES (?, ?, ?, ?, ?)",
             (cs.id, refund_id, payment_id, amount, clock.iso(clock.now())),
         )
-        row = conn.execute(
-            "SELECT * FROM refunds WHERE system = ? AND refund_id = ?", (cs.id, refund_id)
-        ).fetchone()
+        row = conn.execute("SELECT * FROM refunds WHERE system = ? AND refund_id = ?", (cs.id, refund_id)).fetchone()
         payment = _payment(conn, cs.id, payment_id)
         return {"refund": refund_json(row), "payment": payment_json(payment)}
 
@@ -166,6 +176,11 @@ def refund_json(row: sqlite3.Row) -> dict[str, Any]:
         "amount": row["amount"],
         "created_at": row["created_at"],
     }
+
+
+def payment_exists(conn: sqlite3.Connection, system: str, payment_id: str) -> bool:
+    """Whether this system has a payment with this id."""
+    return _payment(conn, system, payment_id) is not None
 
 
 def payment_card_id(conn: sqlite3.Connection, system: str, payment_id: str) -> str | None:

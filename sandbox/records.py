@@ -14,9 +14,7 @@ from sandbox.payments import payment_json, refund_json, settle_due
 def shoppers(db: Database) -> list[dict[str, Any]]:
     """The seeded shoppers."""
     rows = db.connection().execute("SELECT * FROM shoppers ORDER BY user_id")
-    return [
-        {"user_id": row["user_id"], "name": {"zh-CN": row["name_zh"], "en": row["name_en"]}} for row in rows
-    ]
+    return [{"user_id": row["user_id"], "name": {"zh-CN": row["name_zh"], "en": row["name_en"]}} for row in rows]
 
 
 def system_cards(
@@ -38,9 +36,7 @@ def system_payments(db: Database, system: str) -> dict[str, list[dict[str, Any]]
     """A system's recorded payments and refunds, oldest first."""
     with db.write() as conn:
         settle_due(conn, system)
-        payments = conn.execute(
-            "SELECT * FROM payments WHERE system = ? ORDER BY rowid", (system,)
-        ).fetchall()
+        payments = conn.execute("SELECT * FROM payments WHERE system = ? ORDER BY rowid", (system,)).fetchall()
         refunds = conn.execute("SELECT * FROM refunds WHERE system = ? ORDER BY rowid", (system,)).fetchall()
     return {
         "payments": [{**payment_json(p), "user_id": p["user_id"]} for p in payments],

@@ -22,9 +22,7 @@ def check_password(conn: sqlite3.Connection, cs: CardSystem, card: sqlite3.Row, 
     _count_wrong_secret(conn, cs, card)
 
 
-def check_sms_code(
-    conn: sqlite3.Connection, cs: CardSystem, card: sqlite3.Row, user_id: str, given: str
-) -> None:
+def check_sms_code(conn: sqlite3.Connection, cs: CardSystem, card: sqlite3.Row, user_id: str, given: str) -> None:
     """Accept the latest unused, unexpired code sent for this card and user (single use)."""
     _refuse_if_locked(card)
     latest = conn.execute(

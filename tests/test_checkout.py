@@ -11,7 +11,14 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from kabao_testing import add_fault, mint_checkout_token, sandbox_cards, sandbox_payments, text_of
 
-SYSTEM = {"lime-market": "lime", "harbor-books": "harbor", "peach-bakery": "peach"}
+SYSTEM = {
+    "lime-market": "lime",
+    "harbor-books": "harbor",
+    "peach-bakery": "peach",
+    "olive-fresh": "olive",
+    "maple-cinema": "maple",
+    "birch-tea": "birch",
+}
 
 
 def cards_of(sandbox, merchant, user_id="u1001"):

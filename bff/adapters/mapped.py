@@ -61,6 +61,7 @@ class MappedAdapter(HttpAdapter):
         """Send one operation; answer its data (at the dialect's data path), or raise our errors."""
         op: Operation = self.dialect.operations[name]
         values = {
+            "currency": "CNY",  # the only currency merchants configure today
             **values,
             "now": self.codec.format_time(datetime.now(UTC)),
             "uuid": uuid.uuid4().hex,

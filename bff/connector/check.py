@@ -11,6 +11,7 @@ from typing import Any
 from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
 from bff.cards.gateway import CardGateway
 from bff.cards.models import BindRequest, Card, PaymentStatus, PayRequest
+from bff.wallet.binding import luhn_ok
 
 PASS, MISSING, WRONG, SKIPPED = "pass", "missing", "wrong", "skipped"
 
@@ -44,10 +45,11 @@ def _describe(exc: BaseException) -> str:
 class Check:
     """Runs the scenario step by step; each step records pass / missing / wrong and what came back."""
 
-    def __init__(self, gateway: CardGateway, cards: TestCards, bind_method: str) -> None:
+    def __init__(self, gateway: CardGateway, cards: TestCards, bind_method: str, luhn: bool = False) -> None:
         self.gateway = gateway
         self.cards = cards
         self.method = bind_method
+        self.luhn = luhn
         self.rows: list[Row] = []
         self.card: Card | None = None
 
@@ -81,15 +83,17 @@ class Check:
         user = cards.user_id
         wrong_secret = "000000" if cards.secret != "000000" else "111111"  # noqa: S105 - a deliberately wrong one
 
-        def bind_request(number: str, secret: str | None) -> BindRequest:
+        def bind_request(number: str, right: bool) -> BindRequest:
             if self.method == "sms":
                 gw.send_sms_code(user, number)
-                code = cards.sms_code(number) if cards.sms_code and secret is None else (secret or "000000")
+                code = cards.sms_code(number) if right and cards.sms_code else wrong_secret
                 return BindRequest(user, number, sms_code=code)
-            return BindRequest(user, number, secret=secret if self.method == "password" else None)
+            if self.method == "password":
+                return BindRequest(user, number, secret=cards.secret if right else wrong_secret)
+            return BindRequest(user, number)
 
         def bind_ok() -> tuple[bool, str]:
-            self.card = gw.bind(bind_request(cards.number, cards.secret))
+            self.card = gw.bind(bind_request(cards.number, right=True))
             return self.card.last4 == cards.number[-4:], f"card …{self.card.last4}, balance {self.card.balance}"
 
         self.step("bind ok", "the card, bound", bind_ok)
@@ -98,14 +102,14 @@ class Check:
                 "bind wrong secret",
                 "WRONG_SECRET",
                 lambda: self.expect_error(
-                    ErrorCode.WRONG_SECRET, lambda: gw.bind(bind_request(cards.other_number, wrong_secret))
+                    ErrorCode.WRONG_SECRET, lambda: gw.bind(bind_request(cards.other_number, right=False))
                 ),
             )
-        unknown = cards.other_number[:-4] + ("0000" if cards.other_number[-4:] != "0000" else "0001")
+        unknown = unknown_number(cards.other_number, self.luhn)
         self.step(
             "bind unknown card",
             "CARD_NOT_FOUND",
-            lambda: self.expect_error(ErrorCode.CARD_NOT_FOUND, lambda: gw.bind(bind_request(unknown, wrong_secret))),
+            lambda: self.expect_error(ErrorCode.CARD_NOT_FOUND, lambda: gw.bind(bind_request(unknown, right=False))),
         )
         if self.card is None:
             return self.rows
@@ -150,9 +154,8 @@ class Check:
         self.step("pay ok", "SUCCEEDED in the pay answer", pay_ok)
 
         def pay_poor() -> tuple[bool, str]:
-            poor = PayRequest(
-                f"kbchk-{run_id}-2", user, card_id, f"CHECK-{run_id}-2", balance["before"] + 10**7, "CNY", cards.secret
-            )
+            over = balance["before"] - 100 + 1  # one fen more than the card has left after the first pay
+            poor = PayRequest(f"kbchk-{run_id}-2", user, card_id, f"CHECK-{run_id}-2", over, "CNY", cards.secret)
             payment = gw.pay(poor)
             return payment.error_code == "INSUFFICIENT_BALANCE", f"status {payment.status} {payment.error_code}"
 
@@ -199,6 +202,17 @@ class Check:
         self.step("refund", "partial refund recorded", refund, required=False)
         self.step("unbind", "card unbound", lambda: (gw.unbind(user, card_id) is None, "unbound"), required=False)
         return self.rows
+
+
+def unknown_number(near: str, luhn: bool) -> str:
+    """A number shaped like a real one (same length, prefix, check digit) that no card should have."""
+    body = near[:-5] + ("0" if near[-5] != "0" else "1") + near[-4:-1]
+    if not luhn or not body.isdigit():
+        return body + near[-1]
+    for digit in "0123456789":
+        if luhn_ok(body + digit):
+            return body + digit
+    raise AssertionError("unreachable: one check digit always fits")
 
 
 def failed(rows: list[Row]) -> bool:

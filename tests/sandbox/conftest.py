@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import requests
+from dialects_testing import BirchClient, MapleClient, OliveClient
 from flask import Flask
 from flask.testing import FlaskClient
 from openapi_core import OpenAPI
@@ -89,9 +90,7 @@ class CardApi:
         self.openapi.validate_response(wrapped, RequestsOpenAPIResponse(response))
         return response
 
-    def pay(
-        self, system: str, card_id: str, payment_id: str, amount: int, **fields: Any
-    ) -> requests.Response:
+    def pay(self, system: str, card_id: str, payment_id: str, amount: int, **fields: Any) -> requests.Response:
         """Pay with a card (u1001's unless user_id is given)."""
         body = {
             "payment_id": payment_id,
@@ -262,3 +261,21 @@ def seeded_cards(admin: Admin, system: str) -> dict[str, Any]:
 def seeded(admin: Admin) -> Any:
     """A function from a system id to its seeded cards by role."""
     return lambda system: seeded_cards(admin, system)
+
+
+@pytest.fixture
+def olive_api(sandbox: RunningSandbox, http: requests.Session) -> OliveClient:
+    """The olive dialect of the olive system, signed with the sandbox's key."""
+    return OliveClient(sandbox, http)
+
+
+@pytest.fixture
+def maple_api(sandbox: RunningSandbox, http: requests.Session) -> MapleClient:
+    """The maple dialect of the maple system, signed with the sandbox's key."""
+    return MapleClient(sandbox, http)
+
+
+@pytest.fixture
+def birch_api(sandbox: RunningSandbox, http: requests.Session) -> BirchClient:
+    """The birch dialect of the birch system, with the sandbox's API key."""
+    return BirchClient(sandbox, http)

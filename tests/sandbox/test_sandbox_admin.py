@@ -146,9 +146,7 @@ def test_launch_tokens_have_fresh_nonces(admin, http, sandbox) -> None:
     assert len(nonces) == 2
 
 
-@pytest.mark.parametrize(
-    "body", [{"user_id": "u1001"}, {"user_id": "u1001", "merchant_id": "m", "locale": "fr"}, []]
-)
+@pytest.mark.parametrize("body", [{"user_id": "u1001"}, {"user_id": "u1001", "merchant_id": "m", "locale": "fr"}, []])
 def test_launch_token_refuses_incomplete_requests(admin, http, body) -> None:
     assert http.post(f"{admin.url}/launch-token", json=body, timeout=10).status_code == 400
 

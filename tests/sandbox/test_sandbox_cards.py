@@ -37,10 +37,7 @@ def test_bind_a_card_of_another_user_answers_already_bound(api, lime, admin) -> 
 
 def test_bind_locks_the_secret_after_five_wrong_secrets(api, lime, admin) -> None:
     card = lime["unbound"][0]
-    codes = [
-        api.bind("lime", "u1003", card["card_number"], secret="000000x").json()["error"]["code"]
-        for _ in range(5)
-    ]
+    codes = [api.bind("lime", "u1003", card["card_number"], secret="000000x").json()["error"]["code"] for _ in range(5)]
     assert codes == ["WRONG_SECRET"] * 4 + ["SECRET_LOCKED"]
     locked = api.bind("lime", "u1003", card["card_number"], secret=card["secret"])
     assert (locked.status_code, locked.json()["error"]["code"]) == (423, "SECRET_LOCKED")
@@ -128,9 +125,7 @@ def test_card_operations_on_another_users_card_answer_card_not_found(api, lime) 
 def test_u1001_has_four_cards_with_the_seeded_statuses_and_balances(api, lime) -> None:
     cards = api.call("lime", "GET", "/users/u1001/cards").json()["cards"]
     assert sorted(c["status"] for c in cards) == ["ACTIVE", "ACTIVE", "EXPIRED", "FROZEN"]
-    balances = {
-        role: api.balance("lime", lime[role]["card_id"]) for role in ("main", "small", "frozen", "expired")
-    }
+    balances = {role: api.balance("lime", lime[role]["card_id"]) for role in ("main", "small", "frozen", "expired")}
     assert balances == {"main": 50000, "small": 3650, "frozen": 12800, "expired": 2000}
     expired = api.call("lime", "GET", f"/users/u1001/cards/{lime['expired']['card_id']}").json()
     assert expired["card"]["expires_on"] < clock.today().isoformat()
@@ -168,9 +163,7 @@ def test_a_cursor_from_another_card_is_refused(api, lime) -> None:
 def test_unbind_releases_the_card_and_keeps_its_balance(api, lime, admin) -> None:
     card = lime["small"]
     assert api.call("lime", "DELETE", f"/users/u1001/cards/{card['card_id']}").json() == {"result": "OK"}
-    assert card["card_id"] not in [
-        c["card_id"] for c in api.call("lime", "GET", "/users/u1001/cards").json()["cards"]
-    ]
+    assert card["card_id"] not in [c["card_id"] for c in api.call("lime", "GET", "/users/u1001/cards").json()["cards"]]
     after = admin.card("lime", card["card_id"])
     assert (after["user_id"], after["balance"]) == (None, 3650)
     rebound = api.bind("lime", "u1003", card["card_number"], secret=card["secret"])

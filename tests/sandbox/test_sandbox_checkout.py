@@ -35,9 +35,7 @@ def test_checkout_form_is_on_the_simulator_page(sim) -> None:
 
 
 def test_checkout_form_mints_the_contract_token_and_303s_to_the_bff(sim, sim_app) -> None:
-    response = sim.post(
-        "/sim/checkout", data={**CHECKOUT_FORM, "locale": "en", "order_id": "SIM-20261125-0001"}
-    )
+    response = sim.post("/sim/checkout", data={**CHECKOUT_FORM, "locale": "en", "order_id": "SIM-20261125-0001"})
     assert response.status_code == 303
     location = response.headers["Location"]
     assert location.startswith(f"{BFF_URL}/checkout?token=")
@@ -56,9 +54,7 @@ def test_checkout_form_mints_the_contract_token_and_303s_to_the_bff(sim, sim_app
     }
     row = order_row(sim_app, "SIM-20261125-0001")
     assert row is not None
-    assert {
-        k: row[k] for k in ("merchant_id", "user_id", "amount", "status", "paid_by_cards", "refunded")
-    } == {
+    assert {k: row[k] for k in ("merchant_id", "user_id", "amount", "status", "paid_by_cards", "refunded")} == {
         "merchant_id": "lime-market",
         "user_id": "u1001",
         "amount": 12800,
@@ -220,11 +216,7 @@ class _Stale(TimestampSigner):
         {"kabao_result": tampered(result_token(status="FAILED"))},
         {"kabao_result": result_token(secret="not-the-host-secret", status="FAILED")},
         {"kabao_result": result_token(salt="kabao.checkout", status="FAILED")},
-        {
-            "kabao_result": URLSafeTimedSerializer(HOST_SECRET, "kabao.checkout-result", signer=_Stale).dumps(
-                {}
-            )
-        },
+        {"kabao_result": URLSafeTimedSerializer(HOST_SECRET, "kabao.checkout-result", signer=_Stale).dumps({})},
         {"kabao_result": URLSafeTimedSerializer(HOST_SECRET, "kabao.checkout-result").dumps(["PAID"])},
         {"kabao_result": result_token(status="REFUNDED")},
         {"kabao_result": result_token(amount="12800")},

@@ -189,10 +189,7 @@ def test_operation_answers_with_the_status_and_code_the_contract_gives(
 def test_contract_cases_cover_every_operation_with_ok_and_error_answers() -> None:
     spec = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
     operations = {
-        op["operationId"]
-        for item in spec["paths"].values()
-        for key, op in item.items()
-        if key != "parameters"
+        op["operationId"] for item in spec["paths"].values() for key, op in item.items() if key != "parameters"
     }
     assert {op for op, _, code, _ in CASES if code is None} == operations
     assert {op for op, _, code, _ in CASES if code is not None} == operations

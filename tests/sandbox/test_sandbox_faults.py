@@ -78,9 +78,7 @@ def test_processing_settles_to_succeeded_after_the_delay(api, admin, lime) -> No
         assert status == "PROCESSING"
     time.sleep(0.35)
     assert api.call("lime", "GET", "/payments/kb_slow").json()["payment"]["status"] == "SUCCEEDED"
-    assert api.pay("lime", lime["main"]["card_id"], "kb_slow", 2000).json()["payment"]["status"] == (
-        "SUCCEEDED"
-    )
+    assert api.pay("lime", lime["main"]["card_id"], "kb_slow", 2000).json()["payment"]["status"] == ("SUCCEEDED")
     assert api.balance("lime", lime["main"]["card_id"]) == 48000
     assert [p["status"] for p in admin.payments("lime")["payments"]] == ["SUCCEEDED"]
 

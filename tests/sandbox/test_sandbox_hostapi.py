@@ -15,9 +15,7 @@ from sandbox.money import parse_yuan, plain_yuan, yuan
 
 def test_signature_is_hex_hmac_sha256_of_timestamp_method_path_and_body() -> None:
     body = b'{"amount":100}'
-    expected = hmac.new(
-        b"secret", b'1700000000.POST./api/v1/refunds?dry=1.{"amount":100}', hashlib.sha256
-    ).hexdigest()
+    expected = hmac.new(b"secret", b'1700000000.POST./api/v1/refunds?dry=1.{"amount":100}', hashlib.sha256).hexdigest()
     assert sign("secret", "1700000000", "post", "/api/v1/refunds?dry=1", body) == expected
 
 

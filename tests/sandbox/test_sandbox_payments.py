@@ -50,9 +50,7 @@ def test_pay_twice_with_same_id_charges_once(api, lime, admin) -> None:
     assert second.json() == first.json()
     assert api.balance("lime", card_id) == 50000 - 1234
     assert [p["payment_id"] for p in payments_of(admin)] == ["kb_same"]
-    assert [t["payment_id"] for t in api.history("lime", card_id) if t["kind"] == "PAYMENT"].count(
-        "kb_same"
-    ) == 1
+    assert [t["payment_id"] for t in api.history("lime", card_id) if t["kind"] == "PAYMENT"].count("kb_same") == 1
 
 
 @pytest.mark.parametrize("field", ["amount", "order_id", "card_id", "user_id"])
@@ -145,9 +143,7 @@ def test_two_sandbox_processes_on_one_database_charge_once(api, lime, admin, san
         headers = {"Authorization": f"Bearer {sandbox.api_key}"}
         with ThreadPoolExecutor(16) as pool:
             statuses = list(
-                pool.map(
-                    lambda url: requests.post(url, json=body, headers=headers, timeout=30).status_code, urls
-                )
+                pool.map(lambda url: requests.post(url, json=body, headers=headers, timeout=30).status_code, urls)
             )
     assert second.process.poll() is not None
     assert statuses == [200] * 16
@@ -201,10 +197,7 @@ def test_pay_checks_the_secret_when_given_and_records_nothing_when_wrong(api, li
 
 def test_pay_with_a_locked_secret_answers_secret_locked(api, lime) -> None:
     card = lime["main"]
-    codes = [
-        api.pay("lime", card["card_id"], f"kb_{i}", 100, secret="bad").json()["error"]["code"]
-        for i in range(5)
-    ]
+    codes = [api.pay("lime", card["card_id"], f"kb_{i}", 100, secret="bad").json()["error"]["code"] for i in range(5)]
     assert codes[-1] == "SECRET_LOCKED"
     locked = api.pay("lime", card["card_id"], "kb_locked", 100, secret=card["secret"])
     assert (locked.status_code, locked.json()["error"]["code"]) == (423, "SECRET_LOCKED")

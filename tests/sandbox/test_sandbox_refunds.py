@@ -88,9 +88,7 @@ def test_paid_orders_get_a_refund_form_with_a_fresh_refund_id_and_the_refundable
     ("status", "refund", "refresh"),
     [("FAILED", False, False), ("CANCELLED", False, False), ("PENDING", False, True), ("PAID", True, False)],
 )
-def test_only_paid_orders_can_be_refunded_and_only_pending_ones_refreshed(
-    sim, status, refund, refresh
-) -> None:
+def test_only_paid_orders_can_be_refunded_and_only_pending_ones_refreshed(sim, status, refund, refresh) -> None:
     settle(sim, status=status)
     orders = sim.get("/").get_data(as_text=True).split('id="orders"', 1)[1].split("</section>", 1)[0]
     assert ('class="refund"' in orders) is refund
@@ -133,16 +131,12 @@ def test_a_re_posted_refund_form_reuses_its_refund_id_and_counts_once(sim, sim_a
     assert order_row(sim_app)["refunded"] == 5000
 
 
-@pytest.mark.parametrize(
-    ("status", "words", "counted"), [("PENDING", "退款处理中", 5000), ("FAILED", "退款失败", 0)]
-)
+@pytest.mark.parametrize(("status", "words", "counted"), [("PENDING", "退款处理中", 5000), ("FAILED", "退款失败", 0)])
 def test_a_pending_or_failed_refund_is_shown_as_such(sim, sim_app, bff, status, words, counted) -> None:
     settle(sim)
     form = refund_form(sim)
     answer = refund_answer(form["refund_id"], status=status)
-    answer["refund"]["legs"] = [
-        {"last4": "3357", "amount": 5000, "status": status}
-    ]  # the BFF adds leg status
+    answer["refund"]["legs"] = [{"last4": "3357", "amount": 5000, "status": status}]  # the BFF adds leg status
     bff.post(REFUNDS_URL, json=answer)
     response = sim.post(form["action"], data={"refund_id": form["refund_id"], "amount": "50.00"})
     page = response.get_data(as_text=True)
@@ -164,9 +158,7 @@ def test_a_pending_or_failed_refund_is_shown_as_such(sim, sim_app, bff, status, 
         (400, {"result": "ERROR", "error": {"code": "INVALID_REQUEST"}}, "卡包拒绝了请求"),
     ],
 )
-def test_refund_refusals_are_shown_in_words_and_change_nothing(
-    sim, sim_app, bff, status, body, words
-) -> None:
+def test_refund_refusals_are_shown_in_words_and_change_nothing(sim, sim_app, bff, status, body, words) -> None:
     settle(sim)
     form = refund_form(sim)
     bff.post(REFUNDS_URL, status=status, json=body)
@@ -181,12 +173,8 @@ def test_refund_exceeded_is_explained_in_english_too(sim, bff) -> None:
     settle(sim)
     form = refund_form(sim)
     bff.post(REFUNDS_URL, status=409, json={"result": "ERROR", "error": {"code": "REFUND_EXCEEDED"}})
-    page = sim.post(form["action"], data={"refund_id": form["refund_id"], "amount": "500.00"}).get_data(
-        as_text=True
-    )
-    assert (
-        "Refund exceeded: more than the cards paid and have not had back (REFUND_EXCEEDED, HTTP 409)" in page
-    )
+    page = sim.post(form["action"], data={"refund_id": form["refund_id"], "amount": "500.00"}).get_data(as_text=True)
+    assert "Refund exceeded: more than the cards paid and have not had back (REFUND_EXCEEDED, HTTP 409)" in page
 
 
 @pytest.mark.parametrize(
@@ -256,9 +244,7 @@ def test_a_bad_refund_form_is_refused_without_asking_kabao(sim, bff, data, messa
 
 
 def test_refund_of_an_unknown_order_is_404(sim, bff) -> None:
-    response = sim.post(
-        "/sim/orders/lime-market/SIM-none/refund", data={"refund_id": "R-1", "amount": "1.00"}
-    )
+    response = sim.post("/sim/orders/lime-market/SIM-none/refund", data={"refund_id": "R-1", "amount": "1.00"})
     assert response.status_code == 404 and len(bff.calls) == 0
 
 

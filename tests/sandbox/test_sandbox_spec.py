@@ -94,9 +94,7 @@ def test_spec_answers_each_error_code_with_the_http_status_of_the_prose(
         ("TransactionKind", "`kind` ∈"),
     ],
 )
-def test_spec_enums_are_the_closed_sets_of_the_prose(
-    spec: dict[str, Any], schema: str, prose_line: str
-) -> None:
+def test_spec_enums_are_the_closed_sets_of_the_prose(spec: dict[str, Any], schema: str, prose_line: str) -> None:
     assert spec["components"]["schemas"][schema]["enum"] == prose_enum(prose_line)
 
 
@@ -204,9 +202,7 @@ def test_spec_refuses_answers_that_break_the_contract(
         ("/users/u1/cards/c_1", 200, {"result": "OK", "card": CARD}),
     ],
 )
-def test_spec_accepts_the_examples_of_the_prose(
-    openapi: OpenAPI, path: str, status: int, body: dict[str, Any]
-) -> None:
+def test_spec_accepts_the_examples_of_the_prose(openapi: OpenAPI, path: str, status: int, body: dict[str, Any]) -> None:
     request = MockRequest("https://cards.example.com", "get", "/v1" + path)
     response = MockResponse(json.dumps(body).encode(), status_code=status)
     assert list(openapi.iter_response_errors(request, response)) == []

@@ -1,0 +1,1 @@
+"""The legacy dialects: other HTTP faces over the same sandbox card systems (docs/sandbox-dialects.md)."""

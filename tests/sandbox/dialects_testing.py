@@ -1,0 +1,151 @@
+"""Clients of the legacy dialects, signing as docs/sandbox-dialects.md says (conftest is not importable)."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from typing import Any
+
+import requests
+
+from sandbox.clock import CST
+from sandbox.dialects.signing import maple_signature, olive_sign
+from sandbox.runner import RunningSandbox
+
+
+def olive_timestamp() -> str:
+    """Now as olive writes times: yyyyMMddHHmmss in Asia/Shanghai."""
+    return datetime.now(CST).strftime("%Y%m%d%H%M%S")
+
+
+class OliveClient:
+    """Form posts to /legacy/{system}, signed with the sandbox's olive key unless told otherwise."""
+
+    def __init__(self, sandbox: RunningSandbox, session: requests.Session, system: str = "olive") -> None:
+        self.sandbox = sandbox
+        self.session = session
+        self.url = f"{sandbox.url}/legacy/{system}"
+
+    def post(self, path: str, *, key: str | None = None, sign: str | None = None, **params: str) -> requests.Response:
+        """Post the parameters with mch_no, timestamp and sign added (a given sign replaces the right one)."""
+        form = {"mch_no": "kabao", "timestamp": olive_timestamp(), **params}
+        form["sign"] = sign if sign is not None else olive_sign(form, key or self.sandbox.olive_sign_key)
+        return self.session.post(self.url + path, data=form, timeout=30)
+
+    def call(self, path: str, **params: str) -> dict[str, Any]:
+        """A signed call's JSON answer (olive answers HTTP 200 whatever its code)."""
+        response = self.post(path, **params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def ok(self, path: str, **params: str) -> dict[str, Any]:
+        """A call that must answer 0000."""
+        answer = self.call(path, **params)
+        assert answer["ret_code"] == "0000", answer
+        return answer
+
+    def pay(self, card_id: str, out_trade_no: str, total_amt: str, member_id: str = "u1001", **extra: str) -> dict:
+        """Pay with a card (u1001's unless member_id is given)."""
+        params = {"member_id": member_id, "card_id": card_id, "out_trade_no": out_trade_no, "total_amt": total_amt}
+        return self.call("/trade/pay", **params, **extra)
+
+    def balance(self, card_id: str, member_id: str = "u1001") -> str:
+        """A bound card's balance as olive writes it."""
+        return self.ok("/card/query", member_id=member_id, card_id=card_id)["balance"]
+
+
+class MapleClient:
+    """Signed JSON calls to /openapi/{system}/v2."""
+
+    def __init__(self, sandbox: RunningSandbox, session: requests.Session, system: str = "maple") -> None:
+        self.sandbox = sandbox
+        self.session = session
+        self.url = f"{sandbox.url}/openapi/{system}/v2"
+
+    def get(self, path: str, params: dict[str, Any] | None = None, **signing: Any) -> requests.Response:
+        """A signed GET: the signature covers the path and query as sent."""
+        prepared = self.session.prepare_request(requests.Request("GET", self.url + path, params=params))
+        return self._send(prepared, prepared.path_url.encode(), **signing)
+
+    def post(self, path: str, body: dict[str, Any], **signing: Any) -> requests.Response:
+        """A signed POST of {"header": …, "body": body}: the signature covers the raw body."""
+        raw = json.dumps({"header": {"appId": "kabao", "requestId": f"r{time.time_ns()}"}, "body": body}).encode()
+        request = requests.Request("POST", self.url + path, data=raw, headers={"Content-Type": "application/json"})
+        prepared = self.session.prepare_request(request)
+        return self._send(prepared, raw, **signing)
+
+    def _send(
+        self,
+        prepared: requests.PreparedRequest,
+        payload: bytes,
+        *,
+        key: str | None = None,
+        signature: str | None = None,
+        timestamp: str | None = None,
+        signed_payload: bytes | None = None,
+        headers: bool = True,
+    ) -> requests.Response:
+        if headers:
+            stamp = timestamp or str(time.time_ns() // 1_000_000)
+            prepared.headers["X-Maple-Timestamp"] = stamp
+            prepared.headers["X-Maple-Signature"] = signature or maple_signature(
+                key or self.sandbox.maple_hmac_key, stamp, signed_payload if signed_payload is not None else payload
+            )
+        return self.session.send(prepared, timeout=30)
+
+    def ok(self, response: requests.Response) -> dict[str, Any]:
+        """The body of a SUCCESS answer."""
+        answer = response.json()
+        assert (response.status_code, answer["header"]["resultCode"]) == (200, "SUCCESS"), response.text
+        return answer["body"]
+
+    def pay(
+        self, card_ref: str, payment_ref: str, value: int, customer: str = "u1001", **extra: Any
+    ) -> requests.Response:
+        """Pay with a card (u1001's unless customer is given)."""
+        body = {
+            "paymentRef": payment_ref,
+            "customerRef": customer,
+            "cardRef": card_ref,
+            "orderRef": f"order-{payment_ref}",
+            "amount": {"value": value, "currency": "CNY"},
+            **extra,
+        }
+        return self.post("/payments", body)
+
+    def balance(self, card_ref: str, customer: str = "u1001") -> int:
+        """A bound card's available balance in fen."""
+        card = self.ok(self.get(f"/customers/{customer}/cards/{card_ref}"))["card"]
+        return card["account"]["available"]["value"]
+
+
+class BirchClient:
+    """JSON calls to /birch/{system} with the sandbox API key in X-Api-Key."""
+
+    def __init__(self, sandbox: RunningSandbox, session: requests.Session, system: str = "birch") -> None:
+        self.sandbox = sandbox
+        self.session = session
+        self.url = f"{sandbox.url}/birch/{system}"
+
+    def call(self, method: str, path: str, body: Any = None, api_key: str | None = None) -> requests.Response:
+        """Send a request with the right key unless another is given."""
+        headers = {"X-Api-Key": self.sandbox.api_key if api_key is None else api_key}
+        return self.session.request(method, self.url + path, json=body, headers=headers, timeout=30)
+
+    def code(self, method: str, path: str, body: Any = None) -> str:
+        """The code of an answer given with HTTP 200."""
+        response = self.call(method, path, body)
+        assert response.status_code == 200, response.text
+        return response.json()["code"]
+
+    def pay(self, card: str, ref: str, amount: int, user: str = "u1001", **extra: Any) -> requests.Response:
+        """Pay with a card (u1001's unless user is given)."""
+        body = {"ref": ref, "user": user, "card": card, "amount": amount, "order": f"order-{ref}", **extra}
+        return self.call("POST", "/pay", body)
+
+    def balances(self, user: str = "u1001") -> dict[str, int]:
+        """The balances of a user's cards by card id."""
+        answer = self.call("GET", f"/users/{user}/cards").json()
+        assert answer["code"] == "OK", answer
+        return {card["id"]: card["balance"] for card in answer["data"]["cards"]}
