@@ -88,6 +88,7 @@ class Merchant:
     sections: tuple[dict[str, Any], ...]
     unbind: bool
     history: bool
+    card_detail: bool  # False: balances come with the card list (no per-card call that can fail alone)
     copy: dict[str, dict[str, str]] = field(repr=False)
     checkout: CheckoutRules | None = None  # None: paying with cards is off
 
@@ -137,11 +138,18 @@ def load(path: Path) -> Merchant:
             rule["min_length"], rule["max_length"], rule["pattern"], bool(rule.get("luhn", False))
         ),
         sections=tuple(data["pages"]["wallet"]["sections"]),
-        unbind=bool(data["flows"].get("unbind", True)),
-        history=bool(data["flows"].get("history", True)),
+        unbind=bool(data["flows"].get("unbind", True)) and _has_operation(data, "unbind"),
+        history=bool(data["flows"].get("history", True)) and _has_operation(data, "transactions"),
+        card_detail=_has_operation(data, "card_detail"),
         copy=data.get("copy") or {},
         checkout=checkout_rules(data.get("checkout")),
     )
+
+
+def _has_operation(data: dict[str, Any], operation: str) -> bool:
+    """A mapped card system may lack an operation; the wallet then hides what needs it."""
+    dialect = (data.get("backend") or {}).get("dialect")
+    return dialect is None or operation in (dialect.get("operations") or {})
 
 
 def all_merchants() -> list[Merchant]:

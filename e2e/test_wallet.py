@@ -68,14 +68,18 @@ def test_card_system_down_keeps_the_wallet_usable(
     wallet = host_app.open_wallet(SHOPPER, merchant)
     expect(wallet.balance(ending)).to_have_text(yuan(poorest["balance"]))
 
-    sandbox.add_fault(system, "card_detail", "error_5xx", card_id=poorest["card_id"])
+    if merchant.card_detail:  # one card's balance call fails, the others still answer
+        sandbox.add_fault(system, "card_detail", "error_5xx", card_id=poorest["card_id"])
+    else:  # balances come with the list: the whole card system is down
+        sandbox.add_fault(system, "list_cards", "error_5xx")
     wallet.reload()
 
     expect(wallet.unavailable_notice(ending)).to_be_visible()
     expect(wallet.unavailable_notice(ending)).to_contain_text(yuan(poorest["balance"]))  # last known
     expect(wallet.balance(ending)).to_have_count(0)
     expect(wallet.retry(ending)).to_be_visible()
-    expect(wallet.balance(last4(richest))).to_have_text(yuan(richest["balance"]))
+    if merchant.card_detail:
+        expect(wallet.balance(last4(richest))).to_have_text(yuan(richest["balance"]))
     if merchant.has_section("total_balance"):
         expect(wallet.total_incomplete).to_be_visible()
     if merchant.has_section("bind_button"):
