@@ -21,7 +21,7 @@ from bff.checkout.states import (
     LegStatus,
     check_move,
 )
-from bff.merchants.model import StatusQuery
+from bff.merchants.checkout_rules import StatusQuery
 
 QUICK = StatusQuery(interval_seconds=0.5, give_up_seconds=5)
 

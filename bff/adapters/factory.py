@@ -13,8 +13,8 @@ from bff.adapters.mapped import MappedAdapter
 from bff.adapters.standard import StandardAdapter
 from bff.cards.errors import CardSystemUnavailable
 from bff.cards.gateway import CardGateway
+from bff.merchants.base import ENV_REF
 from bff.merchants.loader import Merchant
-from bff.merchants.model import ENV_REF
 
 log = logging.getLogger(__name__)
 

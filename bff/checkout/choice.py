@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from bff.cards.models import CardStatus
 from bff.checkout.ledger import PlannedLeg
 from bff.checkout.split import split_amount
-from bff.merchants.model import CheckoutRules
+from bff.merchants.checkout_rules import CheckoutRules
 from bff.wallet.balances import CardView
 
 

@@ -12,7 +12,7 @@ from bff.cards.models import PaymentStatus, PayRequest
 from bff.checkout.ledger import NOT_SENT, Ledger
 from bff.checkout.records import Checkout, LegRecord
 from bff.checkout.states import AttemptStatus, IllegalTransition, LegStatus
-from bff.merchants.model import StatusQuery
+from bff.merchants.checkout_rules import StatusQuery
 
 log = logging.getLogger(__name__)
 NOT_FOUND = "NOT_FOUND"  # the card system never saw the payment, long after we sent it

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from bff.cards.errors import ErrorCode
+from bff.merchants.base import ENV_NAME, Model
 
 OPERATIONS = (
     "bind",
@@ -40,11 +41,6 @@ PLACEHOLDERS = {
 }
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 Path = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.]*$", description="Dotted path into the answer; '' is the root")]
-ENV_NAME = r"^[A-Z][A-Z0-9_]{2,63}$"
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 def _check_templates(value: Any, known: frozenset[str] | set[str] = PLACEHOLDERS) -> Any:
@@ -78,7 +74,7 @@ class Operation(Model):
 
 class Signing(Model):
     scheme: Literal["md5_sorted", "hmac_sha256", "header_key", "bearer"]
-    key_env: Annotated[str, Field(pattern=ENV_NAME, description="Environment variable holding the key")]
+    key_env: Annotated[str, Field(pattern=ENV_NAME.pattern, description="Environment variable holding the key")]
     field: str = Field("sign", description="md5_sorted: the parameter that carries the signature")
     header: str | None = Field(None, description="hmac_sha256 / header_key: the header that carries it")
     timestamp_header: str | None = Field(None, description="hmac_sha256: header with the unix-ms timestamp")

@@ -7,9 +7,6 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     HttpUrl,
     field_validator,
@@ -17,51 +14,11 @@ from pydantic import (
 )
 
 from bff.i18n import known_message_keys
+from bff.merchants.base import ENV_REF, Colour, EnvName, Locale, Model, Regex, Text
+from bff.merchants.checkout_rules import CheckoutRules
 from bff.merchants.colors import MIN_TEXT_CONTRAST, contrast_ratio
 from bff.merchants.dialect import Dialect
-
-Locale = Literal["zh-CN", "en"]
-ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{2,63}$")
-ENV_REF = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(?::-([^}]*))?\}")
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-def _check_hex(value: str) -> str:
-    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
-        raise ValueError(f"{value!r} is not a colour like '#1a7f5a'")
-    return value.lower()
-
-
-def _check_regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"{value!r} is not a valid regular expression: {exc}") from None
-    return value
-
-
-def _check_text(value: dict[str, str]) -> dict[str, str]:
-    if "zh-CN" not in value:
-        raise ValueError("needs at least a zh-CN text")
-    return value
-
-
-def _check_env_name(value: str) -> str:
-    if not ENV_NAME.fullmatch(value):
-        raise ValueError(
-            "must name an environment variable (e.g. KABAO_LIME_API_KEY) that holds the secret; "
-            "it looks like a secret itself, and secrets never go into config files"
-        )
-    return value
-
-
-Colour = Annotated[str, AfterValidator(_check_hex)]
-Regex = Annotated[str, AfterValidator(_check_regex)]
-Text = Annotated[dict[Locale, Annotated[str, Field(min_length=1)]], AfterValidator(_check_text)]
-EnvName = Annotated[str, AfterValidator(_check_env_name)]
+from bff.merchants.sections import Pages
 
 
 def _contrast(fg: str, bg: str, what: str) -> None:
@@ -110,59 +67,6 @@ class Support(Model):
     phone: str | None = Field(None, pattern=r"^[0-9+\- ]{5,20}$")
     terms_url: HttpUrl | None = None
     help: Text | None = None
-
-
-class TotalBalanceSection(Model):
-    type: Literal["total_balance"]
-
-
-class CardListSection(Model):
-    type: Literal["card_list"]
-    show_unusable: bool = True
-
-
-class BindButtonSection(Model):
-    type: Literal["bind_button"]
-
-
-class NoticeSection(Model):
-    type: Literal["notice"]
-    text: Text
-    tone: Literal["info", "warning"] = "info"
-
-
-class FaqItem(Model):
-    question: Text
-    answer: Text
-
-
-class FaqSection(Model):
-    type: Literal["faq"]
-    items: list[FaqItem] = Field(..., min_length=1)
-
-
-class HelpSection(Model):
-    type: Literal["help"]
-
-
-Section = Annotated[
-    TotalBalanceSection | CardListSection | BindButtonSection | NoticeSection | FaqSection | HelpSection,
-    Field(discriminator="type"),
-]
-
-
-class WalletPage(Model):
-    sections: list[Section] = Field(..., min_length=1)
-
-    @model_validator(mode="after")
-    def _has_cards(self) -> WalletPage:
-        if not any(s.type == "card_list" for s in self.sections):
-            raise ValueError("the wallet needs a card_list section")
-        return self
-
-
-class Pages(Model):
-    wallet: WalletPage
 
 
 class CardNumberRule(Model):
@@ -215,37 +119,6 @@ class Limits(Model):
 class Timeouts(Model):
     connect: float = Field(1.0, gt=0, le=10)
     read: float = Field(3.0, gt=0, le=30)
-
-
-class PinRule(Model):
-    required: Literal["always", "above", "never"] = "never"
-    above_amount: int = Field(0, ge=0, description="Fen; with required: above, orders over this ask the PIN")
-
-    def needed(self, amount: int) -> bool:
-        return self.required == "always" or (self.required == "above" and amount > self.above_amount)
-
-
-class StatusQuery(Model):
-    interval_seconds: float = Field(3, ge=0.5, le=60, description="First wait before asking again; grows 1.5x")
-    give_up_seconds: int = Field(45, ge=5, le=3600, description="Stop asking on the result page after this")
-
-
-class CheckoutRules(Model):
-    max_cards: int = Field(2, ge=1, le=5)
-    allow_remainder: bool = Field(True, description="The app's own method may pay what the cards don't cover")
-    pin: PinRule = PinRule()
-    return_urls: list[str] = Field(..., min_length=1, description="Allowed return URL prefixes; ${ENV} allowed")
-    status_query: StatusQuery = StatusQuery()
-    refund_policy: Literal["last_paid_first", "pro_rata"] = "last_paid_first"
-
-    @field_validator("return_urls")
-    @classmethod
-    def _urls(cls, value: list[str]) -> list[str]:
-        for url in value:
-            expanded = ENV_REF.sub(lambda m: m.group(2) or "http://env.invalid", url)
-            if not re.fullmatch(r"https?://[^\s/?#]+/[^\s?#]*", expanded):
-                raise ValueError(f"{url!r} is not an http(s) URL with a path")
-        return value
 
 
 class Breaker(Model):

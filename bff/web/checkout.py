@@ -16,7 +16,7 @@ from bff.checkout.records import Checkout
 from bff.checkout.results import host_result, outcome_of
 from bff.checkout.states import AttemptStatus, CheckoutStatus
 from bff.i18n import LOCALES
-from bff.merchants.model import CheckoutRules
+from bff.merchants.checkout_rules import CheckoutRules
 from bff.security.tokens import TokenRejected, sign_result, verify_checkout
 from bff.wallet.balances import CardView
 from bff.web.launch import refused, verify_host_token
