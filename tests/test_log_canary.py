@@ -53,6 +53,18 @@ def test_canary_numbers_and_secrets_never_appear_in_logs(client, launch, card_sy
         },
     )
 
+    # checkout with pay PINs (harbor asks one always): a wrong one, then the right one
+    from test_checkout import Shopper, cards_of
+
+    rich = cards_of(card_system, "harbor-books")[50000]
+    secrets |= {rich["secret"], "864209"}
+    shopper = Shopper(client.application, client, card_system, merchant="harbor-books")
+    shopper.pay([rich["card_id"]], pins={rich["card_id"]: "864209" if rich["secret"] != "864209" else "864208"})
+    shopper.page = client.get(shopper.path)
+    shopper.pay([rich["card_id"]], pins={rich["card_id"]: rich["secret"]})
+    assert "<h1>支付成功" in shopper.result().get_data(as_text=True)  # both PINs really went through
+    numbers.add(rich["card_number"])
+
     logged = "\n".join(r.getMessage() + " " + str(r.args) for r in caplog.records)
     assert "/cs/lime/v1/bindings" in logged  # the calls were logged, so the check below means something
     for number in numbers:
