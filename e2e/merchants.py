@@ -91,9 +91,16 @@ class Merchant:
     card_detail: bool  # False: balances come with the card list (no per-card call that can fail alone)
     copy: dict[str, dict[str, str]] = field(repr=False)
     checkout: CheckoutRules | None = None  # None: paying with cards is off
+    # what the card system can say of a payment (a mapped dialect's status_map); None: the standard API, all
+    payment_states: frozenset[str] | None = None
 
     def texts(self, locale: str = DEFAULT_LOCALE) -> Texts:
         return Texts(locale, self.copy.get(locale, {}))
+
+    @property
+    def says_processing(self) -> bool:
+        """Whether its card system can answer that a payment is still processing (birch can't: DONE)."""
+        return self.payment_states is None or "PROCESSING" in self.payment_states
 
     def brand_name(self, locale: str = DEFAULT_LOCALE) -> str:
         return self.name.get(locale) or self.name[DEFAULT_LOCALE]
@@ -123,6 +130,12 @@ def checkout_rules(data: dict[str, Any] | None) -> CheckoutRules | None:
     )
 
 
+def _payment_states(data: dict[str, Any]) -> frozenset[str] | None:
+    payment = ((data.get("backend") or {}).get("dialect") or {}).get("payment") or {}
+    states = payment.get("status_map")
+    return None if states is None else frozenset(str(state) for state in states.values())
+
+
 def load(path: Path) -> Merchant:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     bind = data["flows"]["bind"]
@@ -143,6 +156,7 @@ def load(path: Path) -> Merchant:
         card_detail=_has_operation(data, "card_detail"),
         copy=data.get("copy") or {},
         checkout=checkout_rules(data.get("checkout")),
+        payment_states=_payment_states(data),
     )
 
 

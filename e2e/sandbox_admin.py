@@ -1,4 +1,4 @@
-"""The sandbox admin API (docs/sandbox-contract.md): seed data, SMS inbox, faults, reset."""
+"""The sandbox admin API (docs/sandbox-contract.md): seed data, SMS inbox, payments, tokens, faults, reset."""
 
 from __future__ import annotations
 
@@ -43,6 +43,24 @@ class SandboxAdmin:
     def sms_code(self, system: str, card_number: str) -> str:
         sms = self._json(self.request.get("/_sandbox/sms", params={"system": system, "card_number": card_number}))
         return str(sms["code"])
+
+    def payments(self, system: str, order_id: str | None = None) -> list[dict[str, Any]]:
+        """The payments a system recorded (oldest first), optionally only one order's."""
+        payments = self._json(self.request.get(f"/_sandbox/systems/{system}/payments"))["payments"]
+        return [p for p in payments if order_id is None or p["order_id"] == order_id]
+
+    def checkout_token(
+        self, user_id: str, merchant_id: str, amount: int, order_id: str, locale: str = "zh-CN"
+    ) -> dict[str, Any]:
+        """Record an order of `amount` fen as the simulator's form does: `{token, url, order_id}`."""
+        body = {
+            "user_id": user_id,
+            "merchant_id": merchant_id,
+            "amount": amount,
+            "order_id": order_id,
+            "locale": locale,
+        }
+        return self._json(self.request.post("/_sandbox/checkout-token", data=body))
 
     def add_fault(self, system: str, op: str, mode: str, card_id: str | None = None, **extra: Any) -> None:
         fault = {"system": system, "op": op, "mode": mode, **extra}

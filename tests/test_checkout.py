@@ -334,3 +334,16 @@ def test_a_5xx_on_pay_charges_nothing_and_the_ledger_agrees(shop, card_system):
     assert shopper.payments() == []
     assert cards_of(card_system, "lime-market")[50000]["card_id"] == card["card_id"]
     shopper.assert_ledger_agrees()
+
+
+def test_a_pending_result_tells_its_new_title_and_resolves_without_javascript(shop, card_system):
+    card = cards_of(card_system, "lime-market")[50000]
+    add_fault(card_system, system="lime", op="pay", mode="processing", delay_ms=1000)
+    shopper = shop()
+    shopper.pay([card["card_id"]])
+    page = shopper.result().get_data(as_text=True)
+    refresh = re.search(r'<meta http-equiv="refresh" content="\d+;url=([^"]+)">', page)
+    assert refresh and refresh.group(1) == f"{shopper.path}/status"  # JS off: reload through the status query
+    assert wait_for(lambda: "<h1>支付成功" in shopper.client.get(refresh.group(1)).get_data(as_text=True))
+    fragment = shopper.client.get(refresh.group(1), headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert fragment.startswith("<title>支付成功</title>")  # htmx puts it in the title bar

@@ -7,7 +7,7 @@ from flask import Flask
 from bff.security.headers import add_security_headers, content_security_policy
 from bff.web import api, brand, card, checkout, errors, launch, wallet
 from bff.web import bind as bind_views
-from bff.web.render import static_url
+from bff.web.render import is_htmx, static_url
 from bff.web.shopper import template_context
 
 
@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
     app.after_request(lambda response: add_security_headers(response, csp))
     app.context_processor(template_context)
     app.jinja_env.globals["static_url"] = static_url
+    app.jinja_env.globals["is_htmx"] = is_htmx
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

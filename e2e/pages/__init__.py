@@ -2,7 +2,9 @@
 
 from e2e.pages.bind import BindPage
 from e2e.pages.card import CardPage
+from e2e.pages.checkout import CheckoutPage, ResultPage
 from e2e.pages.host_app import HostApp
+from e2e.pages.host_return import HostReturnPage
 from e2e.pages.wallet import WalletPage
 
-__all__ = ["BindPage", "CardPage", "HostApp", "WalletPage"]
+__all__ = ["BindPage", "CardPage", "CheckoutPage", "HostApp", "HostReturnPage", "ResultPage", "WalletPage"]
