@@ -19,6 +19,7 @@ from bff.checkout.ledger import Ledger
 from bff.checkout.payer import Payer
 from bff.checkout.refunds import Refunds
 from bff.merchants.registry import MerchantRegistry
+from bff.ops.auth import load_accounts
 from bff.security.attempts import WrongSecretGuard
 from bff.services import Services
 from bff.store import open_store
@@ -70,6 +71,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         guard=guard,
     )
     csrf.init_app(app)
+    app.extensions["kabao_ops_accounts"] = load_accounts(app.config)
 
     from bff.web import register
 

@@ -21,6 +21,8 @@ DEFAULTS: dict[str, Any] = {
     "KABAO_PROXY_HOPS": 0,
     "KABAO_CONFIG_RELOAD_SECONDS": 1.0,
     "KABAO_BALANCE_WORKERS": 16,
+    "KABAO_OPS_USERS": "",  # user:werkzeug-hash,… (or KABAO_OPS_USERS_FILE, a file of such lines)
+    "KABAO_OPS_USERS_FILE": "",
 }
 
 REQUIRED = ("SECRET_KEY", "KABAO_HOST_SECRET")

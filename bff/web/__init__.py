@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask
 
+from bff.ops import views as ops_views
+from bff.ops.auth import ops_csrf_token
 from bff.security.headers import add_security_headers, content_security_policy
 from bff.web import api, brand, card, checkout, errors, launch, wallet
 from bff.web import bind as bind_views
@@ -13,7 +17,7 @@ from bff.web.shopper import template_context
 
 def register(app: Flask) -> None:
     """Attach every blueprint, the security headers and the template helpers to the app."""
-    for module in (launch, wallet, bind_views, card, checkout, brand, api):
+    for module in (launch, wallet, bind_views, card, checkout, brand, api, ops_views):
         app.register_blueprint(module.bp)
     errors.register(app)
     csp = content_security_policy(app.config["KABAO_FRAME_ANCESTORS"])
@@ -21,6 +25,8 @@ def register(app: Flask) -> None:
     app.context_processor(template_context)
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["is_htmx"] = is_htmx
+    app.jinja_env.globals["ops_csrf"] = ops_csrf_token
+    app.jinja_env.filters["ops_time"] = lambda when: time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(when))
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""The ops console: its own accounts and session, merchant previews, drafts, publishing."""

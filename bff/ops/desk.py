@@ -1,0 +1,167 @@
+"""Drafts, publishing, history and the audit log of merchant files. Plain Python, no Flask.
+
+The files in the config dir stay the source of truth git can review: a draft lives beside them in
+`.drafts/`, publishing replaces the live file atomically (temp file + rename, never half-written),
+the version it replaced goes to `.history/<merchant>/`, and every change is a line in `.history/audit.jsonl`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bff.merchants.loader import MERCHANT_ID, ConfigProblem, InvalidConfig, parse_merchant
+
+
+class DraftMovedOn(Exception):
+    """Someone saved the draft since this editor opened it; saving now would overwrite their work."""
+
+
+class NotPublishable(Exception):
+    def __init__(self, problems: list[ConfigProblem] | list[str]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def version_of(text: str | None) -> str:
+    return "" if text is None else hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Entry:
+    when: float
+    user: str
+    merchant_id: str
+    action: str
+    diff: str
+    note: str = ""
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class Desk:
+    """Where ops change merchant files: one per config dir."""
+
+    def __init__(self, config_dir: Path) -> None:
+        self.dir = Path(config_dir)
+        self.drafts = self.dir / ".drafts"
+        self.history = self.dir / ".history"
+
+    def _live(self, merchant_id: str) -> Path:
+        if not MERCHANT_ID.fullmatch(merchant_id):
+            raise ValueError("not a merchant id")
+        return self.dir / f"{merchant_id}.yaml"
+
+    def live_text(self, merchant_id: str) -> str | None:
+        path = self._live(merchant_id)
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    def draft_text(self, merchant_id: str) -> str | None:
+        self._live(merchant_id)
+        path = self.drafts / f"{merchant_id}.yaml"
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    def working_text(self, merchant_id: str) -> str | None:
+        """What the editor shows: the draft if there is one, else the live file."""
+        draft = self.draft_text(merchant_id)
+        return draft if draft is not None else self.live_text(merchant_id)
+
+    def problems(self, merchant_id: str, text: str) -> list[ConfigProblem]:
+        try:
+            parse_merchant(self._live(merchant_id), text.encode())
+        except InvalidConfig as exc:
+            return exc.problems
+        return []
+
+    def save_draft(self, merchant_id: str, text: str, base_version: str, user: str) -> list[ConfigProblem]:
+        """Keep the draft (valid or not) and answer its problems; refuse if it moved on since base_version."""
+        if version_of(self.working_text(merchant_id)) != base_version:
+            raise DraftMovedOn(merchant_id)
+        before = self.working_text(merchant_id) or ""
+        _write_atomically(self.drafts / f"{merchant_id}.yaml", text)
+        self._audit(user, merchant_id, "save draft", before, text)
+        return self.problems(merchant_id, text)
+
+    def publish(self, merchant_id: str, user: str, waiver: str = "") -> None:
+        """Make the draft live for every BFF process (they re-read the file), keeping what it replaced."""
+        draft = self.draft_text(merchant_id)
+        if draft is None:
+            raise NotPublishable(["there is no draft to publish"])
+        problems = self.problems(merchant_id, draft)
+        if problems:
+            raise NotPublishable(problems)
+        live = self.live_text(merchant_id)
+        if live is None and not waiver.strip():
+            raise NotPublishable(["a new merchant needs its connector check passed or waived with a reason"])
+        self._replace_live(merchant_id, draft, user, "publish", waiver.strip())
+        (self.drafts / f"{merchant_id}.yaml").unlink()
+
+    def versions(self, merchant_id: str) -> list[str]:
+        """Earlier live versions, newest first (file names under .history/<merchant>/)."""
+        folder = self.history / merchant_id
+        return sorted((p.name for p in folder.glob("*.yaml")), reverse=True) if folder.is_dir() else []
+
+    def rollback(self, merchant_id: str, version: str, user: str) -> None:
+        """Make an earlier version live again, in one step (it is validated like any publish)."""
+        if version not in self.versions(merchant_id):
+            raise NotPublishable([f"no earlier version {version}"])
+        text = (self.history / merchant_id / version).read_text(encoding="utf-8")
+        problems = self.problems(merchant_id, text)
+        if problems:
+            raise NotPublishable(problems)
+        self._replace_live(merchant_id, text, user, f"rollback to {version}", "")
+
+    def _replace_live(self, merchant_id: str, text: str, user: str, action: str, note: str) -> None:
+        live = self.live_text(merchant_id)
+        if live is not None:
+            stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{version_of(live)}"
+            _write_atomically(self.history / merchant_id / f"{stamp}.yaml", live)
+        _write_atomically(self._live(merchant_id), text)
+        self._audit(user, merchant_id, action, live or "", text, note)
+
+    def _audit(self, user: str, merchant_id: str, action: str, before: str, after: str, note: str = "") -> None:
+        diff = "".join(
+            difflib.unified_diff(
+                before.splitlines(keepends=True), after.splitlines(keepends=True), "before", "after", n=1
+            )
+        )
+        line = json.dumps(
+            {
+                "when": time.time(),
+                "user": user,
+                "merchant_id": merchant_id,
+                "action": action,
+                "diff": diff,
+                "note": note,
+            },
+            ensure_ascii=False,
+        )
+        self.history.mkdir(parents=True, exist_ok=True)
+        # one write of one line in append mode: lines from several processes never interleave
+        with open(self.history / "audit.jsonl", "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+
+    def audit(self, merchant_id: str | None = None) -> list[Entry]:
+        path = self.history / "audit.jsonl"
+        if not path.is_file():
+            return []
+        entries = [Entry(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line]
+        return [e for e in reversed(entries) if merchant_id in (None, e.merchant_id)]

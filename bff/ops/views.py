@@ -1,0 +1,191 @@
+"""The ops console's pages: log in, the merchants, edit a draft, publish, roll back, the audit log."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
+from limits import RateLimitItemPerSecond
+from limits.strategies import FixedWindowRateLimiter
+from werkzeug.wrappers import Response
+
+from bff import csrf
+from bff.merchants.loader import MERCHANT_ID
+from bff.ops.auth import COOKIE, LIFETIME, check_login, current_ops_user, ops_required, ops_session_cookie
+from bff.ops.desk import Desk, DraftMovedOn, NotPublishable, version_of
+from bff.web.render import no_store
+from bff.web.shopper import services
+
+log = logging.getLogger(__name__)
+bp = Blueprint("ops", __name__, url_prefix="/ops")
+LOGIN_LIMIT = RateLimitItemPerSecond(10, 900, "ops-login")  # per user name and per address
+
+
+def ADDRESS() -> str:  # noqa: N802 - reads like the constant it stands for
+    return request.remote_addr or "unknown"
+
+
+csrf.exempt(bp)  # the ops session carries its own CSRF token (bff/ops/auth.py), not the shopper's
+
+
+def desk() -> Desk:
+    return Desk(services().registry.config_dir)
+
+
+def _page(template: str, status: int = 200, **context: object) -> Response:
+    return no_store(make_response(render_template(template, user=current_ops_user(), **context), status))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response:
+    """Ops log in with their own accounts; the shopper's session counts for nothing here."""
+    accounts = current_app.extensions["kabao_ops_accounts"]
+    error = None
+    if request.method == "POST":
+        user, password = request.form.get("user", ""), request.form.get("password", "")
+        limiter = FixedWindowRateLimiter(services().store.limits_storage())
+        if not limiter.hit(LOGIN_LIMIT, "ops-login", user) or not limiter.hit(LOGIN_LIMIT, "ops-login", ADDRESS()):
+            return _page("ops/login.html", status=429, error="Too many tries. Wait 15 minutes.")
+        if accounts and check_login(accounts, user, password):
+            value, _ = ops_session_cookie(user)
+            target = request.args.get("next", "")
+            if not target.startswith("/ops") or target.startswith("//"):
+                target = url_for("ops.index")
+            response = redirect(target, 303)
+            response.set_cookie(
+                COOKIE,
+                value,
+                max_age=LIFETIME,
+                path="/ops",
+                httponly=True,
+                samesite="Strict",
+                secure=current_app.config["KABAO_HTTPS"],
+            )
+            log.info("ops login: %s", user)
+            return response
+        log.warning("ops login refused for %r", user)
+        error = "Wrong user name or password." if accounts else "No ops accounts are configured (KABAO_OPS_USERS)."
+    return _page("ops/login.html", status=401 if error else 200, error=error)
+
+
+@bp.post("/logout")
+@ops_required
+def logout() -> Response:
+    response = redirect(url_for("ops.login"), 303)
+    response.delete_cookie(COOKIE, path="/ops")
+    return response
+
+
+@bp.get("/")
+@ops_required
+def index() -> Response:
+    """Every merchant: its validation state, and whether a draft differs from what is live."""
+    rows = []
+    registry = services().registry
+    problems = {p.file: [] for p in registry.problems()}
+    for p in registry.problems():
+        problems[p.file].append(str(p))
+    ids = sorted({p.stem for p in desk().dir.glob("*.yaml")} | {p.stem for p in desk().drafts.glob("*.yaml")})
+    for merchant_id in ids:
+        live, draft = desk().live_text(merchant_id), desk().draft_text(merchant_id)
+        rows.append(
+            {
+                "id": merchant_id,
+                "live": live is not None,
+                "problems": problems.get(f"{merchant_id}.yaml", []),
+                "draft": draft is not None and draft != live,
+                "draft_problems": desk().problems(merchant_id, draft) if draft is not None else [],
+            }
+        )
+    return _page("ops/index.html", rows=rows)
+
+
+@bp.route("/merchants/<merchant_id>", methods=["GET", "POST"])
+@ops_required
+def edit(merchant_id: str) -> Response:
+    """The raw editor of a merchant's draft; every save is validated and shows problems by key path."""
+    if not MERCHANT_ID.fullmatch(merchant_id):
+        abort(404)
+    text = desk().working_text(merchant_id)
+    if text is None:
+        abort(404)
+    problems, message, status = desk().problems(merchant_id, text), None, 200
+    if request.method == "POST":
+        text = request.form.get("text", "").replace("\r\n", "\n")
+        try:
+            problems = desk().save_draft(merchant_id, text, request.form.get("base", ""), current_ops_user())
+            message = "Draft saved." + (" It has problems to fix before it can be published." if problems else "")
+        except DraftMovedOn:
+            message, status = "Someone saved this draft after you opened it. Reload to see their version.", 409
+    return _page(
+        "ops/edit.html",
+        status=status,
+        merchant_id=merchant_id,
+        text=text,
+        base=version_of(desk().working_text(merchant_id)),
+        problems=problems,
+        message=message,
+        has_draft=desk().draft_text(merchant_id) is not None,
+        is_new=desk().live_text(merchant_id) is None,
+        versions=desk().versions(merchant_id),
+    )
+
+
+@bp.post("/merchants/<merchant_id>/publish")
+@ops_required
+def publish(merchant_id: str) -> Response:
+    try:
+        desk().publish(merchant_id, current_ops_user(), request.form.get("waiver", ""))
+    except NotPublishable as exc:
+        return _page(
+            "ops/message.html",
+            status=409,
+            title="Not published",
+            lines=[str(p) for p in exc.problems],
+            merchant_id=merchant_id,
+        )
+    services().registry.refresh(force=True)
+    return redirect(url_for("ops.edit", merchant_id=merchant_id), 303)
+
+
+@bp.post("/merchants/<merchant_id>/rollback")
+@ops_required
+def rollback(merchant_id: str) -> Response:
+    try:
+        desk().rollback(merchant_id, request.form.get("version", ""), current_ops_user())
+    except NotPublishable as exc:
+        return _page(
+            "ops/message.html",
+            status=409,
+            title="Not rolled back",
+            lines=[str(p) for p in exc.problems],
+            merchant_id=merchant_id,
+        )
+    services().registry.refresh(force=True)
+    return redirect(url_for("ops.edit", merchant_id=merchant_id), 303)
+
+
+@bp.post("/merchants")
+@ops_required
+def new() -> Response:
+    """A new merchant starts as a draft from the template; publishing needs its check passed or waived."""
+    from importlib import resources
+
+    merchant_id = request.form.get("merchant_id", "").strip()
+    if not MERCHANT_ID.fullmatch(merchant_id) or desk().working_text(merchant_id) is not None:
+        return _page(
+            "ops/message.html",
+            status=409,
+            title="Not created",
+            lines=["Use a new id of a-z, 0-9 and '-' (2 to 40 characters)."],
+            merchant_id=None,
+        )
+    template = resources.files("bff.merchants").joinpath("template.yaml").read_text("utf-8")
+    desk().save_draft(merchant_id, template.replace("{merchant_id}", merchant_id), "", current_ops_user())
+    return redirect(url_for("ops.edit", merchant_id=merchant_id), 303)
+
+
+@bp.get("/audit")
+@ops_required
+def audit() -> Response:
+    return _page("ops/audit.html", entries=desk().audit(request.args.get("merchant") or None))

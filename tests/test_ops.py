@@ -1,0 +1,175 @@
+"""The ops console: its own login, drafts validated by key path, publish and rollback live, audit."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from kabao_testing import CONFIG_DIR, mint_launch_token, text_of
+from werkzeug.security import generate_password_hash
+
+from bff.ops.desk import Desk, DraftMovedOn, version_of
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    target = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, target)
+    return target
+
+
+@pytest.fixture
+def ops_app(make_app, config):
+    users = f"alice:{generate_password_hash('correct horse')},bob:{generate_password_hash('battery staple')}"
+    return make_app(config, KABAO_OPS_USERS=users)
+
+
+def login(client, user="alice", password="correct horse"):  # noqa: S107 - test accounts
+    return client.post("/ops/login", data={"user": user, "password": password})
+
+
+def csrf(client, path):
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+def test_without_login_ops_pages_send_to_the_login(ops_app):
+    client = ops_app.test_client()
+    for path in ("/ops/", "/ops/merchants/lime-market", "/ops/audit"):
+        response = client.get(path)
+        assert response.status_code == 303 and response.headers["Location"].startswith("/ops/login")
+
+
+def test_wrong_password_is_refused(ops_app):
+    client = ops_app.test_client()
+    response = login(client, password="guess")
+    assert response.status_code == 401 and "Wrong user name or password" in text_of(response)
+    assert client.get("/ops/").status_code == 303
+
+
+def test_a_shopper_session_gives_no_access_to_ops(ops_app):
+    client = ops_app.test_client()
+    client.get(f"/launch?token={mint_launch_token(ops_app.config['KABAO_HOST_SECRET'], 'u1001', 'lime-market')}")
+    assert client.get("/wallet").status_code == 200
+    assert client.get("/ops/").status_code == 303
+
+
+def test_an_ops_session_gives_no_access_to_shoppers_cards(ops_app):
+    client = ops_app.test_client()
+    assert login(client).status_code == 303
+    assert client.get("/ops/").status_code == 200
+    assert client.get("/wallet").status_code == 401
+
+
+def test_plain_text_passwords_are_refused_in_the_account_list(make_app, config):
+    with pytest.raises(ValueError, match="password hash"):
+        make_app(config, KABAO_OPS_USERS="alice:hunter2")
+
+
+def test_merchant_list_shows_validation_state_and_drafts(ops_app, config):
+    client = ops_app.test_client()
+    login(client)
+    page = text_of(client.get("/ops/"))
+    assert "lime-market" in page and "valid" in page
+
+
+def test_saving_shows_problems_by_key_path_and_publish_is_refused(ops_app, config):
+    client = ops_app.test_client()
+    login(client)
+    page = client.get("/ops/merchants/lime-market").get_data(as_text=True)
+    base = re.search(r'name="base" value="(\w+)"', page).group(1)
+    text = (config / "lime-market.yaml").read_text(encoding="utf-8").replace('primary: "#0b7a4b"', 'primary: "green"')
+    saved = client.post(
+        "/ops/merchants/lime-market", data={"csrf_token": csrf(client, "/ops/"), "text": text, "base": base}
+    )
+    assert "brand.colours.primary" in text_of(saved) and "is not a colour" in text_of(saved)
+    refused = client.post("/ops/merchants/lime-market/publish", data={"csrf_token": csrf(client, "/ops/")})
+    assert refused.status_code == 409
+    assert 'primary: "#0b7a4b"' in (config / "lime-market.yaml").read_text(encoding="utf-8")
+
+
+def test_publish_is_served_without_restart_and_rollback_is_one_action(ops_app, config):
+    client = ops_app.test_client()
+    shopper = ops_app.test_client()
+    shopper.get(f"/launch?token={mint_launch_token(ops_app.config['KABAO_HOST_SECRET'], 'u1001', 'lime-market')}")
+    before = shopper.get("/wallet").get_data(as_text=True)
+    login(client)
+    page = client.get("/ops/merchants/lime-market").get_data(as_text=True)
+    base = re.search(r'name="base" value="(\w+)"', page).group(1)
+    live = (config / "lime-market.yaml").read_text(encoding="utf-8")
+    text = live.replace("卡内可用余额", "礼品卡余额")
+    token = csrf(client, "/ops/")
+    client.post("/ops/merchants/lime-market", data={"csrf_token": token, "text": text, "base": base})
+    assert "卡内可用余额" in text_of(shopper.get("/wallet"))  # a draft is not live
+    assert client.post("/ops/merchants/lime-market/publish", data={"csrf_token": token}).status_code == 303
+    assert "礼品卡余额" in text_of(shopper.get("/wallet"))  # the same running app serves it
+    version = Desk(config).versions("lime-market")[0]
+    assert (
+        client.post("/ops/merchants/lime-market/rollback", data={"csrf_token": token, "version": version}).status_code
+        == 303
+    )
+    assert "卡内可用余额" in text_of(shopper.get("/wallet"))
+    assert (config / "lime-market.yaml").read_text(encoding="utf-8") == live
+    assert "卡内可用余额" in before
+
+
+def test_every_change_is_in_the_audit_log_with_who_and_a_diff(ops_app, config):
+    client = ops_app.test_client()
+    login(client, "bob", "battery staple")
+    page = client.get("/ops/merchants/peach-bakery").get_data(as_text=True)
+    base = re.search(r'name="base" value="(\w+)"', page).group(1)
+    text = (config / "peach-bakery.yaml").read_text(encoding="utf-8").replace("可用金额", "蛋糕卡余额")
+    token = csrf(client, "/ops/")
+    client.post("/ops/merchants/peach-bakery", data={"csrf_token": token, "text": text, "base": base})
+    client.post("/ops/merchants/peach-bakery/publish", data={"csrf_token": token})
+    entries = Desk(config).audit("peach-bakery")
+    assert [e.action for e in entries] == ["publish", "save draft"]
+    assert all(e.user == "bob" for e in entries)
+    assert "-    wallet.total: 可用金额" in entries[0].diff and "+    wallet.total: 蛋糕卡余额" in entries[0].diff
+    assert "蛋糕卡余额" in text_of(client.get("/ops/audit"))
+
+
+def test_the_second_of_two_concurrent_edits_is_told_the_draft_moved_on(ops_app, config):
+    alice, bob = ops_app.test_client(), ops_app.test_client()
+    login(alice)
+    login(bob, "bob", "battery staple")
+    base = re.search(
+        r'name="base" value="(\w+)"', alice.get("/ops/merchants/lime-market").get_data(as_text=True)
+    ).group(1)
+    live = (config / "lime-market.yaml").read_text(encoding="utf-8")
+    first = alice.post(
+        "/ops/merchants/lime-market",
+        data={"csrf_token": csrf(alice, "/ops/"), "text": live + "\n# alice\n", "base": base},
+    )
+    assert first.status_code == 200
+    second = bob.post(
+        "/ops/merchants/lime-market", data={"csrf_token": csrf(bob, "/ops/"), "text": live + "\n# bob\n", "base": base}
+    )
+    assert second.status_code == 409 and "Someone saved this draft" in text_of(second)
+    assert Desk(config).draft_text("lime-market").endswith("# alice\n")
+
+
+def test_ops_forms_need_the_ops_csrf_token(ops_app, config):
+    client = ops_app.test_client()
+    login(client)
+    assert client.post("/ops/merchants/lime-market/publish", data={}).status_code == 400
+
+
+def test_a_new_merchant_needs_its_check_waived_with_a_reason(ops_app, config):
+    client = ops_app.test_client()
+    login(client)
+    token = csrf(client, "/ops/")
+    assert client.post("/ops/merchants", data={"csrf_token": token, "merchant_id": "tea-house"}).status_code == 303
+    refused = client.post("/ops/merchants/tea-house/publish", data={"csrf_token": token})
+    assert refused.status_code == 409 and "connector check" in text_of(refused)
+    done = client.post("/ops/merchants/tea-house/publish", data={"csrf_token": token, "waiver": "sandbox only"})
+    assert done.status_code == 303 and (config / "tea-house.yaml").is_file()
+    assert not list(config.glob(".*.tmp")) and not list(config.glob("*.tmp"))  # no half-written file left
+
+
+def test_desk_refuses_a_stale_base_version(config):
+    desk = Desk(config)
+    with pytest.raises(DraftMovedOn):
+        desk.save_draft("lime-market", "x", "not-the-version", "alice")
+    assert desk.save_draft("lime-market", "brand: {}", version_of(desk.live_text("lime-market")), "alice")
