@@ -173,3 +173,38 @@ def test_desk_refuses_a_stale_base_version(config):
     with pytest.raises(DraftMovedOn):
         desk.save_draft("lime-market", "x", "not-the-version", "alice")
     assert desk.save_draft("lime-market", "brand: {}", version_of(desk.live_text("lime-market")), "alice")
+
+
+def test_the_form_changes_colour_and_section_order_and_shows_the_diff(ops_app, config):
+    client = ops_app.test_client()
+    login(client)
+    page = client.get("/ops/merchants/peach-bakery").get_data(as_text=True)
+    base = re.search(r'name="base" value="(\w+)"', page).group(1)
+    form = {
+        "csrf_token": csrf(client, "/ops/"),
+        "form": "shape",
+        "base": base,
+        "colour_primary": "#7a1f33",
+        "colour_on_primary": "#ffffff",
+        "colour_background": "#fdf3f1",
+        "colour_text": "#3b1f24",
+        "order_0": "3",
+        "order_1": "1",
+        "order_2": "2",
+        "order_3": "4",
+        "bind_method": "number_only",
+        "max_cards": "2",
+        "pin": "never",
+        "copy_zh-CN": "wallet.total: 可用金额",
+        "copy_en": "wallet.total: Ready",
+    }
+    saved = client.post("/ops/merchants/peach-bakery", data=form)
+    assert saved.status_code == 200 and "Draft saved." in text_of(saved)
+    draft = Desk(config).draft_text("peach-bakery")
+    assert "#7a1f33" in draft
+    import yaml
+
+    sections = [s["type"] for s in yaml.safe_load(draft)["pages"]["wallet"]["sections"]]
+    assert sections == ["bind_button", "card_list", "total_balance", "faq"]
+    assert "+    primary: '#7a1f33'" in saved.get_data(as_text=True) or "#7a1f33" in text_of(saved)
+    assert "Draft vs live" in text_of(saved)

@@ -33,6 +33,14 @@ def version_of(text: str | None) -> str:
     return "" if text is None else hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+def unified(before: str, after: str) -> str:
+    """What changed, as a unified diff with one line of context."""
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), "live", "draft", n=1
+    )
+    return "".join(lines)
+
+
 @dataclass(frozen=True)
 class Entry:
     when: float
@@ -138,11 +146,7 @@ class Desk:
         self._audit(user, merchant_id, action, live or "", text, note)
 
     def _audit(self, user: str, merchant_id: str, action: str, before: str, after: str, note: str = "") -> None:
-        diff = "".join(
-            difflib.unified_diff(
-                before.splitlines(keepends=True), after.splitlines(keepends=True), "before", "after", n=1
-            )
-        )
+        diff = unified(before, after)
         line = json.dumps(
             {
                 "when": time.time(),

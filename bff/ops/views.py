@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import yaml
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from limits import RateLimitItemPerSecond
 from limits.strategies import FixedWindowRateLimiter
@@ -12,7 +13,8 @@ from werkzeug.wrappers import Response
 from bff import csrf
 from bff.merchants.loader import MERCHANT_ID
 from bff.ops.auth import COOKIE, LIFETIME, check_login, current_ops_user, ops_required, ops_session_cookie
-from bff.ops.desk import Desk, DraftMovedOn, NotPublishable, version_of
+from bff.ops.desk import Desk, DraftMovedOn, NotPublishable, unified, version_of
+from bff.ops.shape import apply_form, shape_of
 from bff.web.render import no_store
 from bff.web.shopper import services
 
@@ -111,17 +113,34 @@ def edit(merchant_id: str) -> Response:
         abort(404)
     problems, message, status = desk().problems(merchant_id, text), None, 200
     if request.method == "POST":
-        text = request.form.get("text", "").replace("\r\n", "\n")
+        if request.form.get("form") == "shape":  # the structured form edits the same draft
+            try:
+                text = apply_form(text, request.form)
+            except (yaml.YAMLError, AttributeError, TypeError, KeyError):
+                text = None
+            if text is None:
+                message, status = "Fix the file in the raw editor first: it is not a mapping the form can edit.", 422
+                text = desk().working_text(merchant_id)
+        else:
+            text = request.form.get("text", "").replace("\r\n", "\n")
+    if request.method == "POST" and status == 200:
         try:
             problems = desk().save_draft(merchant_id, text, request.form.get("base", ""), current_ops_user())
             message = "Draft saved." + (" It has problems to fix before it can be published." if problems else "")
         except DraftMovedOn:
             message, status = "Someone saved this draft after you opened it. Reload to see their version.", 409
+    live, draft = desk().live_text(merchant_id), desk().draft_text(merchant_id)
+    try:
+        shape = shape_of(text)
+    except (yaml.YAMLError, AttributeError):
+        shape = None
     return _page(
         "ops/edit.html",
         status=status,
         merchant_id=merchant_id,
         text=text,
+        shape=shape,
+        diff=unified(live or "", draft) if draft is not None else "",
         base=version_of(desk().working_text(merchant_id)),
         problems=problems,
         message=message,

@@ -1,0 +1,267 @@
+"""Preview: every shopper page in every state, from the real templates and made-up data, live or draft.
+
+Nothing here calls a card system, the store or the ledger: the views the shopper pages would get
+from them come from bff.ops.fixtures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, g, make_response, render_template, request, send_file, url_for
+from markupsafe import escape
+from werkzeug.wrappers import Response
+
+from bff.checkout.choice import choose
+from bff.checkout.states import CheckoutStatus
+from bff.i18n import LOCALES, Translator
+from bff.merchants.loader import MERCHANT_ID, InvalidConfig, Merchant, parse_merchant
+from bff.merchants.model import MerchantConfig
+from bff.ops import fixtures
+from bff.ops.auth import ops_required
+from bff.web.bind import BindForm
+from bff.web.render import no_store
+from bff.web.shopper import Shopper, services, translator
+
+bp = Blueprint("ops_preview", __name__, url_prefix="/ops/preview")
+SOURCES = ("live", "draft")
+PAGE_TITLES = {"wallet": "Wallet", "bind": "Bind a card", "card": "Card detail", "checkout": "Checkout",
+               "result": "Payment result"}
+
+STATES: list[tuple[str, str, str]] = [
+    ("wallet", "cards", "Wallet with cards"),
+    ("wallet", "empty", "Wallet, no cards"),
+    ("wallet", "one_unavailable", "Wallet, one card's balance unavailable"),
+    ("wallet", "down", "Wallet, card system unavailable"),
+    ("bind", "form", "Bind form"),
+    ("bind", "error_number", "Bind: invalid card number"),
+    ("bind", "error_secret", "Bind: password missing or wrong length"),
+    ("bind", "error_code", "Bind: SMS code missing"),
+    ("bind", "code_sent", "Bind: SMS code sent"),
+    ("bind", "no_match", "Bind: no such card / wrong secret"),
+    ("bind", "locked", "Bind: locked after too many tries"),
+    ("bind", "secret_locked", "Bind: card password locked"),
+    ("bind", "frozen", "Bind: card frozen"),
+    ("bind", "expired", "Bind: card expired"),
+    ("bind", "already_bound", "Bind: bound to another account"),
+    ("bind", "sms_limit", "Bind: too many SMS codes"),
+    ("bind", "busy", "Bind: card system busy"),
+    ("card", "history", "Card detail with history"),
+    ("card", "empty_history", "Card detail, no transactions"),
+    ("card", "history_unavailable", "Card detail, history unavailable"),
+    ("checkout", "one_card", "Checkout, one card"),
+    ("checkout", "split", "Checkout, split over two cards"),
+    ("checkout", "remainder", "Checkout, cards don't cover it"),
+    ("checkout", "pin", "Checkout with payment PIN"),
+    ("result", "paid", "Result: paid"),
+    ("result", "partly_paid", "Result: partly paid"),
+    ("result", "failed", "Result: failed"),
+    ("result", "pending", "Result: pending"),
+]
+LABELS = {(page, state): label for page, state, label in STATES}
+BIND_FIELD_ERRORS = {"error_number": "card_number", "error_secret": "secret", "error_code": "sms_code"}
+BIND_STATES_OF_ONE_METHOD = {
+    "error_secret": "password",
+    "secret_locked": "password",
+    "error_code": "sms",
+    "code_sent": "sms",
+    "sms_limit": "sms",
+}
+
+
+def applies(config: MerchantConfig, page: str, state: str) -> bool:
+    """Whether this merchant's shoppers can ever see the state (no SMS states for a password bind, …)."""
+    if page == "bind":
+        return BIND_STATES_OF_ONE_METHOD.get(state, config.flows.bind.method) == config.flows.bind.method
+    if page == "card":
+        return state == "history" or config.offers("history")
+    if page in ("checkout", "result"):
+        rules = config.checkout
+        if rules is None:
+            return False
+        return not (
+            (state == "split" and rules.max_cards < 2)
+            or (state == "pin" and rules.pin.required == "never")
+            or (state == "partly_paid" and not rules.allow_remainder)
+        )
+    return True
+
+
+def states_for(merchant: Merchant) -> list[tuple[str, str, str]]:
+    return [s for s in STATES if applies(merchant.config, s[0], s[1])]
+
+
+def _wallet(merchant: Merchant, state: str) -> str:
+    return render_template("wallet/home.html", wallet=fixtures.wallet(merchant.config, state))
+
+
+def _bind(merchant: Merchant, state: str) -> str:
+    flow = merchant.config.flows.bind
+    t = translator()
+    form = BindForm(formdata=None, meta={"csrf": False})
+    if state != "form":
+        form.card_number.data = "12345" if state == "error_number" else fixtures.sample_number(flow.card_number)
+    errors = {
+        "error_number": t("bind.error.number"),
+        "error_secret": t("bind.error.secret", length=flow.secret.length),
+        "error_code": t("bind.error.code"),
+    }
+    if state in BIND_FIELD_ERRORS:
+        getattr(form, BIND_FIELD_ERRORS[state]).errors = [errors[state]]
+    problem = None
+    if state == "no_match":
+        problem = t(f"bind.problem.no_match.{flow.method}")
+    elif state not in ("form", "code_sent", *BIND_FIELD_ERRORS):
+        problem = t(f"bind.problem.{state}")
+    notice = t("bind.code_sent") if state == "code_sent" else None
+    return render_template("bind/page.html", form=form, flow=flow, problem=problem, notice=notice)
+
+
+def _card(merchant: Merchant, state: str) -> str:
+    view = fixtures.card_views(merchant.config)[0]
+    return render_template("card/detail.html", view=view, history=fixtures.history(state), cursor=None)
+
+
+def _checkout(merchant: Merchant, state: str) -> str:
+    config = merchant.config
+    rules = config.checkout
+    views = fixtures.card_views(config)
+    order = fixtures.scenario(rules, state)
+    return render_template(
+        "checkout/page.html",
+        checkout=fixtures.checkout(merchant.id, config.currency, order.amount, CheckoutStatus.OPEN),
+        rules=rules,
+        views=views,
+        reasons=fixtures.usable_reasons(views),
+        picked=order.picked,
+        choice=choose(order.amount, views, order.picked, rules),
+        problem=None,
+        next_seq=1,
+        last_failure=None,
+    )
+
+
+def _result(merchant: Merchant, state: str) -> str:
+    order, outcome = fixtures.result(merchant.config, merchant.id, state)
+    seconds = max(1, round(merchant.config.checkout.status_query.interval_seconds))
+    return render_template(
+        "checkout/result.html", checkout=order, outcome=outcome, polling=state == "pending", poll_seconds=seconds
+    )
+
+
+RENDERERS: dict[str, Callable[[Merchant, str], str]] = {
+    "wallet": _wallet,
+    "bind": _bind,
+    "card": _card,
+    "checkout": _checkout,
+    "result": _result,
+}
+
+
+def render_preview(merchant: Merchant, page: str, state: str, locale: str) -> str:
+    """One shopper page in one state, as the merchant's shopper would see it in that locale."""
+    if (page, state) not in LABELS or not applies(merchant.config, page, state):
+        raise LookupError(f"{merchant.id} has no preview {page}/{state}")
+    config = merchant.config
+    g.shopper = Shopper(user_id="preview", merchant=merchant, locale=locale)
+    g.t = Translator(locale, config.copy_overrides.get(locale, {}), config.timezone)
+    return RENDERERS[page](merchant, state)
+
+
+def load_source(merchant_id: str, source: str) -> Merchant | None:
+    """The published merchant, or its draft (<config_dir>/.drafts/<id>.yaml) when asked and there is one.
+
+    Stand-in until the draft store is wired here. The draft is parsed as if it were the published file,
+    so a logo path resolves against the config dir as it will once published.
+    """
+    live = services().registry.get(merchant_id)
+    if source != "draft" or not MERCHANT_ID.fullmatch(merchant_id):
+        return live
+    config_dir = services().registry.config_dir
+    draft = config_dir / ".drafts" / f"{merchant_id}.yaml"
+    if not draft.is_file():
+        return live
+    return parse_merchant(config_dir / f"{merchant_id}.yaml", draft.read_bytes())
+
+
+def _merchant_or_404(merchant_id: str, source: str) -> Merchant:
+    if source not in SOURCES:
+        abort(404)
+    try:
+        merchant = load_source(merchant_id, source)
+    except InvalidConfig as exc:
+        response = make_response(f"The draft of {merchant_id} is not valid:\n{exc}", 422)
+        response.mimetype = "text/plain"
+        abort(response)
+    if merchant is None:
+        abort(404)
+    return merchant
+
+
+def _unpublished_brand(html: str, merchant: Merchant, source: str) -> str:
+    """Point a draft's stylesheet and logo here: the /brand/ routes serve only the published version."""
+    if source != "draft":
+        return html
+    swaps = {
+        url_for("brand.stylesheet", merchant_id=merchant.id, version=merchant.version): url_for(
+            ".brand_css", merchant_id=merchant.id, source=source, v=merchant.version
+        ),
+        url_for("brand.logo", merchant_id=merchant.id, version=merchant.version): url_for(
+            ".logo", merchant_id=merchant.id, source=source, v=merchant.version
+        ),
+    }
+    for published, here in swaps.items():
+        html = html.replace(f'"{escape(published)}"', f'"{escape(here)}"')
+    return html
+
+
+@bp.get("/<merchant_id>")
+@ops_required
+def grid(merchant_id: str) -> Response:
+    """Every state of every shopper page, in each locale, as phone-sized frames side by side."""
+    source = request.args.get("source", "live")
+    merchant = _merchant_or_404(merchant_id, source)
+    page = render_template(
+        "ops/preview_grid.html",
+        merchant=merchant,
+        states=states_for(merchant),
+        page_titles=PAGE_TITLES,
+        locales=LOCALES,
+        source=source,
+    )
+    return no_store(make_response(page))
+
+
+@bp.get("/<merchant_id>/<page>/<state>")
+@ops_required
+def one(merchant_id: str, page: str, state: str) -> Response:
+    """One shopper page in one state: ?lang=zh-CN|en&source=live|draft."""
+    source = request.args.get("source", "live")
+    locale = request.args.get("lang", "zh-CN")
+    merchant = _merchant_or_404(merchant_id, source)
+    if locale not in LOCALES:
+        abort(404)
+    try:
+        html = render_preview(merchant, page, state, locale)
+    except LookupError:
+        abort(404)
+    return no_store(make_response(_unpublished_brand(html, merchant, source)))
+
+
+@bp.get("/<merchant_id>/brand.css")
+@ops_required
+def brand_css(merchant_id: str) -> Response:
+    """The brand stylesheet of the merchant as previewed (a draft's colours before they are published)."""
+    merchant = _merchant_or_404(merchant_id, request.args.get("source", "live"))
+    response = make_response(render_template("brand.css", brand=merchant.config.brand))
+    response.mimetype = "text/css"
+    return no_store(response)
+
+
+@bp.get("/<merchant_id>/logo")
+@ops_required
+def logo(merchant_id: str) -> Response:
+    merchant = _merchant_or_404(merchant_id, request.args.get("source", "live"))
+    if merchant.config.brand.logo is None:
+        abort(404)
+    return no_store(send_file(merchant.path.parent / merchant.config.brand.logo))
