@@ -208,3 +208,31 @@ def test_the_form_changes_colour_and_section_order_and_shows_the_diff(ops_app, c
     assert sections == ["bind_button", "card_list", "total_balance", "faq"]
     assert "+    primary: '#7a1f33'" in saved.get_data(as_text=True) or "#7a1f33" in text_of(saved)
     assert "Draft vs live" in text_of(saved)
+
+
+def test_a_new_merchant_publishes_once_its_connector_check_passes(ops_app, config, card_system, monkeypatch):
+    monkeypatch.setenv("KABAO_SANDBOX_URL", card_system.url)
+    client = ops_app.test_client()
+    login(client)
+    token = csrf(client, "/ops/")
+    client.post("/ops/merchants", data={"csrf_token": token, "merchant_id": "tea-house"})
+    report = client.post("/ops/merchants/tea-house/check", data={"csrf_token": token})
+    assert report.status_code == 200 and "Connector check passed" in text_of(report)
+    assert "pay duplicate id" in text_of(report)
+    assert client.post("/ops/merchants/tea-house/publish", data={"csrf_token": token}).status_code == 303
+    assert (config / "tea-house.yaml").is_file()
+
+
+def test_a_failed_connector_check_does_not_open_the_gate(ops_app, config, card_system, monkeypatch):
+    monkeypatch.setenv("KABAO_SANDBOX_URL", card_system.url)
+    client = ops_app.test_client()
+    login(client)
+    token = csrf(client, "/ops/")
+    client.post("/ops/merchants", data={"csrf_token": token, "merchant_id": "tea-house"})
+    from kabao_testing import add_fault
+
+    add_fault(card_system, system="tea-house", op="pay", mode="drop_response")
+    report = client.post("/ops/merchants/tea-house/check", data={"csrf_token": token})
+    assert "Connector check failed" in text_of(report)
+    assert client.post("/ops/merchants/tea-house/publish", data={"csrf_token": token}).status_code == 409
+    assert not (config / "tea-house.yaml").exists()

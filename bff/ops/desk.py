@@ -117,10 +117,19 @@ class Desk:
         if problems:
             raise NotPublishable(problems)
         live = self.live_text(merchant_id)
-        if live is None and not waiver.strip():
+        if live is None and not waiver.strip() and not self.check_passed(merchant_id, draft):
             raise NotPublishable(["a new merchant needs its connector check passed or waived with a reason"])
         self._replace_live(merchant_id, draft, user, "publish", waiver.strip())
         (self.drafts / f"{merchant_id}.yaml").unlink()
+
+    def record_check(self, merchant_id: str, text: str, passed: bool, user: str, report: str) -> None:
+        """Remember a connector check of this exact draft; the audit log keeps its report."""
+        action = "connector check passed" if passed else "connector check failed"
+        self._audit(user, merchant_id, action, "", "", f"{version_of(text)}\n{report}")
+
+    def check_passed(self, merchant_id: str, text: str) -> bool:
+        latest = next((e for e in self.audit(merchant_id) if e.action.startswith("connector check")), None)
+        return latest is not None and latest.action.endswith("passed") and latest.note.startswith(version_of(text))
 
     def versions(self, merchant_id: str) -> list[str]:
         """Earlier live versions, newest first (file names under .history/<merchant>/)."""

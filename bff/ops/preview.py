@@ -25,8 +25,13 @@ from bff.web.shopper import Shopper, services, translator
 
 bp = Blueprint("ops_preview", __name__, url_prefix="/ops/preview")
 SOURCES = ("live", "draft")
-PAGE_TITLES = {"wallet": "Wallet", "bind": "Bind a card", "card": "Card detail", "checkout": "Checkout",
-               "result": "Payment result"}
+PAGE_TITLES = {
+    "wallet": "Wallet",
+    "bind": "Bind a card",
+    "card": "Card detail",
+    "checkout": "Checkout",
+    "result": "Payment result",
+}
 
 STATES: list[tuple[str, str, str]] = [
     ("wallet", "cards", "Wallet with cards"),

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 
+import requests
 import yaml
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from limits import RateLimitItemPerSecond
@@ -11,7 +14,10 @@ from limits.strategies import FixedWindowRateLimiter
 from werkzeug.wrappers import Response
 
 from bff import csrf
-from bff.merchants.loader import MERCHANT_ID
+from bff.adapters.factory import Gateways
+from bff.connector.check import Check, as_table, failed
+from bff.connector.test_cards import from_file, from_sandbox
+from bff.merchants.loader import MERCHANT_ID, InvalidConfig, parse_merchant
 from bff.ops.auth import COOKIE, LIFETIME, check_login, current_ops_user, ops_required, ops_session_cookie
 from bff.ops.desk import Desk, DraftMovedOn, NotPublishable, unified, version_of
 from bff.ops.shape import apply_form, shape_of
@@ -165,6 +171,43 @@ def publish(merchant_id: str) -> Response:
         )
     services().registry.refresh(force=True)
     return redirect(url_for("ops.edit", merchant_id=merchant_id), 303)
+
+
+@bp.post("/merchants/<merchant_id>/check")
+@ops_required
+def check(merchant_id: str) -> Response:
+    """Run the conformance scenario against the draft's card system, with the provider's test cards."""
+    text = desk().working_text(merchant_id)
+    if text is None:
+        abort(404)
+    try:
+        merchant = parse_merchant(Path(f"{merchant_id}.yaml"), text.encode())
+    except InvalidConfig as exc:
+        return _page(
+            "ops/message.html",
+            status=409,
+            title="Fix the draft first",
+            lines=[str(p) for p in exc.problems],
+            merchant_id=merchant_id,
+        )
+    cards_dir, sandbox = os.environ.get("KABAO_CONNECTOR_CARDS_DIR"), os.environ.get("KABAO_SANDBOX_URL")
+    try:
+        if cards_dir and (Path(cards_dir) / f"{merchant_id}.yaml").is_file():
+            cards = from_file(Path(cards_dir) / f"{merchant_id}.yaml")
+        elif sandbox:
+            cards = from_sandbox(sandbox, merchant_id, merchant.config.backend.base_url)
+        else:
+            raise LookupError("no test cards: put the provider's file in KABAO_CONNECTOR_CARDS_DIR")
+    except (LookupError, OSError, ValueError, StopIteration, requests.RequestException) as exc:
+        return _page("ops/message.html", status=409, title="No test cards", lines=[str(exc)], merchant_id=merchant_id)
+    gateways = Gateways()
+    bind = merchant.config.flows.bind
+    rows = Check(gateways.for_merchant(merchant), cards, bind.method, bind.card_number.luhn).run()
+    gateways.close()
+    report = as_table(rows)
+    desk().record_check(merchant_id, text, not failed(rows), current_ops_user(), report)
+    title = "Connector check failed" if failed(rows) else "Connector check passed"
+    return _page("ops/message.html", title=title, lines=report.splitlines(), merchant_id=merchant_id)
 
 
 @bp.post("/merchants/<merchant_id>/rollback")
