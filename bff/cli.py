@@ -52,6 +52,13 @@ def demo(port: int, host: str, config_dir: str, data_dir: str) -> None:
         "KABAO_CONFIG_DIR": config_dir,
         "KABAO_STORE_URL": f"sqlite:///{(data / 'bff.sqlite3').resolve()}",
     }
+    ops_note = ""
+    if not os.environ.get("KABAO_OPS_USERS") and not os.environ.get("KABAO_OPS_USERS_FILE"):
+        from werkzeug.security import generate_password_hash
+
+        password = os.environ.get("KABAO_DEMO_OPS_PASSWORD") or secrets.token_urlsafe(9)
+        env["KABAO_OPS_USERS"] = f"ops:{generate_password_hash(password)}"
+        ops_note = f"  ops console: {bff_url}/ops/  (user ops, password {password})\n"
     sandbox = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
         [
             sys.executable,
@@ -78,7 +85,7 @@ def demo(port: int, host: str, config_dir: str, data_dir: str) -> None:
         server = make_server(host, port + 1, create_app(), threaded=True)
         click.echo(
             f"\n  Kabao demo is running. Open the host-app simulator: {sandbox_url}/\n"
-            f"  (wallet {bff_url}, sandbox card system {sandbox_url}/cs/…; Ctrl-C stops all)\n"
+            f"  (wallet {bff_url}, sandbox card system {sandbox_url}/cs/…; Ctrl-C stops all)\n{ops_note}"
         )
         server.serve_forever()
     except KeyboardInterrupt:
