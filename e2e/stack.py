@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -26,12 +27,17 @@ class StackError(RuntimeError):
     """The stack did not start or does not answer."""
 
 
+# the demo's ops account password for the suite (`kabao demo` takes it from this variable)
+DEMO_OPS_PASSWORD = "e2e-" + os.urandom(6).hex()
+
+
 @dataclass(frozen=True)
 class Stack:
     """Where the host-app simulator (with the sandbox admin API) and the wallet answer."""
 
     simulator_url: str
     wallet_url: str
+    ops_password: str | None = None  # user "ops"; None on a running stack unless KABAO_E2E_OPS_PASSWORD
 
 
 def get(url: str, timeout: float = 5) -> str:
@@ -51,7 +57,7 @@ def running_stack(simulator_url: str) -> Stack:
         get(f"{wallet_url}/healthz")
     except OSError as exc:
         raise StackError(f"the stack at {simulator_url} does not answer: {exc}") from exc
-    return Stack(simulator_url, wallet_url)
+    return Stack(simulator_url, wallet_url, os.environ.get("KABAO_E2E_OPS_PASSWORD"))
 
 
 def free_port_pair() -> int:
@@ -73,6 +79,10 @@ class Demo:
     """`kabao demo` as a subprocess; its output is kept (for failure reports) while it runs."""
 
     def __init__(self, data_dir: Path, config_dir: Path) -> None:
+        # ops tests publish merchant files: the demo works on a copy, never on the repository's files
+        config_copy = data_dir / "wallet_config"
+        shutil.copytree(config_dir, config_copy)
+        config_dir = config_copy
         self.lines: list[str] = []
         self._ready: queue.Queue[str | None] = queue.Queue()
         port = free_port_pair()
@@ -90,7 +100,7 @@ class Demo:
         self.process = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
             command,
             cwd=REPO,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "KABAO_DEMO_OPS_PASSWORD": DEMO_OPS_PASSWORD},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -122,7 +132,7 @@ class Demo:
             self.stop()
             raise StackError(f"`kabao demo` exited with code {self.process.returncode}:\n{self.output()}")
         simulator_url = READY_LINE.search(line).group(1).rstrip("/")
-        stack = Stack(simulator_url, f"http://127.0.0.1:{port + 1}")
+        stack = Stack(simulator_url, f"http://127.0.0.1:{port + 1}", DEMO_OPS_PASSWORD)
         try:
             get(f"{stack.simulator_url}/_sandbox/health", timeout=max(1, deadline - time.monotonic()))
             get(f"{stack.wallet_url}/healthz", timeout=max(1, deadline - time.monotonic()))
