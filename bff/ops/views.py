@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -156,21 +157,22 @@ def edit(merchant_id: str) -> Response:
     )
 
 
+def _change_live(merchant_id: str, refused_title: str, change: Callable[[], None]) -> Response:
+    """Publish or roll back; every process serves the result within a second, this one at once."""
+    try:
+        change()
+    except NotPublishable as exc:
+        lines = [str(p) for p in exc.problems]
+        return _page("ops/message.html", status=409, title=refused_title, lines=lines, merchant_id=merchant_id)
+    services().registry.refresh(force=True)
+    return redirect(url_for("ops.edit", merchant_id=merchant_id), 303)
+
+
 @bp.post("/merchants/<merchant_id>/publish")
 @ops_required
 def publish(merchant_id: str) -> Response:
-    try:
-        desk().publish(merchant_id, current_ops_user(), request.form.get("waiver", ""))
-    except NotPublishable as exc:
-        return _page(
-            "ops/message.html",
-            status=409,
-            title="Not published",
-            lines=[str(p) for p in exc.problems],
-            merchant_id=merchant_id,
-        )
-    services().registry.refresh(force=True)
-    return redirect(url_for("ops.edit", merchant_id=merchant_id), 303)
+    waiver = request.form.get("waiver", "")
+    return _change_live(merchant_id, "Not published", lambda: desk().publish(merchant_id, current_ops_user(), waiver))
 
 
 @bp.post("/merchants/<merchant_id>/check")
@@ -213,18 +215,10 @@ def check(merchant_id: str) -> Response:
 @bp.post("/merchants/<merchant_id>/rollback")
 @ops_required
 def rollback(merchant_id: str) -> Response:
-    try:
-        desk().rollback(merchant_id, request.form.get("version", ""), current_ops_user())
-    except NotPublishable as exc:
-        return _page(
-            "ops/message.html",
-            status=409,
-            title="Not rolled back",
-            lines=[str(p) for p in exc.problems],
-            merchant_id=merchant_id,
-        )
-    services().registry.refresh(force=True)
-    return redirect(url_for("ops.edit", merchant_id=merchant_id), 303)
+    version = request.form.get("version", "")
+    return _change_live(
+        merchant_id, "Not rolled back", lambda: desk().rollback(merchant_id, version, current_ops_user())
+    )
 
 
 @bp.post("/merchants")
