@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -72,3 +78,59 @@ def sandbox_payments(sandbox: RunningSandbox, system: str) -> list[dict]:
     response = requests.get(f"{sandbox.url}/_sandbox/systems/{system}/payments", timeout=10)
     response.raise_for_status()
     return response.json()["payments"]
+
+
+def wait_for(predicate, seconds: float = 15.0) -> bool:
+    """Poll predicate until it holds or the time is up (for things that settle by themselves)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def bff_env(sandbox: RunningSandbox, tmp_path: Path, config_dir: Path = CONFIG_DIR) -> dict[str, str]:
+    """The environment of a production-like BFF on this sandbox; processes given the same one share store and ledger."""
+    return {
+        **os.environ,
+        "KABAO_SECRET_KEY": "shared-test-secret-key",
+        "KABAO_HOST_SECRET": sandbox.host_secret,
+        "KABAO_CONFIG_DIR": str(config_dir),
+        "KABAO_STORE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}",
+        "KABAO_LEDGER_PATH": str(tmp_path / "ledger.sqlite3"),
+        "KABAO_SANDBOX_URL": sandbox.url,
+        "KABAO_SANDBOX_API_KEY": sandbox.api_key,
+        "KABAO_OLIVE_SIGN_KEY": sandbox.olive_sign_key,
+        "KABAO_MAPLE_HMAC_KEY": sandbox.maple_hmac_key,
+    }
+
+
+@contextmanager
+def kabao_serve(env: dict[str, str]) -> Iterator[str]:
+    """`kabao serve` (gunicorn) as a subprocess on a free port; yields its URL once /healthz answers."""
+    from sandbox.runner import free_port
+
+    port = free_port()
+    kabao = os.path.join(os.path.dirname(sys.executable), "kabao")
+    process = subprocess.Popen(  # noqa: S603 - our own console script
+        [kabao, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            return requests.get(f"{url}/healthz", timeout=1).ok
+        except requests.ConnectionError:
+            return False
+
+    try:
+        if not wait_for(up, 20):
+            raise RuntimeError(f"kabao serve did not answer on {url}")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)

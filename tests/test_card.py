@@ -12,6 +12,10 @@ def rich_card(sandbox) -> dict:
     return next(c for c in sandbox_cards(sandbox, "lime", user_id="u1001") if c["balance"] == 50000)
 
 
+def text_of_html(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
 def rows(html: str) -> list[str]:
     return re.findall(r'<li class="txn">', html)
 
@@ -49,7 +53,7 @@ def test_history_load_more_link_works_without_javascript(client, launch, card_sy
     assert plain.status_code == 303  # a non-htmx request for the fragment goes to the whole page
 
 
-def test_card_with_no_history_says_so(client, launch, card_system):
+def test_a_freshly_bound_card_shows_its_one_page_of_history_and_its_end(client, launch, card_system):
     card = sandbox_cards(card_system, "lime", bound="0")[0]
     launch()
     client.post(
@@ -60,8 +64,9 @@ def test_card_with_no_history_says_so(client, launch, card_system):
             "secret": card["secret"],
         },
     )
-    page = text_of(client.get(f"/cards/{card['card_id']}"))
-    assert "暂无交易记录" in page or "充值" in page
+    html = client.get(f"/cards/{card['card_id']}").get_data(as_text=True)
+    assert len(rows(html)) == 1  # the seed's top-up
+    assert "充值" in text_of_html(html) and "没有更多记录了" in text_of_html(html) and "加载更多" not in html
 
 
 def test_history_unavailable_keeps_the_page_usable(client, launch, card_system):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 import uuid
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
-from kabao_testing import add_fault, mint_checkout_token, sandbox_cards, sandbox_payments, text_of
+from kabao_testing import add_fault, mint_checkout_token, sandbox_cards, sandbox_payments, text_of, wait_for
 
 SYSTEM = {
     "lime-market": "lime",
@@ -207,15 +206,6 @@ def test_concurrent_pays_from_two_bff_processes_charge_once(make_app, card_syste
         t.join()
     assert codes == [303] * 4
     assert len(shopper.payments()) == 1
-
-
-def wait_for(predicate, seconds=15.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_processing_payment_is_pending_then_resolves_on_the_result_page(shop, card_system):

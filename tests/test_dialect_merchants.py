@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import requests
-from kabao_testing import csrf_token, sandbox_cards, text_of
-from test_checkout import Shopper, wait_for
+from kabao_testing import csrf_token, sandbox_cards, text_of, wait_for
+from test_checkout import Shopper
 
 SYSTEMS: dict[str, str] = {"olive-fresh": "olive", "maple-cinema": "maple", "birch-tea": "birch"}
 

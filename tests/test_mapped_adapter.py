@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-from pathlib import Path
 from urllib.parse import parse_qsl
 
 import pytest
@@ -24,8 +22,7 @@ BASE = "http://cards.test"
 
 
 def adapter_for(name: str, base_path: str, key: str = "k3y") -> MappedAdapter:
-    config_dir = Path(os.environ.get("KABAO_TEST_CONFIG_DIR", REPO / "wallet_config"))
-    merchant = load_merchant(config_dir / f"{name}.yaml")
+    merchant = load_merchant(REPO / "wallet_config" / f"{name}.yaml")
     client = HttpClient(BASE + base_path, make_session(0), (0.5, 0.5), {}, CircuitBreaker(50, 60), name)
     return MappedAdapter(client, merchant.config.backend.dialect, key)
 

@@ -2,56 +2,28 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
-import time
 import uuid
 
 import requests
 import yaml
-from kabao_testing import CONFIG_DIR, mint_checkout_token, mint_launch_token, sandbox_cards, sandbox_payments
-
-from sandbox.runner import free_port
-
-
-def wait_until(predicate, seconds: float = 20.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
+from kabao_testing import (
+    CONFIG_DIR,
+    bff_env,
+    kabao_serve,
+    mint_checkout_token,
+    mint_launch_token,
+    sandbox_cards,
+    sandbox_payments,
+    wait_for,
+)
 
 
 def test_a_merchant_file_dropped_into_a_running_bff_works_at_once(tmp_path, card_system):
     config = tmp_path / "config"
     shutil.copytree(CONFIG_DIR, config)
-    port = free_port()
-    env = {
-        **os.environ,
-        "KABAO_SECRET_KEY": "onboarding-test",
-        "KABAO_HOST_SECRET": card_system.host_secret,
-        "KABAO_CONFIG_DIR": str(config),
-        "KABAO_STORE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}",
-        "KABAO_LEDGER_PATH": str(tmp_path / "ledger.sqlite3"),
-        "KABAO_SANDBOX_URL": card_system.url,
-        "KABAO_SANDBOX_API_KEY": card_system.api_key,
-        "KABAO_OLIVE_SIGN_KEY": card_system.olive_sign_key,
-        "KABAO_MAPLE_HMAC_KEY": card_system.maple_hmac_key,
-    }
-    kabao = os.path.join(os.path.dirname(sys.executable), "kabao")
-    server = subprocess.Popen(  # noqa: S603
-        [kabao, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    bff = f"http://127.0.0.1:{port}"
-    try:
-        assert wait_until(lambda: _up(bff))
+    with kabao_serve(bff_env(card_system, tmp_path, config)) as bff:
         browser = requests.Session()
         token = mint_launch_token(card_system.host_secret, "u1001", "quince-deli")
         assert browser.get(f"{bff}/launch?token={token}", timeout=5).status_code == 404  # not a merchant yet
@@ -73,7 +45,7 @@ def test_a_merchant_file_dropped_into_a_running_bff_works_at_once(tmp_path, card
         launched = lambda: browser.get(  # noqa: E731
             f"{bff}/launch?token={mint_launch_token(card_system.host_secret, 'u9001', 'quince-deli')}", timeout=5
         )
-        assert wait_until(lambda: launched().status_code == 200)
+        assert wait_for(lambda: launched().status_code == 200)
         assert "榅桲熟食" in browser.get(f"{bff}/wallet", timeout=5).text
 
         card = next(c for c in sandbox_cards(card_system, "quince", bound="0") if c["status"] == "ACTIVE")
@@ -102,14 +74,3 @@ def test_a_merchant_file_dropped_into_a_running_bff_works_at_once(tmp_path, card
         assert "<h1>支付成功" in browser.get(f"{bff}{path}/result", timeout=5).text
         payments = [p for p in sandbox_payments(card_system, "quince") if p["card_id"] == card["card_id"]]
         assert [(p["status"], p["amount"]) for p in payments] == [("SUCCEEDED", 2500)]
-        assert server.poll() is None  # the same process all along
-    finally:
-        server.terminate()
-        server.wait(10)
-
-
-def _up(bff: str) -> bool:
-    try:
-        return requests.get(f"{bff}/healthz", timeout=1).ok
-    except requests.ConnectionError:
-        return False

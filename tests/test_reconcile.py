@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from click.testing import CliRunner
-from kabao_testing import add_fault
-from test_checkout import Shopper, cards_of, wait_for
+from kabao_testing import add_fault, wait_for
+from test_checkout import Shopper, cards_of
 
 from bff.checkout.reconcile import reconcile
 from bff.cli import main

@@ -2,61 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import threading
-import time
 import uuid
 
 import pytest
 import requests
-from kabao_testing import CONFIG_DIR, mint_checkout_token, sandbox_cards, sandbox_payments
-
-from sandbox.runner import free_port
+from kabao_testing import bff_env, kabao_serve, mint_checkout_token, sandbox_cards, sandbox_payments
 
 
 @pytest.fixture
 def two_bffs(tmp_path, card_system):
-    env = {
-        **os.environ,
-        "KABAO_SECRET_KEY": "shared-secret-key",
-        "KABAO_HOST_SECRET": card_system.host_secret,
-        "KABAO_CONFIG_DIR": str(CONFIG_DIR),
-        "KABAO_STORE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}",
-        "KABAO_LEDGER_PATH": str(tmp_path / "ledger.sqlite3"),
-        "KABAO_SANDBOX_URL": card_system.url,
-        "KABAO_SANDBOX_API_KEY": card_system.api_key,
-    }
-    ports = [free_port(), free_port()]
-    kabao = os.path.join(os.path.dirname(sys.executable), "kabao")
-    processes = [
-        subprocess.Popen(  # noqa: S603
-            [kabao, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for port in ports
-    ]
-    urls = [f"http://127.0.0.1:{port}" for port in ports]
-    try:
-        deadline = time.monotonic() + 20
-        for url in urls:
-            while True:
-                try:
-                    if requests.get(f"{url}/healthz", timeout=1).ok:
-                        break
-                except requests.ConnectionError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.1)
-        yield urls
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(10)
+    env = bff_env(card_system, tmp_path)  # one store and one ledger for both processes
+    with kabao_serve(env) as first, kabao_serve(env) as second:
+        yield first, second
 
 
 def test_concurrent_pays_on_two_processes_charge_once(two_bffs, card_system):

@@ -101,27 +101,29 @@ class BalanceBook:
             for c in json.loads(raw)
         ]
 
+    def _live(self, gateway: CardGateway, merchant_id: str, user_id: str, card_id: str) -> CardView:
+        """The card as its system says now, remembered for when it can't say; raises what the gateway raises."""
+        live = gateway.card_detail(user_id, card_id)
+        self.remember(merchant_id, user_id, live)
+        return CardView(live, live=True)
+
     def card(self, gateway: CardGateway, merchant_id: str, user_id: str, card: Card) -> CardView:
         """One card with its live balance, or its last known one when the card system fails."""
         try:
-            live = gateway.card_detail(user_id, card.card_id)
+            return self._live(gateway, merchant_id, user_id, card.card_id)
         except (CardSystemUnavailable, CardSystemError) as exc:
             log.info("merchant %s: balance of a card unavailable (%s)", merchant_id, exc)
             return self.last_known(merchant_id, user_id, card)
-        self.remember(merchant_id, user_id, live)
-        return CardView(live, live=True)
 
     def one_card(self, gateway: CardGateway, merchant_id: str, user_id: str, card_id: str) -> CardView | None:
         """One card by id, live if possible; None when it is not this shopper's card."""
         try:
-            live = gateway.card_detail(user_id, card_id)
+            return self._live(gateway, merchant_id, user_id, card_id)
         except CardSystemError:
             return None
         except CardSystemUnavailable:
             known = next((c for c in self._last_list(merchant_id, user_id) or [] if c.card_id == card_id), None)
             return None if known is None else self.last_known(merchant_id, user_id, known)
-        self.remember(merchant_id, user_id, live)
-        return CardView(live, live=True)
 
     def wallet(self, gateway: CardGateway, merchant_id: str, user_id: str, deadline: float) -> WalletView | None:
         """All cards with balances fetched in parallel; None when nothing at all is known."""

@@ -76,10 +76,7 @@ def _owned(checkout_id: str) -> tuple[Shopper, Checkout, CheckoutRules]:
 
 
 def _views(shopper: Shopper) -> list[CardView]:
-    timeouts = shopper.merchant.config.backend.timeouts
-    wallet = services().balances.wallet(
-        shopper.gateway, shopper.merchant.id, shopper.user_id, deadline=timeouts.connect + timeouts.read
-    )
+    wallet = shopper.wallet()
     return [] if wallet is None else list(wallet.cards)
 
 

@@ -15,6 +15,7 @@ from bff.cards.models import Card
 from bff.i18n import Translator
 from bff.merchants.loader import Merchant
 from bff.services import Services
+from bff.wallet.balances import WalletView
 
 
 def services() -> Services:
@@ -30,6 +31,13 @@ class Shopper:
     @property
     def gateway(self) -> CardGateway:
         return services().gateways.for_merchant(self.merchant)
+
+    def wallet(self) -> WalletView | None:
+        """Every card with its balance, fetched in parallel and waited for no longer than the timeouts."""
+        timeouts = self.merchant.config.backend.timeouts
+        return services().balances.wallet(
+            self.gateway, self.merchant.id, self.user_id, deadline=timeouts.connect + timeouts.read
+        )
 
 
 def start_session(user_id: str, merchant_id: str, locale: str) -> None:

@@ -21,10 +21,7 @@ def index() -> Response:
 def home() -> Response:
     """Every configured section; card balances fetched in parallel, bounded by the timeouts."""
     shopper = current_shopper()
-    timeouts = shopper.merchant.config.backend.timeouts
-    view = services().balances.wallet(
-        shopper.gateway, shopper.merchant.id, shopper.user_id, deadline=timeouts.connect + timeouts.read
-    )
+    view = shopper.wallet()
     return no_store(page_or_fragment("wallet/home.html", "wallet/home.html", wallet=view))
 
 
