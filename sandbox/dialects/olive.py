@@ -98,9 +98,7 @@ def _check_sign_and_inject_faults() -> Response | None:
     return common.inject_faults(_card_of_request)
 
 
-@bp.after_request
-def _drop_response(response: Response) -> Response:
-    return common.drop_response(response)
+bp.after_request(common.drop_response)
 
 
 @bp.errorhandler(CardError)
