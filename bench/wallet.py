@@ -39,8 +39,8 @@ def main() -> None:
     with start_sandbox(config_dir=REPO / "wallet_config") as sandbox, tempfile.TemporaryDirectory() as tmp:
         import os
 
-        os.environ["KABAO_SANDBOX_URL"] = sandbox.url
-        os.environ["KABAO_SANDBOX_API_KEY"] = sandbox.api_key
+        os.environ["KABAO_MERCHANT_SANDBOX_URL"] = sandbox.url
+        os.environ["KABAO_MERCHANT_SANDBOX_API_KEY"] = sandbox.api_key
         app = create_app(
             {
                 "SECRET_KEY": "bench",

@@ -42,13 +42,13 @@ def demo(port: int, host: str, config_dir: str, data_dir: str) -> None:
     bff_url = f"http://{host}:{port + 1}"
     env = {
         **os.environ,
-        "KABAO_SANDBOX_URL": sandbox_url,
-        "KABAO_SANDBOX_API_KEY": os.environ.get("KABAO_SANDBOX_API_KEY") or secrets.token_urlsafe(24),
+        "KABAO_MERCHANT_SANDBOX_URL": sandbox_url,
+        "KABAO_MERCHANT_SANDBOX_API_KEY": os.environ.get("KABAO_MERCHANT_SANDBOX_API_KEY") or secrets.token_urlsafe(24),
         "KABAO_HOST_SECRET": os.environ.get("KABAO_HOST_SECRET") or secrets.token_urlsafe(32),
         "KABAO_SECRET_KEY": os.environ.get("KABAO_SECRET_KEY") or secrets.token_urlsafe(32),
         # the sandbox's legacy card systems sign with these; the merchants on them name them in config
-        "KABAO_OLIVE_SIGN_KEY": os.environ.get("KABAO_OLIVE_SIGN_KEY") or secrets.token_urlsafe(24),
-        "KABAO_MAPLE_HMAC_KEY": os.environ.get("KABAO_MAPLE_HMAC_KEY") or secrets.token_urlsafe(24),
+        "KABAO_MERCHANT_OLIVE_SIGN_KEY": os.environ.get("KABAO_MERCHANT_OLIVE_SIGN_KEY") or secrets.token_urlsafe(24),
+        "KABAO_MERCHANT_MAPLE_HMAC_KEY": os.environ.get("KABAO_MERCHANT_MAPLE_HMAC_KEY") or secrets.token_urlsafe(24),
         "KABAO_CONFIG_DIR": config_dir,
         "KABAO_STORE_URL": f"sqlite:///{(data / 'bff.sqlite3').resolve()}",
     }

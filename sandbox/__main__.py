@@ -12,7 +12,7 @@ from werkzeug.serving import make_server
 
 from sandbox.app import create_app
 
-REQUIRED_ENV = ("KABAO_SANDBOX_API_KEY", "KABAO_HOST_SECRET", "KABAO_OLIVE_SIGN_KEY", "KABAO_MAPLE_HMAC_KEY")
+REQUIRED_ENV = ("KABAO_MERCHANT_SANDBOX_API_KEY", "KABAO_HOST_SECRET", "KABAO_MERCHANT_OLIVE_SIGN_KEY", "KABAO_MERCHANT_MAPLE_HMAC_KEY")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -44,10 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         db_path=args.db,
         config_dir=args.config_dir,
         bff_url=args.bff_url,
-        api_key=os.environ["KABAO_SANDBOX_API_KEY"],
+        api_key=os.environ["KABAO_MERCHANT_SANDBOX_API_KEY"],
         host_secret=os.environ["KABAO_HOST_SECRET"],
-        olive_sign_key=os.environ["KABAO_OLIVE_SIGN_KEY"],
-        maple_hmac_key=os.environ["KABAO_MAPLE_HMAC_KEY"],
+        olive_sign_key=os.environ["KABAO_MERCHANT_OLIVE_SIGN_KEY"],
+        maple_hmac_key=os.environ["KABAO_MERCHANT_MAPLE_HMAC_KEY"],
     )
     server = make_server(args.host, args.port, app, threaded=True)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)

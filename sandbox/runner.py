@@ -17,10 +17,10 @@ import requests
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ENV = {
-    "KABAO_SANDBOX_API_KEY": "sandbox-test-api-key",
+    "KABAO_MERCHANT_SANDBOX_API_KEY": "sandbox-test-api-key",
     "KABAO_HOST_SECRET": "sandbox-test-host-secret",
-    "KABAO_OLIVE_SIGN_KEY": "sandbox-test-olive-sign-key",
-    "KABAO_MAPLE_HMAC_KEY": "sandbox-test-maple-hmac-key",
+    "KABAO_MERCHANT_OLIVE_SIGN_KEY": "sandbox-test-olive-sign-key",
+    "KABAO_MERCHANT_MAPLE_HMAC_KEY": "sandbox-test-maple-hmac-key",
 }
 
 
@@ -41,10 +41,10 @@ class RunningSandbox:
         self.db_path = db_path
         self.config_dir = config_dir
         self.bff_url = bff_url
-        self.api_key = env["KABAO_SANDBOX_API_KEY"]
+        self.api_key = env["KABAO_MERCHANT_SANDBOX_API_KEY"]
         self.host_secret = env["KABAO_HOST_SECRET"]
-        self.olive_sign_key = env["KABAO_OLIVE_SIGN_KEY"]
-        self.maple_hmac_key = env["KABAO_MAPLE_HMAC_KEY"]
+        self.olive_sign_key = env["KABAO_MERCHANT_OLIVE_SIGN_KEY"]
+        self.maple_hmac_key = env["KABAO_MERCHANT_MAPLE_HMAC_KEY"]
         self._workdir = workdir
         self.log_path = Path(workdir.name) / "sandbox.log"
         self._log: IO[bytes] = self.log_path.open("wb")

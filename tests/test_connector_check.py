@@ -13,11 +13,11 @@ from bff.cli import main
 
 @pytest.fixture
 def check(card_system, monkeypatch):
-    monkeypatch.setenv("KABAO_SANDBOX_URL", card_system.url)
-    monkeypatch.setenv("KABAO_SANDBOX_API_KEY", card_system.api_key)
+    monkeypatch.setenv("KABAO_MERCHANT_SANDBOX_URL", card_system.url)
+    monkeypatch.setenv("KABAO_MERCHANT_SANDBOX_API_KEY", card_system.api_key)
     monkeypatch.setenv("KABAO_CONFIG_DIR", str(CONFIG_DIR))
-    monkeypatch.setenv("KABAO_OLIVE_SIGN_KEY", card_system.olive_sign_key)
-    monkeypatch.setenv("KABAO_MAPLE_HMAC_KEY", card_system.maple_hmac_key)
+    monkeypatch.setenv("KABAO_MERCHANT_OLIVE_SIGN_KEY", card_system.olive_sign_key)
+    monkeypatch.setenv("KABAO_MERCHANT_MAPLE_HMAC_KEY", card_system.maple_hmac_key)
 
     def run(merchant: str, *extra: str):
         return CliRunner().invoke(main, ["connector", "check", merchant, "--from-sandbox", card_system.url, *extra])

@@ -32,7 +32,7 @@ def test_a_merchant_file_dropped_into_a_running_bff_works_at_once(tmp_path, card
         data = yaml.safe_load((config / "olive-fresh.yaml").read_text(encoding="utf-8"))
         data["brand"]["name"] = {"zh-CN": "榅桲熟食", "en": "Quince Deli"}
         data["brand"].pop("logo")
-        data["backend"]["base_url"] = "${KABAO_SANDBOX_URL}/legacy/quince"
+        data["backend"]["base_url"] = "${KABAO_MERCHANT_SANDBOX_URL}/legacy/quince"
         data["flows"]["bind"]["card_number"] = {
             "min_length": 16,
             "max_length": 16,

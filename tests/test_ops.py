@@ -211,7 +211,7 @@ def test_the_form_changes_colour_and_section_order_and_shows_the_diff(ops_app, c
 
 
 def test_a_new_merchant_publishes_once_its_connector_check_passes(ops_app, config, card_system, monkeypatch):
-    monkeypatch.setenv("KABAO_SANDBOX_URL", card_system.url)
+    monkeypatch.setenv("KABAO_MERCHANT_SANDBOX_URL", card_system.url)
     client = ops_app.test_client()
     login(client)
     token = csrf(client, "/ops/")
@@ -224,7 +224,7 @@ def test_a_new_merchant_publishes_once_its_connector_check_passes(ops_app, confi
 
 
 def test_a_failed_connector_check_does_not_open_the_gate(ops_app, config, card_system, monkeypatch):
-    monkeypatch.setenv("KABAO_SANDBOX_URL", card_system.url)
+    monkeypatch.setenv("KABAO_MERCHANT_SANDBOX_URL", card_system.url)
     client = ops_app.test_client()
     login(client)
     token = csrf(client, "/ops/")

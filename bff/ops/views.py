@@ -192,7 +192,7 @@ def check(merchant_id: str) -> Response:
             lines=[str(p) for p in exc.problems],
             merchant_id=merchant_id,
         )
-    cards_dir, sandbox = os.environ.get("KABAO_CONNECTOR_CARDS_DIR"), os.environ.get("KABAO_SANDBOX_URL")
+    cards_dir, sandbox = os.environ.get("KABAO_CONNECTOR_CARDS_DIR"), os.environ.get("KABAO_MERCHANT_SANDBOX_URL")
     try:
         if cards_dir and (Path(cards_dir) / f"{merchant_id}.yaml").is_file():
             cards = from_file(Path(cards_dir) / f"{merchant_id}.yaml")

@@ -26,7 +26,7 @@ brand:
   name: {zh-CN: 青柠超市, en: Lime Market}
 backend:
   adapter: standard
-  base_url: "${KABAO_SANDBOX_URL:-http://127.0.0.1:8000}/cs/lime/v1"
+  base_url: "${KABAO_MERCHANT_SANDBOX_URL:-http://127.0.0.1:8000}/cs/lime/v1"
 flows:
   bind: {method: password}
 """,
@@ -34,7 +34,7 @@ flows:
 brand:
   name: {zh-CN: 港湾书店, en: Harbor Books}
 backend:
-  base_url: "${KABAO_SANDBOX_URL:-http://127.0.0.1:8000}/cs/harbor/v1"
+  base_url: "${KABAO_MERCHANT_SANDBOX_URL:-http://127.0.0.1:8000}/cs/harbor/v1"
 flows:
   bind: {method: sms}
 """,
@@ -42,7 +42,7 @@ flows:
 brand:
   name: {zh-CN: 蜜桃烘焙, en: Peach Bakery}
 backend:
-  base_url: "${KABAO_SANDBOX_URL:-http://127.0.0.1:8000}/cs/peach/v1"
+  base_url: "${KABAO_MERCHANT_SANDBOX_URL:-http://127.0.0.1:8000}/cs/peach/v1"
 flows:
   bind: {method: number_only}
 """,

@@ -196,7 +196,7 @@ def test_the_dialects_and_the_standard_api_share_the_cards(olive_api, api, seede
 
 
 MERCHANTS = {
-    "olive-tea.yaml": 'backend:\n  base_url: "${KABAO_SANDBOX_URL:-http://127.0.0.1:8000}/legacy/olive"\n',
+    "olive-tea.yaml": 'backend:\n  base_url: "${KABAO_MERCHANT_SANDBOX_URL:-http://127.0.0.1:8000}/legacy/olive"\n',
     "maple-books.yaml": 'backend: {base_url: "http://127.0.0.1:8000/openapi/maple/v2"}\nflows: {bind: {method: sms}}\n',
     "birch-bar.yaml": 'backend:\n  base_url: "http://127.0.0.1:8000/birch/birch/"\n',
     "elsewhere.yaml": 'backend:\n  base_url: "https://cards.example.com/api/v3"\n',
@@ -207,7 +207,7 @@ MERCHANTS = {
     ("url", "system"),
     [
         ("http://127.0.0.1:8000/cs/lime/v1", "lime"),
-        ("${KABAO_SANDBOX_URL:-http://127.0.0.1:8000}/legacy/olive", "olive"),
+        ("${KABAO_MERCHANT_SANDBOX_URL:-http://127.0.0.1:8000}/legacy/olive", "olive"),
         ("http://127.0.0.1:8000/legacy/olive-2/", "olive-2"),
         ("http://127.0.0.1:8000/openapi/maple/v2", "maple"),
         ("http://127.0.0.1:8000/openapi/maple/v3", None),
@@ -265,7 +265,7 @@ def test_keys_given_to_the_factory_sign_requests(tmp_path) -> None:
 
 def test_the_process_refuses_to_start_without_the_dialect_keys() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KABAO_")}
-    env.update(KABAO_SANDBOX_API_KEY="a", KABAO_HOST_SECRET="b")
+    env.update(KABAO_MERCHANT_SANDBOX_API_KEY="a", KABAO_HOST_SECRET="b")
     result = subprocess.run(
         [sys.executable, "-m", "sandbox", "--port", "0"],
         env=env,
@@ -275,4 +275,4 @@ def test_the_process_refuses_to_start_without_the_dialect_keys() -> None:
         check=False,
     )
     assert result.returncode == 2
-    assert "KABAO_OLIVE_SIGN_KEY, KABAO_MAPLE_HMAC_KEY are required" in result.stderr
+    assert "KABAO_MERCHANT_OLIVE_SIGN_KEY, KABAO_MERCHANT_MAPLE_HMAC_KEY are required" in result.stderr

@@ -97,4 +97,4 @@ def test_the_process_refuses_to_start_without_its_secrets() -> None:
         check=False,
     )
     assert result.returncode == 2
-    assert "KABAO_SANDBOX_API_KEY" in result.stderr
+    assert "KABAO_MERCHANT_SANDBOX_API_KEY" in result.stderr
