@@ -20,6 +20,8 @@ from sandbox.runner import RunningSandbox
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG_DIR = REPO / "wallet_config"
+# the sandbox card system runs on loopback over plain http: tests allow exactly that, explicitly
+LOOPBACK_SANDBOX = {"KABAO_OUTBOUND_SCHEMES": "http", "KABAO_OUTBOUND_ALLOW": "127.0.0.1"}
 
 
 def mint_launch_token(secret: str, user_id: str, merchant_id: str, **claims: object) -> str:
@@ -103,6 +105,7 @@ def bff_env(sandbox: RunningSandbox, tmp_path: Path, config_dir: Path = CONFIG_D
         "KABAO_MERCHANT_SANDBOX_API_KEY": sandbox.api_key,
         "KABAO_MERCHANT_OLIVE_SIGN_KEY": sandbox.olive_sign_key,
         "KABAO_MERCHANT_MAPLE_HMAC_KEY": sandbox.maple_hmac_key,
+        **LOOPBACK_SANDBOX,
     }
 
 

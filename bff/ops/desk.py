@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bff.merchants.loader import MERCHANT_ID, ConfigProblem, InvalidConfig, parse_merchant
+from bff.merchants.policy import ConfigPolicy
 
 
 class DraftMovedOn(Exception):
@@ -68,8 +69,9 @@ def _write_atomically(path: Path, text: str) -> None:
 class Desk:
     """Where ops change merchant files: one per config dir."""
 
-    def __init__(self, config_dir: Path) -> None:
+    def __init__(self, config_dir: Path, policy: ConfigPolicy | None = None) -> None:
         self.dir = Path(config_dir)
+        self.policy = policy or ConfigPolicy()
         self.drafts = self.dir / ".drafts"
         self.history = self.dir / ".history"
 
@@ -94,7 +96,7 @@ class Desk:
 
     def problems(self, merchant_id: str, text: str) -> list[ConfigProblem]:
         try:
-            parse_merchant(self._live(merchant_id), text.encode())
+            parse_merchant(self._live(merchant_id), text.encode(), self.policy)
         except InvalidConfig as exc:
             return exc.problems
         return []
