@@ -71,7 +71,8 @@ def parse_merchant(path: Path, raw: bytes, policy: ConfigPolicy | None = None) -
     except ValidationError as exc:
         for err in exc.errors():
             message = err["msg"].removeprefix("Value error, ")
-            problems.append(ConfigProblem(name, _key_path(err["loc"]), message))
+            key_path = (err.get("ctx") or {}).get("key_path") or _key_path(err["loc"])
+            problems.append(ConfigProblem(name, key_path, message))
         raise InvalidConfig(problems) from None
     logo = config.brand.logo
     if logo is not None:

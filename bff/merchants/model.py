@@ -13,8 +13,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
-from bff.i18n import known_message_keys
+from bff.i18n import known_message_keys, override_problem
 from bff.merchants.base import Colour, EnvName, Locale, Model, Regex, Text
 from bff.merchants.checkout_rules import CheckoutRules
 from bff.merchants.colors import MIN_TEXT_CONTRAST, contrast_ratio
@@ -208,6 +209,16 @@ class MerchantConfig(Model):
             unknown = sorted(set(texts) - known)
             if unknown:
                 raise ValueError(f"{locale}: unknown text keys {', '.join(unknown)}")
+        bad = [
+            (f"copy.{loc}.{key}", p)
+            for loc, texts in value.items()
+            for key, text in texts.items()
+            if (p := override_problem(key, text))
+        ]
+        if bad:
+            (key_path, problem), more = bad[0], len(bad) - 1
+            message = problem + (f" (and {more} more in copy)" if more else "")
+            raise PydanticCustomError("copy_text", "{message}", {"message": message, "key_path": key_path})
         return value
 
     @model_validator(mode="after")
