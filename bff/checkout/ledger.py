@@ -242,12 +242,13 @@ class Ledger:
                 (next_query_at, time.time(), payment_id),
             )
 
-    def add_refunded(self, payment_id: str, amount: int) -> None:
-        with self.db.write() as conn:
-            conn.execute(
-                "UPDATE legs SET refunded = refunded + ?, updated_at = ? WHERE payment_id = ?",
-                (amount, time.time(), payment_id),
-            )
+    @staticmethod
+    def add_refunded(conn: sqlite3.Connection, payment_id: str, amount: int) -> None:
+        """Count money given back on a leg, inside the caller's write transaction (counted once by it)."""
+        conn.execute(
+            "UPDATE legs SET refunded = refunded + ?, updated_at = ? WHERE payment_id = ?",
+            (amount, time.time(), payment_id),
+        )
 
     def settle_attempt(self, checkout_id: str, seq: int) -> AttemptStatus:
         """Set an attempt's outcome from its legs as they are now, and move its checkout along.
