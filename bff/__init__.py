@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import requests
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -16,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from bff import settings
 from bff.adapters.factory import Gateways
 from bff.checkout.ledger import Ledger
+from bff.checkout.notify import Notifier
 from bff.checkout.payer import Payer
 from bff.checkout.refunds import Refunds
 from bff.merchants.registry import MerchantRegistry
@@ -69,6 +71,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         payer=Payer(ledger),
         refunds=Refunds(ledger),
         guard=guard,
+        notifier=Notifier(ledger.db, app.config["KABAO_HOST_SECRET"], requests.Session()),
     )
     csrf.init_app(app)
     app.extensions["kabao_ops_accounts"] = load_accounts(app.config)

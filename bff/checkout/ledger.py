@@ -7,6 +7,7 @@ import sqlite3
 import time
 
 from bff.checkout.records import Attempt, Checkout, LegRecord, OrderMismatch, PlannedLeg
+from bff.checkout.schema import create_or_upgrade
 from bff.checkout.states import (
     ATTEMPT_MOVES,
     CHECKOUT_MOVES,
@@ -20,25 +21,7 @@ from bff.checkout.states import (
 from bff.store.sqlite import SQLiteDB
 
 NOT_SENT = "NOT_SENT"  # a leg never sent because an earlier one was declined
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS checkouts (
-  checkout_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, user_id TEXT NOT NULL,
-  order_id TEXT NOT NULL, amount INTEGER NOT NULL CHECK (amount > 0), currency TEXT NOT NULL,
-  return_url TEXT NOT NULL, status TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL,
-  UNIQUE (merchant_id, order_id));
-CREATE TABLE IF NOT EXISTS attempts (
-  checkout_id TEXT NOT NULL REFERENCES checkouts, seq INTEGER NOT NULL, status TEXT NOT NULL,
-  remainder INTEGER NOT NULL CHECK (remainder >= 0), failure TEXT,
-  created_at REAL NOT NULL, updated_at REAL NOT NULL, PRIMARY KEY (checkout_id, seq));
-CREATE TABLE IF NOT EXISTS legs (
-  payment_id TEXT PRIMARY KEY, checkout_id TEXT NOT NULL, seq INTEGER NOT NULL,
-  position INTEGER NOT NULL, card_id TEXT NOT NULL, last4 TEXT NOT NULL,
-  amount INTEGER NOT NULL CHECK (amount > 0), status TEXT NOT NULL, error_code TEXT,
-  refunded INTEGER NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= amount),
-  sent_at REAL, queries INTEGER NOT NULL DEFAULT 0, next_query_at REAL, updated_at REAL NOT NULL,
-  UNIQUE (checkout_id, seq, position));
-"""
+NOT_FOUND = "NOT_FOUND"  # the card system never saw the payment, long after we sent it
 
 
 def payment_id_for(checkout_id: str, seq: int, position: int) -> str:
@@ -56,7 +39,7 @@ class Ledger:
 
     def __init__(self, path: str) -> None:
         self.db = SQLiteDB(path)
-        self.db.connection().executescript(SCHEMA)
+        create_or_upgrade(self.db.connection())
 
     def close(self) -> None:
         self.db.close()
@@ -234,6 +217,50 @@ class Ledger:
                 (new.value, error_code, now, payment_id),
             )
             return True
+
+    def watch_leg(self, payment_id: str, watch_until: float, next_query_at: float) -> bool:
+        """Judge a pending leg NOT_FOUND (ours, not the card system's): failed for now, watched till watch_until."""
+        now = time.time()
+        with self.db.write() as conn:
+            moved = conn.execute(
+                "UPDATE legs SET status = ?, error_code = ?, watch_until = ?, next_query_at = ?, updated_at = ?"
+                " WHERE payment_id = ? AND status = ?",
+                (LegStatus.NOT_FOUND.value, NOT_FOUND, watch_until, next_query_at, now, payment_id, "PENDING"),
+            ).rowcount
+            return moved == 1
+
+    def watched_legs(self, now: float) -> list[LegRecord]:
+        """NOT_FOUND legs of settled attempts, still in their watch period and due for another look."""
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT legs.* FROM legs JOIN attempts USING (checkout_id, seq) WHERE legs.status = 'NOT_FOUND'"
+                " AND attempts.status = 'FAILED' AND legs.watch_until > ? AND COALESCE(legs.next_query_at, 0) <= ?"
+                " ORDER BY legs.updated_at",
+                (now, now),
+            )
+            .fetchall()
+        )
+        return [self._to_leg(r) for r in rows]
+
+    def held_late_charges(self) -> list[LegRecord]:
+        """Late charges (charged after a NOT_FOUND verdict) not yet given back."""
+        rows = (
+            self._conn()
+            .execute("SELECT * FROM legs WHERE status = 'SUCCEEDED' AND watch_until IS NOT NULL ORDER BY updated_at")
+            .fetchall()
+        )
+        return [self._to_leg(r) for r in rows]
+
+    def given_back_by_refund(self, payment_id: str, amount: int) -> None:
+        """A succeeded leg given back in full by a refund (for card systems without reversal)."""
+        with self.db.write() as conn:
+            moved = conn.execute(
+                "UPDATE legs SET status = 'REVERSED', updated_at = ? WHERE payment_id = ? AND status = 'SUCCEEDED'",
+                (time.time(), payment_id),
+            ).rowcount
+            if moved:
+                self.add_refunded(conn, payment_id, amount)
 
     def note_query(self, payment_id: str, next_query_at: float) -> None:
         with self.db.write() as conn:

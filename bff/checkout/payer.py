@@ -15,7 +15,7 @@ from bff.checkout.states import AttemptStatus, IllegalTransition, LegStatus
 from bff.merchants.checkout_rules import StatusQuery
 
 log = logging.getLogger(__name__)
-NOT_FOUND = "NOT_FOUND"  # the card system never saw the payment, long after we sent it
+WATCH_FIRST_SECONDS, WATCH_MAX_SECONDS = 60.0, 3600.0  # how often a NOT_FOUND leg is looked at again
 
 _STATUS = {
     PaymentStatus.SUCCEEDED: LegStatus.SUCCEEDED,
@@ -65,17 +65,20 @@ class Payer:
     def settle(self, gateway: CardGateway, checkout: Checkout, seq: int) -> AttemptStatus:
         """Decide the attempt from its legs; after a decline, give back what the other legs took."""
         legs = self.ledger.legs(checkout.checkout_id, seq)
-        if any(leg.status is LegStatus.FAILED for leg in legs) and not any(
-            leg.status is LegStatus.PENDING for leg in legs
-        ):
+        failed = (LegStatus.FAILED, LegStatus.NOT_FOUND)
+        if any(leg.status in failed for leg in legs) and not any(leg.status is LegStatus.PENDING for leg in legs):
             for leg in legs:
                 if leg.status is LegStatus.SUCCEEDED:
                     self.reverse_leg(gateway, leg)
         return self.ledger.settle_attempt(checkout.checkout_id, seq)
 
     def reverse_leg(self, gateway: CardGateway, leg: LegRecord) -> None:
-        """Give a succeeded leg's money back; an unconfirmed reversal is retried later."""
+        """Give a succeeded leg's money back (in full by refund where there is no reversal); retried if unconfirmed."""
         try:
+            if not gateway.supports("reverse"):
+                gateway.refund(leg.payment_id, f"{leg.payment_id}:give-back", leg.amount - leg.refunded)
+                self.ledger.given_back_by_refund(leg.payment_id, leg.amount - leg.refunded)
+                return
             payment = gateway.reverse(leg.payment_id)
         except (CardSystemUnavailable, CardSystemError) as exc:
             log.warning("payment %s: reversal not confirmed (%s); reconcile will retry", leg.payment_id, exc)
@@ -91,14 +94,15 @@ class Payer:
                 continue
             delay = min(query.interval_seconds * (1.5**leg.queries), 30.0)
             self.ledger.note_query(leg.payment_id, now + delay)
-            self.check_leg(gateway, leg, not_found_after=query.give_up_seconds)
+            self.check_leg(gateway, leg, query.give_up_seconds, query.watch_seconds)
         return self.settle(gateway, checkout, seq)
 
-    def check_leg(self, gateway: CardGateway, leg: LegRecord, not_found_after: float) -> str:
+    def check_leg(self, gateway: CardGateway, leg: LegRecord, not_found_after: float, watch_seconds: float) -> str:
         """One status query for a leg whose outcome is unknown; answers what was learnt, in a word.
 
-        found: the leg is final now. not_found: never seen, and now failed. not_seen_yet: never seen,
-        but still within the window. unknown: no usable answer.
+        found: the leg is final now. not_found: never seen, now NOT_FOUND (failed for the attempt, but
+        watched for watch_seconds). not_seen_yet: never seen, but still within the window. unknown: no
+        usable answer.
         """
         if leg.sent_at is None:
             # written but never sent (the process stopped before the call): it can't have charged
@@ -112,9 +116,10 @@ class Payer:
             log.info("payment %s: status still unknown (%s)", leg.payment_id, exc)
             return "unknown"
         if payment is None:
-            if self.clock() - leg.sent_at > not_found_after:
-                log.info("payment %s: never seen by the card system; failed", leg.payment_id)
-                self.ledger.record_leg(leg.payment_id, LegStatus.FAILED, NOT_FOUND)
+            now = self.clock()
+            if now - leg.sent_at > not_found_after:
+                log.info("payment %s: never seen by the card system; failed, and watched", leg.payment_id)
+                self.ledger.watch_leg(leg.payment_id, now + watch_seconds, now + WATCH_FIRST_SECONDS)
                 return "not_found"
             return "not_seen_yet"
         status = _STATUS.get(payment.status)
@@ -133,6 +138,37 @@ class Payer:
             )
             return "unknown"
         return "found"
+
+    def check_watched(self, gateway: CardGateway, leg: LegRecord) -> str:
+        """Look again at a NOT_FOUND leg; a late charge is given back at once. Answers what was learnt, in a word.
+
+        still_unseen, failed (the card system says so), given_back, held (charged; giving back not
+        confirmed yet, retried), unknown.
+        """
+        now = self.clock()
+        self.ledger.note_query(leg.payment_id, now + min(WATCH_FIRST_SECONDS * 2**leg.queries, WATCH_MAX_SECONDS))
+        try:
+            payment = gateway.payment_status(leg.payment_id)
+        except (CardSystemUnavailable, CardSystemError) as exc:
+            log.info("payment %s: watched, status unknown (%s)", leg.payment_id, exc)
+            return "unknown"
+        if payment is None:
+            return "still_unseen"
+        status = _STATUS.get(payment.status)
+        if status is None or payment.amount != leg.amount:
+            return "unknown"
+        self.ledger.record_leg(leg.payment_id, status, payment.error_code)
+        if status is LegStatus.FAILED:
+            return "failed"
+        log.error("payment %s: charged late, after it was judged never seen; giving it back", leg.payment_id)
+        return self.give_back_late(gateway, leg.payment_id)
+
+    def give_back_late(self, gateway: CardGateway, payment_id: str) -> str:
+        """Give back a late charge (the attempt it belongs to has failed): given_back or held."""
+        leg = self.ledger.leg(payment_id)
+        if leg.status is LegStatus.SUCCEEDED:
+            self.reverse_leg(gateway, leg)
+        return "given_back" if self.ledger.leg(payment_id).status is LegStatus.REVERSED else "held"
 
     def _written_at(self, leg: LegRecord) -> float:
         attempt = next(a for a in self.ledger.attempts(leg.checkout_id) if a.seq == leg.seq)

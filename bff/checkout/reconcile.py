@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from bff.checkout import late
 from bff.checkout.records import Attempt
 from bff.checkout.states import CheckoutStatus, LegStatus
 from bff.services import Services
@@ -14,7 +15,7 @@ log = logging.getLogger(__name__)
 
 WORDS = {
     "found": "found: {status}",
-    "not_found": "never seen by the card system: {status}",
+    "not_found": "never seen by the card system: {status} (failed for now; watched for a late charge)",
     "not_seen_yet": "not seen by the card system yet; left pending until the window ends",
     "unknown": "still unknown (no usable answer from the card system); left pending",
 }
@@ -33,6 +34,8 @@ def reconcile(services: Services, window: float, now: float | None = None) -> li
         _guarded(
             lines, f"refund {refund_id} ({merchant_id})", lambda m=merchant_id, r=refund_id: _refund(services, m, r)
         )
+    _guarded(lines, "late charges", lambda: late.give_back_held(services) + late.watch_late_charges(services, now))
+    _guarded(lines, "notifications", lambda: late.deliver_notifications(services, now))
     return lines
 
 
@@ -55,7 +58,7 @@ def _attempt(services: Services, attempt: Attempt, window: float, now: float) ->
     abandoned = now - attempt.created_at > window
     for leg in ledger.legs(checkout.checkout_id, attempt.seq):
         if leg.status is LegStatus.PENDING:
-            learnt = payer.check_leg(gateway, leg, not_found_after=window)
+            learnt = payer.check_leg(gateway, leg, window, merchant.config.checkout.status_query.watch_seconds)
             after = ledger.leg(leg.payment_id).status
             lines.append(f"{name}: {leg.payment_id} {WORDS[learnt].format(status=after)}")
     legs = ledger.legs(checkout.checkout_id, attempt.seq)

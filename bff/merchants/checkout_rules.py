@@ -20,7 +20,16 @@ class PinRule(Model):
 
 class StatusQuery(Model):
     interval_seconds: float = Field(3, ge=0.5, le=60, description="First wait before asking again; grows 1.5x")
-    give_up_seconds: int = Field(45, ge=5, le=3600, description="Stop asking on the result page after this")
+    give_up_seconds: int = Field(
+        45, ge=5, le=3600, description="A payment the card system still doesn't know after this is NOT_FOUND"
+    )
+    watch_days: float = Field(
+        7, gt=0, le=90, description="How long reconcile keeps looking for a late charge of a NOT_FOUND payment"
+    )
+
+    @property
+    def watch_seconds(self) -> float:
+        return self.watch_days * 86400
 
 
 class CheckoutRules(Model):
@@ -30,12 +39,25 @@ class CheckoutRules(Model):
     return_urls: list[str] = Field(..., min_length=1, description="Allowed return URL prefixes; ${ENV} allowed")
     status_query: StatusQuery = StatusQuery()
     refund_policy: Literal["last_paid_first", "pro_rata"] = "last_paid_first"
+    notify_url: str | None = Field(
+        None, description="The host app's URL for signed notifications (e.g. a late charge given back); ${ENV} allowed"
+    )
 
     @field_validator("return_urls")
     @classmethod
     def _urls(cls, value: list[str]) -> list[str]:
         for url in value:
-            expanded = ENV_REF.sub(lambda m: m.group(2) or "http://env.invalid", url)
-            if not re.fullmatch(r"https?://[^\s/?#]+/[^\s?#]*", expanded):
-                raise ValueError(f"{url!r} is not an http(s) URL with a path")
+            _check_url(url)
         return value
+
+    @field_validator("notify_url")
+    @classmethod
+    def _notify_url(cls, value: str | None) -> str | None:
+        return None if value is None else _check_url(value)
+
+
+def _check_url(url: str) -> str:
+    expanded = ENV_REF.sub(lambda m: m.group(2) or "http://env.invalid", url)
+    if not re.fullmatch(r"https?://[^\s/?#]+/[^\s?#]*", expanded):
+        raise ValueError(f"{url!r} is not an http(s) URL with a path")
+    return url

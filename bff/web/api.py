@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from bff import csrf
 from bff.checkout.refunds import RefundProblem, RefundRefused
-from bff.checkout.results import outcome_of
+from bff.checkout.results import order_status, outcome_of
 from bff.security.signatures import request_is_signed
 from bff.web.shopper import services
 
@@ -57,21 +57,10 @@ def order(merchant_id: str, order_id: str) -> Response | tuple[Response, int]:
     checkout = ledger.checkout_by_order(merchant_id, order_id)
     if checkout is None:
         return _error("ORDER_NOT_FOUND", 404)
-    outcome = outcome_of(checkout, ledger.latest_attempt(checkout.checkout_id), ledger.legs(checkout.checkout_id))
-    status = "CANCELLED" if outcome.status == "OPEN" else outcome.status
-    return jsonify(
-        {
-            "result": "OK",
-            "order": {
-                "order_id": order_id,
-                "status": status,
-                "amount": checkout.amount,
-                "paid_by_cards": outcome.paid_by_cards,
-                "remainder": outcome.remainder if status in ("PAID", "PARTLY_PAID") else checkout.amount,
-                "refunded": services().refunds.refunded(merchant_id, order_id),
-            },
-        }
-    )
+    legs = ledger.legs(checkout.checkout_id)
+    outcome = outcome_of(checkout, ledger.latest_attempt(checkout.checkout_id), legs)
+    refunded = services().refunds.refunded(merchant_id, order_id)
+    return jsonify({"result": "OK", "order": order_status(checkout, outcome, legs, refunded)})
 
 
 def _refund_request(body: Any) -> dict[str, Any] | None:
