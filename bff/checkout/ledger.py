@@ -196,12 +196,28 @@ class Ledger:
             (new.value, now, checkout_id, old.value),
         )
 
-    def mark_sent(self, payment_id: str, now: float, next_query_at: float) -> None:
+    def mark_sent(self, payment_id: str, now: float, next_query_at: float) -> bool:
+        """Claim a pending leg for sending; False when it was already sent or failed as never sent."""
         with self.db.write() as conn:
-            conn.execute(
-                "UPDATE legs SET sent_at = COALESCE(sent_at, ?), next_query_at = ?, updated_at = ?"
-                " WHERE payment_id = ?",
-                (now, next_query_at, now, payment_id),
+            return (
+                conn.execute(
+                    "UPDATE legs SET sent_at = ?, next_query_at = ?, updated_at = ?"
+                    " WHERE payment_id = ? AND status = 'PENDING' AND sent_at IS NULL",
+                    (now, next_query_at, now, payment_id),
+                ).rowcount
+                == 1
+            )
+
+    def fail_unsent(self, payment_id: str) -> bool:
+        """Fail a leg that was never sent, unless a sender claimed it meanwhile (see mark_sent)."""
+        with self.db.write() as conn:
+            return (
+                conn.execute(
+                    "UPDATE legs SET status = 'FAILED', error_code = ?, updated_at = ?"
+                    " WHERE payment_id = ? AND status = 'PENDING' AND sent_at IS NULL",
+                    (NOT_SENT, time.time(), payment_id),
+                ).rowcount
+                == 1
             )
 
     def record_leg(self, payment_id: str, new: LegStatus, error_code: str | None = None) -> bool:

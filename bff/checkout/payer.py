@@ -41,7 +41,9 @@ class Payer:
                 self.ledger.record_leg(leg.payment_id, LegStatus.FAILED, NOT_SENT)
                 continue
             now = self.clock()
-            self.ledger.mark_sent(leg.payment_id, now, now + query.interval_seconds)
+            if not self.ledger.mark_sent(leg.payment_id, now, now + query.interval_seconds):
+                declined = True  # failed as never sent by a status check that gave up on this run: stop here
+                continue
             request = PayRequest(
                 payment_id=leg.payment_id,
                 user_id=checkout.user_id,
@@ -86,11 +88,22 @@ class Payer:
         if payment.status is PaymentStatus.REVERSED:
             self.ledger.record_leg(leg.payment_id, LegStatus.REVERSED)
 
-    def confirm(self, gateway: CardGateway, checkout: Checkout, seq: int, query: StatusQuery) -> AttemptStatus:
-        """Ask the card system about legs whose outcome is unknown, with backoff; then settle."""
+    def confirm(
+        self, gateway: CardGateway, checkout: Checkout, seq: int, query: StatusQuery, send_budget: float = 41.0
+    ) -> AttemptStatus:
+        """Ask the card system about legs whose outcome is unknown, with backoff; then settle.
+
+        send_budget: the longest one pay call can take (the merchant's timeouts); a leg still unsent
+        that long after it was due was never sent (its sender stopped) and fails at once.
+        """
         now = self.clock()
         for leg in self.ledger.legs(checkout.checkout_id, seq):
-            if leg.status is not LegStatus.PENDING or (leg.next_query_at or 0) > now:
+            if leg.status is not LegStatus.PENDING:
+                continue
+            if leg.sent_at is None:
+                self.check_leg(gateway, leg, send_budget, query.watch_seconds)
+                continue
+            if (leg.next_query_at or 0) > now:
                 continue
             delay = min(query.interval_seconds * (1.5**leg.queries), 30.0)
             self.ledger.note_query(leg.payment_id, now + delay)
@@ -101,13 +114,12 @@ class Payer:
         """One status query for a leg whose outcome is unknown; answers what was learnt, in a word.
 
         found: the leg is final now. not_found: never seen, now NOT_FOUND (failed for the attempt, but
-        watched for watch_seconds). not_seen_yet: never seen, but still within the window. unknown: no
-        usable answer.
+        watched for watch_seconds), or never sent and now failed. not_seen_yet: never seen, but still
+        within the window. unknown: no usable answer.
         """
         if leg.sent_at is None:
-            # written but never sent (the process stopped before the call): it can't have charged
-            if self.clock() - self._written_at(leg) > not_found_after:
-                self.ledger.record_leg(leg.payment_id, LegStatus.FAILED, NOT_SENT)
+            # written but never sent: it can't have charged, once no sender can still be about to send it
+            if self.clock() - self._due_at(leg) > not_found_after and self.ledger.fail_unsent(leg.payment_id):
                 return "not_found"
             return "not_seen_yet"
         try:
@@ -170,6 +182,8 @@ class Payer:
             self.reverse_leg(gateway, leg)
         return "given_back" if self.ledger.leg(payment_id).status is LegStatus.REVERSED else "held"
 
-    def _written_at(self, leg: LegRecord) -> float:
+    def _due_at(self, leg: LegRecord) -> float:
+        """When the leg's sender should have sent it: its attempt's start, or the last earlier leg's sending."""
         attempt = next(a for a in self.ledger.attempts(leg.checkout_id) if a.seq == leg.seq)
-        return attempt.created_at
+        earlier = [e.sent_at for e in self.ledger.legs(leg.checkout_id, leg.seq) if e.position < leg.position]
+        return max([attempt.created_at, *[sent for sent in earlier if sent is not None]])

@@ -11,8 +11,10 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.wrappers import Response
 
 from bff import csrf
+from bff.checkout.records import Checkout
 from bff.checkout.refunds import RefundProblem, RefundRefused
 from bff.checkout.results import order_status, outcome_of
+from bff.checkout.states import AttemptStatus
 from bff.security.signatures import request_is_signed
 from bff.web.shopper import services
 
@@ -57,6 +59,7 @@ def order(merchant_id: str, order_id: str) -> Response | tuple[Response, int]:
     checkout = ledger.checkout_by_order(merchant_id, order_id)
     if checkout is None:
         return _error("ORDER_NOT_FOUND", 404)
+    _confirm_pending(checkout)
     legs = ledger.legs(checkout.checkout_id)
     outcome = outcome_of(checkout, ledger.latest_attempt(checkout.checkout_id), legs)
     refunded = services().refunds.refunded(merchant_id, order_id)
@@ -74,6 +77,19 @@ def _refund_request(body: Any) -> dict[str, Any] | None:
     if not all(isinstance(body[k], str) for k in fields[:3]) or not REFUND_ID.fullmatch(body["refund_id"]):
         return None
     return {k: body[k] for k in fields}
+
+
+def _confirm_pending(checkout: Checkout) -> None:
+    """Ask the card systems about a pending attempt, as the result page does, so the answer moves on."""
+    attempt = services().ledger.latest_attempt(checkout.checkout_id)
+    merchant = services().registry.get(checkout.merchant_id)
+    if attempt is None or attempt.status not in (AttemptStatus.PENDING, AttemptStatus.PROCESSING):
+        return
+    if merchant is None or merchant.config.checkout is None:
+        return
+    gateway = services().gateways.for_merchant(merchant)
+    budget = merchant.config.backend.timeouts.one_call
+    services().payer.confirm(gateway, checkout, attempt.seq, merchant.config.checkout.status_query, budget)
 
 
 @bp.post("/refunds")
