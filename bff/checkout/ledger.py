@@ -18,10 +18,10 @@ from bff.checkout.states import (
     attempt_outcome,
     check_move,
 )
+from bff.checkout.watched import WatchedLegs
 from bff.store.sqlite import SQLiteDB
 
 NOT_SENT = "NOT_SENT"  # a leg never sent because an earlier one was declined
-NOT_FOUND = "NOT_FOUND"  # the card system never saw the payment, long after we sent it
 
 
 def payment_id_for(checkout_id: str, seq: int, position: int) -> str:
@@ -34,7 +34,7 @@ def _checkout_status(conn: sqlite3.Connection, checkout_id: str) -> CheckoutStat
     return CheckoutStatus(row[0])
 
 
-class Ledger:
+class Ledger(WatchedLegs):
     """Checkouts, attempts and legs in SQLite; every change is one short write transaction."""
 
     def __init__(self, path: str) -> None:
@@ -233,50 +233,6 @@ class Ledger:
                 (new.value, error_code, now, payment_id),
             )
             return True
-
-    def watch_leg(self, payment_id: str, watch_until: float, next_query_at: float) -> bool:
-        """Judge a pending leg NOT_FOUND (ours, not the card system's): failed for now, watched till watch_until."""
-        now = time.time()
-        with self.db.write() as conn:
-            moved = conn.execute(
-                "UPDATE legs SET status = ?, error_code = ?, watch_until = ?, next_query_at = ?, updated_at = ?"
-                " WHERE payment_id = ? AND status = ?",
-                (LegStatus.NOT_FOUND.value, NOT_FOUND, watch_until, next_query_at, now, payment_id, "PENDING"),
-            ).rowcount
-            return moved == 1
-
-    def watched_legs(self, now: float) -> list[LegRecord]:
-        """NOT_FOUND legs of settled attempts, still in their watch period and due for another look."""
-        rows = (
-            self._conn()
-            .execute(
-                "SELECT legs.* FROM legs JOIN attempts USING (checkout_id, seq) WHERE legs.status = 'NOT_FOUND'"
-                " AND attempts.status = 'FAILED' AND legs.watch_until > ? AND COALESCE(legs.next_query_at, 0) <= ?"
-                " ORDER BY legs.updated_at",
-                (now, now),
-            )
-            .fetchall()
-        )
-        return [self._to_leg(r) for r in rows]
-
-    def held_late_charges(self) -> list[LegRecord]:
-        """Late charges (charged after a NOT_FOUND verdict) not yet given back."""
-        rows = (
-            self._conn()
-            .execute("SELECT * FROM legs WHERE status = 'SUCCEEDED' AND watch_until IS NOT NULL ORDER BY updated_at")
-            .fetchall()
-        )
-        return [self._to_leg(r) for r in rows]
-
-    def given_back_by_refund(self, payment_id: str, amount: int) -> None:
-        """A succeeded leg given back in full by a refund (for card systems without reversal)."""
-        with self.db.write() as conn:
-            moved = conn.execute(
-                "UPDATE legs SET status = 'REVERSED', updated_at = ? WHERE payment_id = ? AND status = 'SUCCEEDED'",
-                (time.time(), payment_id),
-            ).rowcount
-            if moved:
-                self.add_refunded(conn, payment_id, amount)
 
     def note_query(self, payment_id: str, next_query_at: float) -> None:
         with self.db.write() as conn:
