@@ -15,7 +15,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bff import settings
 from bff.adapters.factory import Gateways
+from bff.adapters.guarded import make_session
 from bff.checkout.ledger import Ledger
+from bff.checkout.notify import Notifier
 from bff.checkout.payer import Payer
 from bff.checkout.refunds import Refunds
 from bff.merchants.policy import ConfigPolicy
@@ -72,6 +74,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         payer=Payer(ledger),
         refunds=Refunds(ledger),
         guard=guard,
+        notifier=Notifier(ledger.db, app.config["KABAO_HOST_SECRET"], make_session(policy.outbound, policy.proxy)),
     )
     csrf.init_app(app)
     app.extensions["kabao_ops_accounts"] = load_accounts(app.config)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bff.adapters.factory import Gateways
 from bff.checkout.ledger import Ledger
+from bff.checkout.notify import Notifier
 from bff.checkout.payer import Payer
 from bff.checkout.refunds import Refunds
 from bff.merchants.registry import MerchantRegistry
@@ -28,10 +29,12 @@ class Services:
     payer: Payer
     refunds: Refunds
     guard: WrongSecretGuard
+    notifier: Notifier
 
     def close(self) -> None:
         # wait for running balance calls (bounded by their timeouts): they write to the store
         self.executor.shutdown(wait=True, cancel_futures=True)
         self.gateways.close()
+        self.notifier.session.close()
         self.store.close()
         self.ledger.close()

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from sandbox import checkout, faults, orders, records
+from sandbox import checkout, faults, notifications, orders, records
 from sandbox.context import current
 from sandbox.merchants import load_merchants
 from sandbox.money import MAX_FEN
@@ -19,6 +19,12 @@ bp = Blueprint("admin", __name__, url_prefix="/_sandbox")
 def bad_request(message: str) -> tuple[Response, int]:
     """A 400 answer naming what is wrong."""
     return jsonify({"error": message}), 400
+
+
+@bp.get("/notifications")
+def received_notifications() -> Response:
+    """The notifications Kabao sent the host app's notify endpoint, oldest first."""
+    return jsonify({"notifications": notifications.received(current().db)})
 
 
 @bp.get("/health")

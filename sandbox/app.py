@@ -9,7 +9,7 @@ import requests
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from sandbox import admin, api, checkout, refunds, simulator
+from sandbox import admin, api, checkout, notifications, refunds, simulator
 from sandbox.context import Sandbox
 from sandbox.db import Database
 from sandbox.dialects import birch, maple, olive
@@ -61,6 +61,7 @@ def create_app(
     app.register_blueprint(simulator.bp)
     app.register_blueprint(checkout.bp)
     app.register_blueprint(refunds.bp)
+    app.register_blueprint(notifications.bp)
     for dialect in DIALECTS:
         app.register_blueprint(dialect.bp)
     app.register_error_handler(HTTPException, _http_error)

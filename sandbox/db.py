@@ -104,9 +104,17 @@ CREATE TABLE IF NOT EXISTS sim_refunds (
     status TEXT NOT NULL,
     created_at TEXT NOT NULL,
     PRIMARY KEY (merchant_id, refund_id));
+CREATE TABLE IF NOT EXISTS sim_notifications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    received_at TEXT NOT NULL,
+    event TEXT NOT NULL,
+    merchant_id TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    body TEXT NOT NULL);
 """
 
 TABLES = (
+    "sim_notifications",
     "sim_refunds",
     "sim_orders",
     "faults",

@@ -24,6 +24,7 @@ OPS = (
     "payment_status",
     "reverse",
     "refund",
+    "notify",  # system "host": the host app's notify endpoint (/sim/notify)
 )
 MODES = ("latency", "error_5xx", "malformed", "decline_insufficient", "processing", "drop_response")
 PAY_ONLY_MODES = ("decline_insufficient", "processing")

@@ -35,7 +35,7 @@ def test_a_payment_never_seen_fails_after_the_window(app, client, card_system):
     shopper = pending_order(app, client, card_system, "error_5xx", count=1)
     assert "not seen by the card system yet" in reconcile(app.extensions["kabao"], window=900)[0]
     lines = reconcile(app.extensions["kabao"], window=0, now=time.time() + 1)
-    assert any("never seen by the card system: FAILED" in line for line in lines)
+    assert any("never seen by the card system: NOT_FOUND" in line for line in lines)
     assert shopper.payments() == []
     assert "支付失败" in shopper.result().get_data(as_text=True)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
 import time
 import uuid
 
@@ -10,9 +12,10 @@ import pytest
 import requests
 from hypothesis import given
 from hypothesis import strategies as st
-from kabao_testing import mint_launch_token, sandbox_cards, sandbox_payments, text_of
+from kabao_testing import add_fault, mint_launch_token, sandbox_cards, sandbox_payments, text_of
 from test_checkout import Shopper, cards_of
 
+from bff.checkout.reconcile import reconcile
 from bff.checkout.refunds import allocate
 from bff.security.signatures import sign_request
 
@@ -146,3 +149,95 @@ def test_a_refund_the_card_system_did_not_confirm_is_pending_and_a_retry_complet
         sum(p["refunded_amount"] for p in sandbox_payments(card_system, "peach") if p["order_id"] == paid.order_id)
         == 3000
     )
+
+
+def ledger_refunded(shopper) -> dict[str, int]:
+    """What the ledger counts as given back, per card payment."""
+    ledger = shopper.app.extensions["kabao"].ledger
+    checkout = ledger.checkout_by_order(shopper.merchant, shopper.order_id)
+    return {leg.payment_id: leg.refunded for leg in ledger.legs(checkout.checkout_id)}
+
+
+def test_concurrent_refunds_with_one_id_refund_once_and_answer_alike(app, paid):
+    answers = []
+
+    def post() -> None:
+        answer = refund(app.test_client(), paid, 3000, "R-same")
+        answers.append((answer.status_code, answer.get_data(as_text=True)))
+
+    threads = [threading.Thread(target=post) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {code for code, _ in answers} == {200}
+    assert len({body for _, body in answers}) == 1  # same id, same answer
+    card_system_says = {p["payment_id"]: p["refunded_amount"] for p in paid.payments()}
+    assert sum(card_system_says.values()) == 3000
+    assert ledger_refunded(paid) == card_system_says  # counted once, whoever confirmed it
+    paid.assert_ledger_agrees()
+
+
+def test_a_refund_confirmed_by_reconcile_beside_host_retries_is_counted_once(app, paid, card_system):
+    add_fault(card_system, system="peach", op="refund", mode="drop_response", count=2)
+    assert refund(app.test_client(), paid, 3000, "R-both").get_json()["refund"]["status"] == "PENDING"
+    lines, codes = [], []
+    work = [lambda: lines.extend(reconcile(app.extensions["kabao"], window=900))] + [
+        lambda: codes.append(refund(app.test_client(), paid, 3000, "R-both").status_code)
+    ] * 6
+    threads = [threading.Thread(target=job) for job in work]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert codes == [200] * 6 and not any("failed" in line for line in lines), lines
+    assert sum(ledger_refunded(paid).values()) == 3000
+    assert sum(p["refunded_amount"] for p in paid.payments()) == 3000
+
+
+def test_reconcile_goes_on_past_one_failure(app, paid, card_system, monkeypatch):
+    refunds = app.extensions["kabao"].refunds
+    add_fault(card_system, system="peach", op="refund", mode="error_5xx", count=2)
+    refund(app.test_client(), paid, 1000, "R-a")
+    refund(app.test_client(), paid, 1000, "R-b")
+    real_send = refunds.send
+
+    def send(gateway, merchant_id, pending):
+        if pending.refund_id == "R-a":
+            raise sqlite3.OperationalError("database is locked")
+        return real_send(gateway, merchant_id, pending)
+
+    monkeypatch.setattr(refunds, "send", send)
+    lines = reconcile(app.extensions["kabao"], window=900)
+    assert any("R-a" in line and "left for the next run" in line for line in lines), lines
+    assert any("refund R-b (peach-bakery): SUCCEEDED" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("amount", [0, -100, 1.5, "100", True, None, 10**30, [100]])
+def test_a_refund_amount_that_is_not_whole_positive_fen_is_a_bad_request(client, paid, amount):
+    answer = refund(client, paid, amount)
+    assert answer.status_code == 400
+    assert answer.get_json() == {"result": "ERROR", "error": {"code": "INVALID_REQUEST"}}
+    assert sum(p["refunded_amount"] for p in paid.payments()) == 0
+
+
+def test_a_refund_for_an_unknown_merchant_answers_json(client, paid):
+    paid.merchant = "no-such-merchant"
+    answer = refund(client, paid, 100)
+    assert answer.status_code == 404 and answer.get_json()["error"]["code"] == "ORDER_NOT_FOUND"
+
+
+def test_a_partly_refused_refund_is_not_ok(client, paid, card_system):
+    small = next(p for p in paid.payments() if p["card_id"] == paid.small["card_id"])
+    requests.post(  # someone gave the small payment back at the card system itself, behind Kabao's back
+        f"{card_system.url}/cs/peach/v1/payments/{small['payment_id']}/refunds",
+        json={"refund_id": "outside", "amount": 2000},
+        headers={"Authorization": f"Bearer {card_system.api_key}"},
+        timeout=5,
+    ).raise_for_status()
+    answer = refund(client, paid, 3000, "R-part")
+    body = answer.get_json()
+    assert answer.status_code == 409 and body["result"] == "ERROR" and body["error"]["code"] == "REFUND_FAILED"
+    assert [(leg["amount"], leg["status"]) for leg in body["refund"]["legs"]] == [(2000, "FAILED"), (1000, "SUCCEEDED")]
+    assert refund(client, paid, 3000, "R-part").get_json() == body  # same id, same answer
+    assert sum(p["refunded_amount"] for p in paid.payments()) == 2000 + 1000

@@ -7,6 +7,7 @@ import sqlite3
 import time
 
 from bff.checkout.records import Attempt, Checkout, LegRecord, OrderMismatch, PlannedLeg
+from bff.checkout.schema import create_or_upgrade
 from bff.checkout.states import (
     ATTEMPT_MOVES,
     CHECKOUT_MOVES,
@@ -17,28 +18,10 @@ from bff.checkout.states import (
     attempt_outcome,
     check_move,
 )
+from bff.checkout.watched import WatchedLegs
 from bff.store.sqlite import SQLiteDB
 
 NOT_SENT = "NOT_SENT"  # a leg never sent because an earlier one was declined
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS checkouts (
-  checkout_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, user_id TEXT NOT NULL,
-  order_id TEXT NOT NULL, amount INTEGER NOT NULL CHECK (amount > 0), currency TEXT NOT NULL,
-  return_url TEXT NOT NULL, status TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL,
-  UNIQUE (merchant_id, order_id));
-CREATE TABLE IF NOT EXISTS attempts (
-  checkout_id TEXT NOT NULL REFERENCES checkouts, seq INTEGER NOT NULL, status TEXT NOT NULL,
-  remainder INTEGER NOT NULL CHECK (remainder >= 0), failure TEXT,
-  created_at REAL NOT NULL, updated_at REAL NOT NULL, PRIMARY KEY (checkout_id, seq));
-CREATE TABLE IF NOT EXISTS legs (
-  payment_id TEXT PRIMARY KEY, checkout_id TEXT NOT NULL, seq INTEGER NOT NULL,
-  position INTEGER NOT NULL, card_id TEXT NOT NULL, last4 TEXT NOT NULL,
-  amount INTEGER NOT NULL CHECK (amount > 0), status TEXT NOT NULL, error_code TEXT,
-  refunded INTEGER NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= amount),
-  sent_at REAL, queries INTEGER NOT NULL DEFAULT 0, next_query_at REAL, updated_at REAL NOT NULL,
-  UNIQUE (checkout_id, seq, position));
-"""
 
 
 def payment_id_for(checkout_id: str, seq: int, position: int) -> str:
@@ -51,12 +34,12 @@ def _checkout_status(conn: sqlite3.Connection, checkout_id: str) -> CheckoutStat
     return CheckoutStatus(row[0])
 
 
-class Ledger:
+class Ledger(WatchedLegs):
     """Checkouts, attempts and legs in SQLite; every change is one short write transaction."""
 
     def __init__(self, path: str) -> None:
         self.db = SQLiteDB(path)
-        self.db.connection().executescript(SCHEMA)
+        create_or_upgrade(self.db.connection())
 
     def close(self) -> None:
         self.db.close()
@@ -213,12 +196,28 @@ class Ledger:
             (new.value, now, checkout_id, old.value),
         )
 
-    def mark_sent(self, payment_id: str, now: float, next_query_at: float) -> None:
+    def mark_sent(self, payment_id: str, now: float, next_query_at: float) -> bool:
+        """Claim a pending leg for sending; False when it was already sent or failed as never sent."""
         with self.db.write() as conn:
-            conn.execute(
-                "UPDATE legs SET sent_at = COALESCE(sent_at, ?), next_query_at = ?, updated_at = ?"
-                " WHERE payment_id = ?",
-                (now, next_query_at, now, payment_id),
+            return (
+                conn.execute(
+                    "UPDATE legs SET sent_at = ?, next_query_at = ?, updated_at = ?"
+                    " WHERE payment_id = ? AND status = 'PENDING' AND sent_at IS NULL",
+                    (now, next_query_at, now, payment_id),
+                ).rowcount
+                == 1
+            )
+
+    def fail_unsent(self, payment_id: str) -> bool:
+        """Fail a leg that was never sent, unless a sender claimed it meanwhile (see mark_sent)."""
+        with self.db.write() as conn:
+            return (
+                conn.execute(
+                    "UPDATE legs SET status = 'FAILED', error_code = ?, updated_at = ?"
+                    " WHERE payment_id = ? AND status = 'PENDING' AND sent_at IS NULL",
+                    (NOT_SENT, time.time(), payment_id),
+                ).rowcount
+                == 1
             )
 
     def record_leg(self, payment_id: str, new: LegStatus, error_code: str | None = None) -> bool:
@@ -242,12 +241,13 @@ class Ledger:
                 (next_query_at, time.time(), payment_id),
             )
 
-    def add_refunded(self, payment_id: str, amount: int) -> None:
-        with self.db.write() as conn:
-            conn.execute(
-                "UPDATE legs SET refunded = refunded + ?, updated_at = ? WHERE payment_id = ?",
-                (amount, time.time(), payment_id),
-            )
+    @staticmethod
+    def add_refunded(conn: sqlite3.Connection, payment_id: str, amount: int) -> None:
+        """Count money given back on a leg, inside the caller's write transaction (counted once by it)."""
+        conn.execute(
+            "UPDATE legs SET refunded = refunded + ?, updated_at = ? WHERE payment_id = ?",
+            (amount, time.time(), payment_id),
+        )
 
     def settle_attempt(self, checkout_id: str, seq: int) -> AttemptStatus:
         """Set an attempt's outcome from its legs as they are now, and move its checkout along.

@@ -15,7 +15,7 @@ from bff.checkout.states import AttemptStatus, IllegalTransition, LegStatus
 from bff.merchants.checkout_rules import StatusQuery
 
 log = logging.getLogger(__name__)
-NOT_FOUND = "NOT_FOUND"  # the card system never saw the payment, long after we sent it
+WATCH_FIRST_SECONDS, WATCH_MAX_SECONDS = 60.0, 3600.0  # how often a NOT_FOUND leg is looked at again
 
 _STATUS = {
     PaymentStatus.SUCCEEDED: LegStatus.SUCCEEDED,
@@ -41,7 +41,9 @@ class Payer:
                 self.ledger.record_leg(leg.payment_id, LegStatus.FAILED, NOT_SENT)
                 continue
             now = self.clock()
-            self.ledger.mark_sent(leg.payment_id, now, now + query.interval_seconds)
+            if not self.ledger.mark_sent(leg.payment_id, now, now + query.interval_seconds):
+                declined = True  # failed as never sent by a status check that gave up on this run: stop here
+                continue
             request = PayRequest(
                 payment_id=leg.payment_id,
                 user_id=checkout.user_id,
@@ -65,17 +67,20 @@ class Payer:
     def settle(self, gateway: CardGateway, checkout: Checkout, seq: int) -> AttemptStatus:
         """Decide the attempt from its legs; after a decline, give back what the other legs took."""
         legs = self.ledger.legs(checkout.checkout_id, seq)
-        if any(leg.status is LegStatus.FAILED for leg in legs) and not any(
-            leg.status is LegStatus.PENDING for leg in legs
-        ):
+        failed = (LegStatus.FAILED, LegStatus.NOT_FOUND)
+        if any(leg.status in failed for leg in legs) and not any(leg.status is LegStatus.PENDING for leg in legs):
             for leg in legs:
                 if leg.status is LegStatus.SUCCEEDED:
                     self.reverse_leg(gateway, leg)
         return self.ledger.settle_attempt(checkout.checkout_id, seq)
 
     def reverse_leg(self, gateway: CardGateway, leg: LegRecord) -> None:
-        """Give a succeeded leg's money back; an unconfirmed reversal is retried later."""
+        """Give a succeeded leg's money back (in full by refund where there is no reversal); retried if unconfirmed."""
         try:
+            if not gateway.supports("reverse"):
+                gateway.refund(leg.payment_id, f"{leg.payment_id}:give-back", leg.amount - leg.refunded)
+                self.ledger.given_back_by_refund(leg.payment_id, leg.amount - leg.refunded)
+                return
             payment = gateway.reverse(leg.payment_id)
         except (CardSystemUnavailable, CardSystemError) as exc:
             log.warning("payment %s: reversal not confirmed (%s); reconcile will retry", leg.payment_id, exc)
@@ -83,27 +88,38 @@ class Payer:
         if payment.status is PaymentStatus.REVERSED:
             self.ledger.record_leg(leg.payment_id, LegStatus.REVERSED)
 
-    def confirm(self, gateway: CardGateway, checkout: Checkout, seq: int, query: StatusQuery) -> AttemptStatus:
-        """Ask the card system about legs whose outcome is unknown, with backoff; then settle."""
+    def confirm(
+        self, gateway: CardGateway, checkout: Checkout, seq: int, query: StatusQuery, send_budget: float = 41.0
+    ) -> AttemptStatus:
+        """Ask the card system about legs whose outcome is unknown, with backoff; then settle.
+
+        send_budget: the longest one pay call can take (the merchant's timeouts); a leg still unsent
+        that long after it was due was never sent (its sender stopped) and fails at once.
+        """
         now = self.clock()
         for leg in self.ledger.legs(checkout.checkout_id, seq):
-            if leg.status is not LegStatus.PENDING or (leg.next_query_at or 0) > now:
+            if leg.status is not LegStatus.PENDING:
+                continue
+            if leg.sent_at is None:
+                self.check_leg(gateway, leg, send_budget, query.watch_seconds)
+                continue
+            if (leg.next_query_at or 0) > now:
                 continue
             delay = min(query.interval_seconds * (1.5**leg.queries), 30.0)
             self.ledger.note_query(leg.payment_id, now + delay)
-            self.check_leg(gateway, leg, not_found_after=query.give_up_seconds)
+            self.check_leg(gateway, leg, query.give_up_seconds, query.watch_seconds)
         return self.settle(gateway, checkout, seq)
 
-    def check_leg(self, gateway: CardGateway, leg: LegRecord, not_found_after: float) -> str:
+    def check_leg(self, gateway: CardGateway, leg: LegRecord, not_found_after: float, watch_seconds: float) -> str:
         """One status query for a leg whose outcome is unknown; answers what was learnt, in a word.
 
-        found: the leg is final now. not_found: never seen, and now failed. not_seen_yet: never seen,
-        but still within the window. unknown: no usable answer.
+        found: the leg is final now. not_found: never seen, now NOT_FOUND (failed for the attempt, but
+        watched for watch_seconds), or never sent and now failed. not_seen_yet: never seen, but still
+        within the window. unknown: no usable answer.
         """
         if leg.sent_at is None:
-            # written but never sent (the process stopped before the call): it can't have charged
-            if self.clock() - self._written_at(leg) > not_found_after:
-                self.ledger.record_leg(leg.payment_id, LegStatus.FAILED, NOT_SENT)
+            # written but never sent: it can't have charged, once no sender can still be about to send it
+            if self.clock() - self._due_at(leg) > not_found_after and self.ledger.fail_unsent(leg.payment_id):
                 return "not_found"
             return "not_seen_yet"
         try:
@@ -112,9 +128,10 @@ class Payer:
             log.info("payment %s: status still unknown (%s)", leg.payment_id, exc)
             return "unknown"
         if payment is None:
-            if self.clock() - leg.sent_at > not_found_after:
-                log.info("payment %s: never seen by the card system; failed", leg.payment_id)
-                self.ledger.record_leg(leg.payment_id, LegStatus.FAILED, NOT_FOUND)
+            now = self.clock()
+            if now - leg.sent_at > not_found_after:
+                log.info("payment %s: never seen by the card system; failed, and watched", leg.payment_id)
+                self.ledger.watch_leg(leg.payment_id, now + watch_seconds, now + WATCH_FIRST_SECONDS)
                 return "not_found"
             return "not_seen_yet"
         status = _STATUS.get(payment.status)
@@ -134,6 +151,39 @@ class Payer:
             return "unknown"
         return "found"
 
-    def _written_at(self, leg: LegRecord) -> float:
+    def check_watched(self, gateway: CardGateway, leg: LegRecord) -> str:
+        """Look again at a NOT_FOUND leg; a late charge is given back at once. Answers what was learnt, in a word.
+
+        still_unseen, failed (the card system says so), given_back, held (charged; giving back not
+        confirmed yet, retried), unknown.
+        """
+        now = self.clock()
+        self.ledger.note_query(leg.payment_id, now + min(WATCH_FIRST_SECONDS * 2**leg.queries, WATCH_MAX_SECONDS))
+        try:
+            payment = gateway.payment_status(leg.payment_id)
+        except (CardSystemUnavailable, CardSystemError) as exc:
+            log.info("payment %s: watched, status unknown (%s)", leg.payment_id, exc)
+            return "unknown"
+        if payment is None:
+            return "still_unseen"
+        status = _STATUS.get(payment.status)
+        if status is None or payment.amount != leg.amount:
+            return "unknown"
+        self.ledger.record_leg(leg.payment_id, status, payment.error_code)
+        if status is LegStatus.FAILED:
+            return "failed"
+        log.error("payment %s: charged late, after it was judged never seen; giving it back", leg.payment_id)
+        return self.give_back_late(gateway, leg.payment_id)
+
+    def give_back_late(self, gateway: CardGateway, payment_id: str) -> str:
+        """Give back a late charge (the attempt it belongs to has failed): given_back or held."""
+        leg = self.ledger.leg(payment_id)
+        if leg.status is LegStatus.SUCCEEDED:
+            self.reverse_leg(gateway, leg)
+        return "given_back" if self.ledger.leg(payment_id).status is LegStatus.REVERSED else "held"
+
+    def _due_at(self, leg: LegRecord) -> float:
+        """When the leg's sender should have sent it: its attempt's start, or the last earlier leg's sending."""
         attempt = next(a for a in self.ledger.attempts(leg.checkout_id) if a.seq == leg.seq)
-        return attempt.created_at
+        earlier = [e.sent_at for e in self.ledger.legs(leg.checkout_id, leg.seq) if e.position < leg.position]
+        return max([attempt.created_at, *[sent for sent in earlier if sent is not None]])

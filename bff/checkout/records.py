@@ -45,6 +45,12 @@ class LegRecord:
     sent_at: float | None
     queries: int
     next_query_at: float | None
+    watch_until: float | None = None  # set when the leg was judged NOT_FOUND: watched for a late charge till then
+
+    @property
+    def late(self) -> bool:
+        """Charged (or given back) after we had judged it never seen: a late charge."""
+        return self.watch_until is not None and self.status in (LegStatus.SUCCEEDED, LegStatus.REVERSED)
 
 
 @dataclass(frozen=True)

@@ -176,18 +176,20 @@ class Refunds:
                 log.error("refund %s of %s refused by the card system: %s", refund.refund_id, leg.payment_id, exc)
                 self._set(merchant_id, refund.refund_id, leg.payment_id, "FAILED")
                 continue
-            self._set(merchant_id, refund.refund_id, leg.payment_id, "SUCCEEDED")
-            self.ledger.add_refunded(leg.payment_id, leg.amount)
+            self._set(merchant_id, refund.refund_id, leg.payment_id, "SUCCEEDED", leg.amount)
         with self.db.write() as conn:
             return self._load(conn, merchant_id, refund.refund_id)
 
-    def _set(self, merchant_id: str, refund_id: str, payment_id: str, status: str) -> None:
+    def _set(self, merchant_id: str, refund_id: str, payment_id: str, status: str, refunded: int = 0) -> None:
+        """Settle a pending refund leg; only the call that settles it counts its money (one transaction)."""
         with self.db.write() as conn:
-            conn.execute(
+            moved = conn.execute(
                 "UPDATE refund_legs SET status = ?, updated_at = ? WHERE merchant_id = ? AND refund_id = ?"
                 " AND payment_id = ? AND status = 'PENDING'",
                 (status, time.time(), merchant_id, refund_id, payment_id),
-            )
+            ).rowcount
+            if moved and refunded:
+                Ledger.add_refunded(conn, payment_id, refunded)
 
     def pending(self) -> list[tuple[str, str]]:
         """(merchant_id, refund_id) of refunds with legs not yet confirmed."""

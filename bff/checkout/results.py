@@ -47,3 +47,25 @@ def host_result(checkout: Checkout, outcome: Outcome) -> dict[str, object]:
         "paid_by_cards": outcome.paid_by_cards,
         "remainder": outcome.remainder if status in ("PAID", "PARTLY_PAID") else checkout.amount,
     }
+
+
+def order_status(checkout: Checkout, outcome: Outcome, legs: list[LegRecord], refunded: int) -> dict[str, object]:
+    """The order as the host app's status API and notifications show it (docs/host-app-contract.md)."""
+    status = "CANCELLED" if outcome.status == "OPEN" else outcome.status
+    late = [leg for leg in legs if leg.late]
+    return {
+        "order_id": checkout.order_id,
+        "status": status,
+        "amount": checkout.amount,
+        "paid_by_cards": outcome.paid_by_cards,
+        "remainder": outcome.remainder if status in ("PAID", "PARTLY_PAID") else checkout.amount,
+        "refunded": refunded,
+        "late_charges": [
+            {
+                "last4": leg.last4,
+                "amount": leg.amount,
+                "status": "GIVEN_BACK" if leg.status is LegStatus.REVERSED else "CHARGED",
+            }
+            for leg in late
+        ],
+    }

@@ -26,6 +26,9 @@ class LegStatus(enum.StrEnum):
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
     REVERSED = "REVERSED"
+    # our verdict, not the card system's: it never saw the payment within the window. Counts as failed
+    # for the attempt, but stays watched (reconcile) for a late charge until its watch period ends.
+    NOT_FOUND = "NOT_FOUND"
 
 
 CHECKOUT_MOVES: dict[CheckoutStatus, frozenset[CheckoutStatus]] = {
@@ -45,7 +48,8 @@ ATTEMPT_MOVES: dict[AttemptStatus, frozenset[AttemptStatus]] = {
 }
 
 LEG_MOVES: dict[LegStatus, frozenset[LegStatus]] = {
-    LegStatus.PENDING: frozenset({LegStatus.SUCCEEDED, LegStatus.FAILED}),
+    LegStatus.PENDING: frozenset({LegStatus.SUCCEEDED, LegStatus.FAILED, LegStatus.NOT_FOUND}),
+    LegStatus.NOT_FOUND: frozenset({LegStatus.SUCCEEDED, LegStatus.FAILED}),  # a late answer
     LegStatus.SUCCEEDED: frozenset({LegStatus.REVERSED}),
     LegStatus.FAILED: frozenset(),
     LegStatus.REVERSED: frozenset(),

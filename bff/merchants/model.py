@@ -127,6 +127,11 @@ class Timeouts(Model):
     connect: float = Field(1.0, gt=0, le=10)
     read: float = Field(3.0, gt=0, le=30)
 
+    @property
+    def one_call(self) -> float:
+        """The longest one call can take (writes are never retried), with a second to spare."""
+        return self.connect + self.read + 1.0
+
 
 class Breaker(Model):
     failures: int = Field(5, ge=1, le=100, description="Consecutive failures that open the circuit")

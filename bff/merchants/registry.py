@@ -59,6 +59,22 @@ class MerchantRegistry:
                 log.error("merchant %s: a return URL is ignored: %s", merchant.id, exc)
         return resolved
 
+    def notify_url(self, merchant: Merchant) -> str | None:
+        """The host app's notify URL, resolved through the env policy and checked against the outbound one."""
+        rules = merchant.config.checkout
+        if rules is None or rules.notify_url is None:
+            return None
+        try:
+            url = self.env.text(rules.notify_url)
+        except EnvRefused as exc:
+            log.error("merchant %s: the notify URL is ignored: %s", merchant.id, exc)
+            return None
+        problem = self.policy.outbound.url_problem(url)
+        if problem:
+            log.error("merchant %s: the notify URL is refused: %s", merchant.id, problem)
+            return None
+        return url
+
     def refresh(self, force: bool = False) -> None:
         """Pick up added, changed and removed files; a bad file keeps its last good version."""
         if not force and self._loaded and time.monotonic() - self._checked < self.interval:

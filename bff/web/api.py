@@ -7,12 +7,14 @@ import re
 import time
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from werkzeug.wrappers import Response
 
 from bff import csrf
+from bff.checkout.records import Checkout
 from bff.checkout.refunds import RefundProblem, RefundRefused
-from bff.checkout.results import outcome_of
+from bff.checkout.results import order_status, outcome_of
+from bff.checkout.states import AttemptStatus
 from bff.security.signatures import request_is_signed
 from bff.web.shopper import services
 
@@ -20,6 +22,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # signed by the host app instead; no browser ever posts here
 REFUND_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+MAX_FEN = 10**15  # far above any real order, far inside SQLite's integer range
 STATUS = {
     RefundProblem.ORDER_NOT_FOUND: 404,
     RefundProblem.NOT_REFUNDABLE: 409,
@@ -56,54 +59,64 @@ def order(merchant_id: str, order_id: str) -> Response | tuple[Response, int]:
     checkout = ledger.checkout_by_order(merchant_id, order_id)
     if checkout is None:
         return _error("ORDER_NOT_FOUND", 404)
-    outcome = outcome_of(checkout, ledger.latest_attempt(checkout.checkout_id), ledger.legs(checkout.checkout_id))
-    status = "CANCELLED" if outcome.status == "OPEN" else outcome.status
-    return jsonify(
-        {
-            "result": "OK",
-            "order": {
-                "order_id": order_id,
-                "status": status,
-                "amount": checkout.amount,
-                "paid_by_cards": outcome.paid_by_cards,
-                "remainder": outcome.remainder if status in ("PAID", "PARTLY_PAID") else checkout.amount,
-                "refunded": services().refunds.refunded(merchant_id, order_id),
-            },
-        }
-    )
+    _confirm_pending(checkout)
+    legs = ledger.legs(checkout.checkout_id)
+    outcome = outcome_of(checkout, ledger.latest_attempt(checkout.checkout_id), legs)
+    refunded = services().refunds.refunded(merchant_id, order_id)
+    return jsonify({"result": "OK", "order": order_status(checkout, outcome, legs, refunded)})
+
+
+def _refund_request(body: Any) -> dict[str, Any] | None:
+    """The refund request's fields, or None when they break the contract (400)."""
+    fields = ("merchant_id", "order_id", "refund_id", "amount")
+    if not isinstance(body, dict) or any(k not in body for k in fields):
+        return None
+    amount = body["amount"]
+    if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= MAX_FEN:
+        return None
+    if not all(isinstance(body[k], str) for k in fields[:3]) or not REFUND_ID.fullmatch(body["refund_id"]):
+        return None
+    return {k: body[k] for k in fields}
+
+
+def _confirm_pending(checkout: Checkout) -> None:
+    """Ask the card systems about a pending attempt, as the result page does, so the answer moves on."""
+    attempt = services().ledger.latest_attempt(checkout.checkout_id)
+    merchant = services().registry.get(checkout.merchant_id)
+    if attempt is None or attempt.status not in (AttemptStatus.PENDING, AttemptStatus.PROCESSING):
+        return
+    if merchant is None or merchant.config.checkout is None:
+        return
+    gateway = services().gateways.for_merchant(merchant)
+    budget = merchant.config.backend.timeouts.one_call
+    services().payer.confirm(gateway, checkout, attempt.seq, merchant.config.checkout.status_query, budget)
 
 
 @bp.post("/refunds")
 def refund() -> Response | tuple[Response, int]:
     """Refund part or all of a paid order, split across its card payments by the merchant's policy."""
-    body: Any = request.get_json(silent=True)
-    fields = ("merchant_id", "order_id", "refund_id", "amount")
-    if not isinstance(body, dict) or any(k not in body for k in fields):
+    asked = _refund_request(request.get_json(silent=True))
+    if asked is None:
         return _error("INVALID_REQUEST", 400)
-    amount = body["amount"]
-    if not isinstance(amount, int) or isinstance(amount, bool) or not REFUND_ID.fullmatch(str(body["refund_id"])):
-        return _error("INVALID_REQUEST", 400)
-    merchant = services().registry.get(str(body["merchant_id"]))
+    merchant = services().registry.get(asked["merchant_id"])
     if merchant is None or merchant.config.checkout is None:
-        abort(404)
+        return _error(RefundProblem.ORDER_NOT_FOUND.value, 404)
     if not merchant.config.offers("refund"):
         return _error(RefundProblem.NOT_REFUNDABLE.value, 409)  # the card system has no refunds
     refunds = services().refunds
     try:
         started = refunds.start(
-            merchant.id, str(body["order_id"]), body["refund_id"], amount, merchant.config.checkout.refund_policy
+            merchant.id, asked["order_id"], asked["refund_id"], asked["amount"], merchant.config.checkout.refund_policy
         )
     except RefundRefused as exc:
         return _error(exc.problem.value, STATUS[exc.problem])
     done = refunds.send(services().gateways.for_merchant(merchant), merchant.id, started)
-    return jsonify(
-        {
-            "result": "OK",
-            "refund": {
-                "refund_id": done.refund_id,
-                "amount": done.amount,
-                "status": done.status,
-                "legs": [{"last4": leg.last4, "amount": leg.amount, "status": leg.status} for leg in done.legs],
-            },
-        }
-    )
+    answer = {
+        "refund_id": done.refund_id,
+        "amount": done.amount,
+        "status": done.status,
+        "legs": [{"last4": leg.last4, "amount": leg.amount, "status": leg.status} for leg in done.legs],
+    }
+    if done.status == "FAILED":  # a card system refused its part: not OK, though other parts may be back
+        return jsonify({"result": "ERROR", "error": {"code": "REFUND_FAILED"}, "refund": answer}), 409
+    return jsonify({"result": "OK", "refund": answer})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
@@ -196,12 +195,12 @@ def result(checkout_id: str) -> Response:
 @bp.get("/<checkout_id>/status")
 @shopper_required
 def status(checkout_id: str) -> Response:
-    """Poll target of a pending result: asks the card systems (with backoff) and shows where it stands."""
+    """Poll target of a pending result: asks the card systems (with backoff) until it reaches a verdict."""
     shopper, checkout, rules = _owned(checkout_id)
     attempt = services().ledger.latest_attempt(checkout_id)
     if attempt and attempt.status in (AttemptStatus.PENDING, AttemptStatus.PROCESSING):
-        if time.time() - attempt.created_at <= rules.status_query.give_up_seconds:
-            services().payer.confirm(shopper.gateway, checkout, attempt.seq, rules.status_query)
+        budget = shopper.merchant.config.backend.timeouts.one_call
+        services().payer.confirm(shopper.gateway, checkout, attempt.seq, rules.status_query, budget)
         checkout = services().ledger.checkout(checkout_id)
     return no_store(
         page_or_fragment("checkout/result.html", "partials/checkout_status.html", **_result_context(checkout, rules))
@@ -212,11 +211,10 @@ def _result_context(checkout: Checkout, rules: CheckoutRules) -> dict:
     ledger = services().ledger
     attempt = ledger.latest_attempt(checkout.checkout_id)
     outcome = outcome_of(checkout, attempt, ledger.legs(checkout.checkout_id))
-    waited = time.time() - attempt.created_at if attempt else 0
     return {
         "checkout": checkout,
         "outcome": outcome,
-        "polling": outcome.status == "PENDING" and waited <= rules.status_query.give_up_seconds,
+        "polling": outcome.status == "PENDING",  # each poll asks the card system, so a verdict comes
         "poll_seconds": max(1, round(rules.status_query.interval_seconds)),
     }
 
