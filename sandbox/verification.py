@@ -15,6 +15,7 @@ from sandbox.errors import CardError, invalid, require_object, require_text
 
 def check_password(conn: sqlite3.Connection, cs: CardSystem, card: sqlite3.Row, given: str) -> None:
     """Accept the card's password, or count a wrong one (locking after too many)."""
+    _note_check(conn, card, "password")
     _refuse_if_locked(card)
     if _same(given, card["secret"]):
         _forget_wrong_secrets(conn, card)
@@ -24,6 +25,7 @@ def check_password(conn: sqlite3.Connection, cs: CardSystem, card: sqlite3.Row, 
 
 def check_sms_code(conn: sqlite3.Connection, cs: CardSystem, card: sqlite3.Row, user_id: str, given: str) -> None:
     """Accept the latest unused, unexpired code sent for this card and user (single use)."""
+    _note_check(conn, card, "sms_code")
     _refuse_if_locked(card)
     latest = conn.execute(
         "SELECT * FROM sms_codes WHERE system = ? AND card_number = ? ORDER BY id DESC LIMIT 1",
@@ -81,6 +83,14 @@ def send_sms_code(db: Database, cs: CardSystem, raw: Any) -> int:
 
 def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _note_check(conn: sqlite3.Connection, card: sqlite3.Row, kind: str) -> None:
+    """Record that a secret was tried on this card (even a locked one), for the admin API."""
+    conn.execute(
+        "INSERT INTO secret_checks (system, card_id, kind, at_ms) VALUES (?, ?, ?, ?)",
+        (card["system"], card["card_id"], kind, clock.now_ms()),
+    )
 
 
 def _refuse_if_locked(card: sqlite3.Row) -> None:

@@ -73,6 +73,10 @@ _PROBLEMS = {
 }
 
 
+# answers that say the secret (or the number) was tried and wrong: these tries count
+SECRET_TRIED = frozenset({ErrorCode.WRONG_SECRET, ErrorCode.CARD_NOT_FOUND, ErrorCode.SECRET_LOCKED})
+
+
 class Binder:
     """Binds cards for one merchant's shoppers, enforcing the merchant's attempt limits."""
 
@@ -81,35 +85,46 @@ class Binder:
 
     def bind(self, merchant: Merchant, gateway: CardGateway, request: BindRequest) -> BindResult:
         limits = merchant.config.limits.wrong_secret
-        if self.guard.blocked(limits, merchant.id, request.user_id, request.card_number):
+        reservation = self.guard.reserve(limits, merchant.id, request.user_id, request.card_number)
+        if reservation is None:
             log.info("merchant %s: bind refused, wrong-secret limit reached", merchant.id)
             return BindResult(problem=BindProblem.LOCKED)
         try:
-            return BindResult(card=gateway.bind(request))
+            card = gateway.bind(request)
         except CardSystemUnavailable:
+            self.guard.give_back(reservation)
             return BindResult(problem=BindProblem.BUSY)
         except CardSystemError as exc:
-            problem = _PROBLEMS.get(exc.code, BindProblem.BUSY)
             log.info("merchant %s: bind refused by the card system: %s", merchant.id, exc.code)
-        if problem is BindProblem.NO_MATCH:
-            self.guard.record_failure(limits, merchant.id, request.user_id, request.card_number)
-            if self.guard.blocked(limits, merchant.id, request.user_id, request.card_number):
-                return BindResult(problem=BindProblem.LOCKED)
+            if exc.code not in SECRET_TRIED:
+                self.guard.give_back(reservation)
+            problem = _PROBLEMS.get(exc.code, BindProblem.BUSY)
+        else:
+            self.guard.give_back(reservation)
+            return BindResult(card=card)
+        if problem is BindProblem.NO_MATCH and self.guard.blocked(
+            limits, merchant.id, request.user_id, request.card_number
+        ):
+            return BindResult(problem=BindProblem.LOCKED)
         return BindResult(problem=problem)
 
     def send_code(self, merchant: Merchant, gateway: CardGateway, user_id: str, number: str) -> BindProblem | None:
         """Ask the card system to text a code; None when sent."""
         limits = merchant.config.limits.wrong_secret
-        if self.guard.blocked(limits, merchant.id, user_id, number):
+        reservation = self.guard.reserve(limits, merchant.id, user_id, number)
+        if reservation is None:
             return BindProblem.LOCKED
         try:
             gateway.send_sms_code(user_id, number)
         except CardSystemUnavailable:
+            self.guard.give_back(reservation)
             return BindProblem.BUSY
         except CardSystemError as exc:
             if exc.code is ErrorCode.CARD_NOT_FOUND:
-                # say "sent" for unknown numbers too, so the button can't be used to probe numbers
-                self.guard.record_failure(limits, merchant.id, user_id, number)
+                # say "sent" for unknown numbers too, so the button can't be used to probe numbers;
+                # the reserved try stays counted against probing
                 return None
+            self.guard.give_back(reservation)
             return _PROBLEMS.get(exc.code, BindProblem.BUSY)
+        self.guard.give_back(reservation)
         return None
