@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
@@ -13,6 +14,7 @@ from bff.cards.models import BindRequest, Card
 from bff.merchants.loader import Merchant
 from bff.merchants.model import CardNumberRule
 from bff.security.attempts import WrongSecretGuard
+from bff.wallet.lost_answers import check_bind, listed_cards
 
 log = logging.getLogger(__name__)
 SEPARATORS = re.compile(r"[\s-]+")
@@ -28,6 +30,7 @@ class BindProblem(enum.StrEnum):
     EXPIRED = "expired"
     ALREADY_BOUND = "already_bound"
     BUSY = "busy"
+    UNCONFIRMED = "unconfirmed"  # the answer was lost and the card list can't tell either
     SMS_LIMIT = "sms_limit"
 
 
@@ -83,17 +86,27 @@ class Binder:
     def __init__(self, guard: WrongSecretGuard) -> None:
         self.guard = guard
 
-    def bind(self, merchant: Merchant, gateway: CardGateway, request: BindRequest) -> BindResult:
+    def bind(
+        self,
+        merchant: Merchant,
+        gateway: CardGateway,
+        request: BindRequest,
+        known_before: Collection[str] | None = None,
+    ) -> BindResult:
+        """Bind once; known_before (card ids the shopper had) lets a lost answer be told apart."""
         limits = merchant.config.limits.wrong_secret
         reservation = self.guard.reserve(limits, merchant.id, request.user_id, request.card_number)
         if reservation is None:
             log.info("merchant %s: bind refused, wrong-secret limit reached", merchant.id)
             return BindResult(problem=BindProblem.LOCKED)
+        if known_before is None:
+            listed = listed_cards(gateway, request.user_id)
+            known_before = None if listed is None else {c.card_id for c in listed}
         try:
             card = gateway.bind(request)
         except CardSystemUnavailable:
             self.guard.give_back(reservation)
-            return BindResult(problem=BindProblem.BUSY)
+            return self._after_lost_answer(merchant, gateway, request, known_before)
         except CardSystemError as exc:
             log.info("merchant %s: bind refused by the card system: %s", merchant.id, exc.code)
             if exc.code not in SECRET_TRIED:
@@ -107,6 +120,16 @@ class Binder:
         ):
             return BindResult(problem=BindProblem.LOCKED)
         return BindResult(problem=problem)
+
+    def _after_lost_answer(
+        self, merchant: Merchant, gateway: CardGateway, request: BindRequest, known_before: Collection[str] | None
+    ) -> BindResult:
+        """The bind's answer was lost: the card list says whether it took effect (never bind twice)."""
+        check = check_bind(gateway, request.user_id, request.card_number, known_before)
+        if check.card is not None:
+            log.info("merchant %s: bind answer lost, but the card is bound", merchant.id)
+            return BindResult(card=check.card)
+        return BindResult(problem=BindProblem.BUSY if check.not_bound else BindProblem.UNCONFIRMED)
 
     def send_code(self, merchant: Merchant, gateway: CardGateway, user_id: str, number: str) -> BindProblem | None:
         """Ask the card system to text a code; None when sent."""

@@ -60,7 +60,8 @@ def bind() -> Response:
                 secret=secret if flow.method == "password" else None,
                 sms_code=code if flow.method == "sms" else None,
             )
-            result = binder.bind(merchant, shopper.gateway, bind_request)
+            known = services().balances.remembered_card_ids(merchant.id, shopper.user_id)
+            result = binder.bind(merchant, shopper.gateway, bind_request, known)
             if result.card is not None:
                 flash(t("bind.done", last4=result.card.last4), "success")
                 return redirect_after_post(url_for("wallet.home"))
