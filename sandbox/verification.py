@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import sqlite3
@@ -11,6 +12,7 @@ from sandbox import clock
 from sandbox.context import CardSystem
 from sandbox.db import Database
 from sandbox.errors import CardError, invalid, require_object, require_text
+from sandbox.status import effective_status
 
 
 def check_password(conn: sqlite3.Connection, cs: CardSystem, card: sqlite3.Row, given: str) -> None:
@@ -44,8 +46,14 @@ def check_sms_code(conn: sqlite3.Connection, cs: CardSystem, card: sqlite3.Row, 
     _count_wrong_secret(conn, cs, card)
 
 
-def send_sms_code(db: Database, cs: CardSystem, raw: Any) -> int:
-    """Send a new 6-digit code for a card (SMS card systems only); answer its lifetime."""
+def masked_phone(card_number: str) -> str:
+    """The card's (made-up, stable) phone number, masked as card systems show it: 138****5678."""
+    digest = hashlib.sha256(card_number.encode()).hexdigest()
+    return f"1{3 + int(digest[0], 16) % 7}{int(digest[1], 16) % 10}****{int(digest[2:10], 16) % 10000:04d}"
+
+
+def send_sms_code(db: Database, cs: CardSystem, raw: Any) -> tuple[int, str]:
+    """Send a new 6-digit code for an active card (SMS card systems only); answer its lifetime and masked phone."""
     body = require_object(raw)
     user_id = require_text(body, "user_id")
     number = require_text(body, "card_number")
@@ -55,9 +63,12 @@ def send_sms_code(db: Database, cs: CardSystem, raw: Any) -> int:
         raise invalid("card_number does not have this card system's format")
     rules = cs.rules
     with db.write() as conn:
-        query = "SELECT 1 FROM cards WHERE system = ? AND card_number = ?"
-        if conn.execute(query, (cs.id, number)).fetchone() is None:
+        card = conn.execute("SELECT * FROM cards WHERE system = ? AND card_number = ?", (cs.id, number)).fetchone()
+        if card is None:
             raise CardError("CARD_NOT_FOUND", "no card with this number")
+        status = effective_status(card)
+        if status != "ACTIVE":
+            raise CardError(f"CARD_{status}", f"the card is {status.lower()}; no code sent")
         now_ms = clock.now_ms()
         (recent,) = conn.execute(
             "SELECT COUNT(*) FROM sms_codes WHERE system = ? AND card_number = ? AND sent_at_ms > ?",
@@ -78,7 +89,7 @@ def send_sms_code(db: Database, cs: CardSystem, raw: Any) -> int:
                 now_ms + rules.sms_code_ttl_seconds * 1000,
             ),
         )
-    return rules.sms_code_ttl_seconds
+    return rules.sms_code_ttl_seconds, masked_phone(number)
 
 
 def _same(given: str, expected: str) -> bool:

@@ -91,3 +91,13 @@ def test_a_released_reservation_can_be_taken_again(store_url):
     store.release("never-taken")  # giving back what was never taken changes nothing
     assert store.used("never-taken") == 0
     store.close()
+
+
+def test_a_used_up_key_says_when_it_frees(store_url):
+    store = open_store(store_url)
+    assert store.free_in("gap", 1) == 0
+    assert store.reserve("gap", 1, 60)
+    assert 58 <= store.free_in("gap", 1) <= 60 and store.free_in("gap", 2) == 0
+    store.release("gap")
+    assert store.free_in("gap", 1) == 0
+    store.close()

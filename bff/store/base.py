@@ -36,6 +36,10 @@ class Store(abc.ABC):
         """How many uses of key are taken in its current window."""
 
     @abc.abstractmethod
+    def free_in(self, key: str, limit: int) -> int:
+        """Seconds until one of limit uses of key is free again; 0 when one is free now."""
+
+    @abc.abstractmethod
     def limits_storage(self) -> Storage:
         """Counters for the `limits` rate limiter, kept in this store."""
 

@@ -53,6 +53,11 @@ class RedisStore(Store):
         value = self.client.get(self.PREFIX + "reserved:" + key)
         return int(value) if value is not None else 0
 
+    def free_in(self, key: str, limit: int) -> int:
+        with self.client.pipeline() as pipe:  # MULTI: the count and its expiry read together
+            used, ttl = pipe.get(self.PREFIX + "reserved:" + key).ttl(self.PREFIX + "reserved:" + key).execute()
+        return max(0, int(ttl)) if used is not None and int(used) >= limit else 0
+
     def limits_storage(self) -> Storage:
         return self._limits
 

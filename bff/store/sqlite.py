@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import threading
 import time
@@ -170,6 +171,15 @@ class SQLiteStore(Store):
             .fetchone()
         )
         return row[0] if row else 0
+
+    def free_in(self, key: str, limit: int) -> int:
+        now = time.time()
+        row = (
+            self.db.connection()
+            .execute("SELECT used, expires FROM reservations WHERE key = ? AND expires > ?", (key, now))
+            .fetchone()
+        )
+        return math.ceil(row[1] - now) if row is not None and row[0] >= limit else 0
 
     def limits_storage(self) -> Storage:
         return self._limits

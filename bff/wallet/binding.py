@@ -15,6 +15,7 @@ from bff.merchants.loader import Merchant
 from bff.merchants.model import CardNumberRule
 from bff.security.attempts import WrongSecretGuard
 from bff.wallet.lost_answers import check_bind, listed_cards
+from bff.wallet.sms import SmsLimiter
 
 log = logging.getLogger(__name__)
 SEPARATORS = re.compile(r"[\s-]+")
@@ -31,13 +32,22 @@ class BindProblem(enum.StrEnum):
     ALREADY_BOUND = "already_bound"
     BUSY = "busy"
     UNCONFIRMED = "unconfirmed"  # the answer was lost and the card list can't tell either
-    SMS_LIMIT = "sms_limit"
+    SMS_LIMIT = "sms_limit"  # the card system's own SMS limit
+    SMS_WAIT = "sms_wait"  # our SMS limits: the page says how long to wait
 
 
 @dataclass(frozen=True)
 class BindResult:
     card: Card | None = None
     problem: BindProblem | None = None
+
+
+@dataclass(frozen=True)
+class CodeSent:
+    """The answer to "text me a code": a problem, or sent (to a masked phone, when known)."""
+
+    problem: BindProblem | None = None
+    masked_phone: str | None = None
 
 
 def normalise_number(raw: str) -> str:
@@ -83,8 +93,9 @@ SECRET_TRIED = frozenset({ErrorCode.WRONG_SECRET, ErrorCode.CARD_NOT_FOUND, Erro
 class Binder:
     """Binds cards for one merchant's shoppers, enforcing the merchant's attempt limits."""
 
-    def __init__(self, guard: WrongSecretGuard) -> None:
+    def __init__(self, guard: WrongSecretGuard, sms: SmsLimiter) -> None:
         self.guard = guard
+        self.sms = sms
 
     def bind(
         self,
@@ -131,23 +142,30 @@ class Binder:
             return BindResult(card=check.card)
         return BindResult(problem=BindProblem.BUSY if check.not_bound else BindProblem.UNCONFIRMED)
 
-    def send_code(self, merchant: Merchant, gateway: CardGateway, user_id: str, number: str) -> BindProblem | None:
-        """Ask the card system to text a code; None when sent."""
-        limits = merchant.config.limits.wrong_secret
-        reservation = self.guard.reserve(limits, merchant.id, user_id, number)
+    def send_code(self, merchant: Merchant, gateway: CardGateway, user_id: str, number: str) -> CodeSent:
+        """Ask the card system to text a code, within the merchant's SMS and probing limits."""
+        limits = merchant.config.limits
+        reservation = self.guard.reserve(limits.wrong_secret, merchant.id, user_id, number)
         if reservation is None:
-            return BindProblem.LOCKED
+            return CodeSent(BindProblem.LOCKED)
+        send = self.sms.reserve(limits.sms, merchant.id, user_id, number)
+        if send is None:
+            self.guard.give_back(reservation)
+            return CodeSent(BindProblem.SMS_WAIT)
         try:
-            gateway.send_sms_code(user_id, number)
+            sent = gateway.send_sms_code(user_id, number)
         except CardSystemUnavailable:
             self.guard.give_back(reservation)
-            return BindProblem.BUSY
+            self.sms.give_back(send)
+            return CodeSent(BindProblem.BUSY)
         except CardSystemError as exc:
             if exc.code is ErrorCode.CARD_NOT_FOUND:
                 # say "sent" for unknown numbers too, so the button can't be used to probe numbers;
-                # the reserved try stays counted against probing
-                return None
+                # the reserved try and send stay counted against probing
+                return CodeSent()
             self.guard.give_back(reservation)
-            return _PROBLEMS.get(exc.code, BindProblem.BUSY)
+            if exc.code is not ErrorCode.LIMIT_EXCEEDED:
+                self.sms.give_back(send)  # nothing was sent (a frozen or expired card, …)
+            return CodeSent(_PROBLEMS.get(exc.code, BindProblem.BUSY))
         self.guard.give_back(reservation)
-        return None
+        return CodeSent(masked_phone=sent.masked_phone)
