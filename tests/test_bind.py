@@ -240,3 +240,14 @@ def test_a_lost_bind_answer_that_cannot_be_confirmed_says_so_and_does_not_bind_a
     assert response.status_code == 422 and "暂时无法确认这张卡是否已绑定" in text_of(response)
     assert "服务繁忙" not in text_of(response)
     assert secret_checks(card_system, "lime", card["card_id"]) == 1
+
+
+def test_card_system_failures_and_successes_do_not_use_up_the_wrong_secret_limit(make_app, strict_config, card_system):
+    client = launched(make_app(strict_config))  # 3 tries per card, 4 per shopper
+    cards = [c for c in sandbox_cards(card_system, "lime", bound="0") if c["status"] == "ACTIVE"]
+    add_fault(card_system, system="lime", op="bind", mode="error_5xx", count=3)
+    for _ in range(3):
+        assert "服务繁忙" in text_of(post_bind(client, card_number=cards[0]["card_number"], secret=cards[0]["secret"]))
+    for card in cards[:5]:  # more right secrets than the shopper's limit of wrong ones
+        assert post_bind(client, card_number=card["card_number"], secret=card["secret"]).status_code == 303
+    assert {owner_of(card_system, "lime", c["card_id"]) for c in cards[:5]} == {"u1001"}
