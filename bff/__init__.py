@@ -28,6 +28,7 @@ from bff.services import Services
 from bff.store import open_store
 from bff.wallet.balances import BalanceBook
 from bff.wallet.binding import Binder
+from bff.wallet.sms import SmsLimiter
 
 csrf = CSRFProtect()
 
@@ -68,7 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         store=store,
         gateways=Gateways(policy=policy),
         balances=BalanceBook(store, executor),
-        binder=Binder(guard),
+        binder=Binder(guard, SmsLimiter(store, app.config["SECRET_KEY"].encode())),
         executor=executor,
         ledger=ledger,
         payer=Payer(ledger),

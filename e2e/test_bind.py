@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from functools import partial
 
 from playwright.sync_api import expect
@@ -52,3 +54,22 @@ def test_bind_with_a_wrong_secret_is_refused(
         expect(bind.secret_field()).to_have_value("")
     assert sandbox.card(system, card["card_number"])["user_id"] is None
     assert shopper_cards(sandbox, system) == cards_before
+
+
+def test_a_texted_code_names_the_phone_and_the_resend_button_counts_down(
+    host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str, output_path: str
+) -> None:
+    if merchant.bind_method != "sms":
+        return  # only merchants that bind by SMS text codes
+    card = unbound_active(sandbox, system)[1]  # not a card the other tests text within the minute
+    bind = host_app.open_wallet(SHOPPER, merchant).open_bind(partial(sandbox.sms_code, system))
+
+    bind.send_code(card["card_number"])
+
+    expect(bind.code_sent).to_contain_text(re.compile(r"1\d\d\*{4}\d{4}"))
+    expect(bind.resend_button).to_be_disabled()
+    expect(bind.resend_button).to_have_text(re.compile(r"\((\d|[1-5]\d|60)s\)"))
+    first = bind.resend_button.inner_text()
+    expect(bind.resend_button).not_to_have_text(first)  # it counts down by itself
+    os.makedirs(output_path, exist_ok=True)
+    bind.page.screenshot(path=os.path.join(output_path, "bind-countdown.png"), full_page=True)

@@ -79,6 +79,13 @@ def system_payments(system: str) -> Response:
     return jsonify(records.system_payments(current().db, system))
 
 
+@bp.get("/systems/<system>/secret-checks")
+def system_secret_checks(system: str) -> Response:
+    """Every password or SMS code tried on a system's cards (read-only; ?card_id= for one card)."""
+    checks = records.secret_checks(current().db, system, request.args.get("card_id") or None)
+    return jsonify({"count": len(checks), "checks": checks})
+
+
 @bp.get("/sms")
 def latest_sms() -> Response | tuple[Response, int]:
     """The latest SMS code sent for a card."""

@@ -120,7 +120,8 @@ def unbind(user_id: str, card_id: str) -> Response:
 @bp.post("/sms-codes")
 def sms() -> Response:
     """Send an SMS code for binding a card."""
-    return ok(expires_in=send_sms_code(current().db, g.cs, _body()))
+    expires_in, phone = send_sms_code(current().db, g.cs, _body())
+    return ok(expires_in=expires_in, masked_phone=phone)
 
 
 @bp.post("/payments")

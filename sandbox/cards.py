@@ -11,18 +11,11 @@ from sandbox import clock
 from sandbox.context import CardSystem
 from sandbox.db import Database
 from sandbox.errors import CardError, invalid, require_object, require_text
+from sandbox.status import effective_status
 from sandbox.verification import check_password, check_sms_code
 
 DEFAULT_PAGE = 10
 MAX_PAGE = 50
-
-
-def effective_status(card: sqlite3.Row) -> str:
-    """The card's status, EXPIRED once its expiry date has passed."""
-    expires_on = card["expires_on"]
-    if card["status"] == "ACTIVE" and expires_on and expires_on < clock.today().isoformat():
-        return "EXPIRED"
-    return card["status"]
 
 
 def card_json(card: sqlite3.Row, *, with_balance: bool) -> dict[str, Any]:

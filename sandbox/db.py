@@ -76,6 +76,12 @@ CREATE TABLE IF NOT EXISTS sms_codes (
     sent_at_ms INTEGER NOT NULL,
     expires_at_ms INTEGER NOT NULL,
     used INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS secret_checks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    system TEXT NOT NULL,
+    card_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('password', 'sms_code')),
+    at_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS faults (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     system TEXT NOT NULL,
@@ -118,6 +124,7 @@ TABLES = (
     "sim_refunds",
     "sim_orders",
     "faults",
+    "secret_checks",
     "sms_codes",
     "refunds",
     "payments",

@@ -44,6 +44,17 @@ def system_payments(db: Database, system: str) -> dict[str, list[dict[str, Any]]
     }
 
 
+def secret_checks(db: Database, system: str, card_id: str | None = None) -> list[dict[str, Any]]:
+    """Every secret tried on a system's cards (or one card's), oldest first."""
+    query = "SELECT card_id, kind, at_ms FROM secret_checks WHERE system = ?"
+    params: list[Any] = [system]
+    if card_id is not None:
+        query += " AND card_id = ?"
+        params.append(card_id)
+    rows = db.connection().execute(query + " ORDER BY id", params)
+    return [{"card_id": row["card_id"], "kind": row["kind"], "at_ms": row["at_ms"]} for row in rows]
+
+
 def latest_sms(db: Database, system: str, card_number: str) -> dict[str, Any] | None:
     """The latest SMS code sent for a card, if any."""
     row = (

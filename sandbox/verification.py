@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import sqlite3
@@ -11,10 +12,12 @@ from sandbox import clock
 from sandbox.context import CardSystem
 from sandbox.db import Database
 from sandbox.errors import CardError, invalid, require_object, require_text
+from sandbox.status import effective_status
 
 
 def check_password(conn: sqlite3.Connection, cs: CardSystem, card: sqlite3.Row, given: str) -> None:
     """Accept the card's password, or count a wrong one (locking after too many)."""
+    _note_check(conn, card, "password")
     _refuse_if_locked(card)
     if _same(given, card["secret"]):
         _forget_wrong_secrets(conn, card)
@@ -24,6 +27,7 @@ def check_password(conn: sqlite3.Connection, cs: CardSystem, card: sqlite3.Row, 
 
 def check_sms_code(conn: sqlite3.Connection, cs: CardSystem, card: sqlite3.Row, user_id: str, given: str) -> None:
     """Accept the latest unused, unexpired code sent for this card and user (single use)."""
+    _note_check(conn, card, "sms_code")
     _refuse_if_locked(card)
     latest = conn.execute(
         "SELECT * FROM sms_codes WHERE system = ? AND card_number = ? ORDER BY id DESC LIMIT 1",
@@ -42,8 +46,14 @@ def check_sms_code(conn: sqlite3.Connection, cs: CardSystem, card: sqlite3.Row, 
     _count_wrong_secret(conn, cs, card)
 
 
-def send_sms_code(db: Database, cs: CardSystem, raw: Any) -> int:
-    """Send a new 6-digit code for a card (SMS card systems only); answer its lifetime."""
+def masked_phone(card_number: str) -> str:
+    """The card's (made-up, stable) phone number, masked as card systems show it: 138****5678."""
+    digest = hashlib.sha256(card_number.encode()).hexdigest()
+    return f"1{3 + int(digest[0], 16) % 7}{int(digest[1], 16) % 10}****{int(digest[2:10], 16) % 10000:04d}"
+
+
+def send_sms_code(db: Database, cs: CardSystem, raw: Any) -> tuple[int, str]:
+    """Send a new 6-digit code for an active card (SMS card systems only); answer its lifetime and masked phone."""
     body = require_object(raw)
     user_id = require_text(body, "user_id")
     number = require_text(body, "card_number")
@@ -53,9 +63,12 @@ def send_sms_code(db: Database, cs: CardSystem, raw: Any) -> int:
         raise invalid("card_number does not have this card system's format")
     rules = cs.rules
     with db.write() as conn:
-        query = "SELECT 1 FROM cards WHERE system = ? AND card_number = ?"
-        if conn.execute(query, (cs.id, number)).fetchone() is None:
+        card = conn.execute("SELECT * FROM cards WHERE system = ? AND card_number = ?", (cs.id, number)).fetchone()
+        if card is None:
             raise CardError("CARD_NOT_FOUND", "no card with this number")
+        status = effective_status(card)
+        if status != "ACTIVE":
+            raise CardError(f"CARD_{status}", f"the card is {status.lower()}; no code sent")
         now_ms = clock.now_ms()
         (recent,) = conn.execute(
             "SELECT COUNT(*) FROM sms_codes WHERE system = ? AND card_number = ? AND sent_at_ms > ?",
@@ -76,11 +89,19 @@ def send_sms_code(db: Database, cs: CardSystem, raw: Any) -> int:
                 now_ms + rules.sms_code_ttl_seconds * 1000,
             ),
         )
-    return rules.sms_code_ttl_seconds
+    return rules.sms_code_ttl_seconds, masked_phone(number)
 
 
 def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _note_check(conn: sqlite3.Connection, card: sqlite3.Row, kind: str) -> None:
+    """Record that a secret was tried on this card (even a locked one), for the admin API."""
+    conn.execute(
+        "INSERT INTO secret_checks (system, card_id, kind, at_ms) VALUES (?, ?, ?, ?)",
+        (card["system"], card["card_id"], kind, clock.now_ms()),
+    )
 
 
 def _refuse_if_locked(card: sqlite3.Row) -> None:

@@ -110,14 +110,14 @@ def bff_env(sandbox: RunningSandbox, tmp_path: Path, config_dir: Path = CONFIG_D
 
 
 @contextmanager
-def kabao_serve(env: dict[str, str], workers: int = 1) -> Iterator[str]:
+def kabao_serve(env: dict[str, str], workers: int = 1, threads: int = 4) -> Iterator[str]:
     """`kabao serve` (gunicorn) as a subprocess on a free port; yields its URL once /healthz answers."""
     from sandbox.runner import free_port
 
     port = free_port()
     kabao = os.path.join(os.path.dirname(sys.executable), "kabao")
     process = subprocess.Popen(  # noqa: S603 - our own console script
-        [kabao, "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", "4"],
+        [kabao, "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -202,3 +202,52 @@ def test_sms_send_for_an_unknown_number_looks_the_same_as_for_a_real_one(client,
     launch(merchant_id="harbor-books")
     response = post_bind(client, card_number="8800000000000000000", action="send_code")
     assert response.status_code == 200 and "验证码已发送" in text_of(response)
+
+
+def secret_checks(sandbox, system: str, card_id: str) -> int:
+    url = f"{sandbox.url}/_sandbox/systems/{system}/secret-checks"
+    return requests.get(url, params={"card_id": card_id}, timeout=5).json()["count"]
+
+
+def test_a_bind_applied_but_its_answer_lost_shows_the_card_bound(client, launch, card_system):
+    launch()
+    client.get("/wallet")  # the wallet the shopper came from lists their cards
+    card = unbound(card_system, "lime")
+    add_fault(card_system, system="lime", op="bind", mode="drop_response", count=1)
+    response = post_bind(client, card_number=card["card_number"], secret=card["secret"])
+    assert response.status_code == 303 and response.headers["Location"] == "/wallet"
+    assert f"绑定成功：尾号 {card['card_number'][-4:]}" in text_of(client.get("/wallet"))
+    assert owner_of(card_system, "lime", card["card_id"]) == "u1001"
+    assert secret_checks(card_system, "lime", card["card_id"]) == 1  # bound once, never asked again
+
+
+def test_a_bind_answer_lost_without_a_wallet_visit_is_still_confirmed(client, launch, card_system):
+    launch()
+    card = unbound(card_system, "lime")
+    add_fault(card_system, system="lime", op="bind", mode="drop_response", count=1)
+    response = post_bind(client, card_number=card["card_number"], secret=card["secret"])
+    assert response.status_code == 303
+    assert owner_of(card_system, "lime", card["card_id"]) == "u1001"
+
+
+def test_a_lost_bind_answer_that_cannot_be_confirmed_says_so_and_does_not_bind_again(client, launch, card_system):
+    launch()
+    client.get("/wallet")
+    card = unbound(card_system, "lime")
+    add_fault(card_system, system="lime", op="bind", mode="drop_response", count=1)
+    add_fault(card_system, system="lime", op="list_cards", mode="error_5xx")
+    response = post_bind(client, card_number=card["card_number"], secret=card["secret"])
+    assert response.status_code == 422 and "暂时无法确认这张卡是否已绑定" in text_of(response)
+    assert "服务繁忙" not in text_of(response)
+    assert secret_checks(card_system, "lime", card["card_id"]) == 1
+
+
+def test_card_system_failures_and_successes_do_not_use_up_the_wrong_secret_limit(make_app, strict_config, card_system):
+    client = launched(make_app(strict_config))  # 3 tries per card, 4 per shopper
+    cards = [c for c in sandbox_cards(card_system, "lime", bound="0") if c["status"] == "ACTIVE"]
+    add_fault(card_system, system="lime", op="bind", mode="error_5xx", count=3)
+    for _ in range(3):
+        assert "服务繁忙" in text_of(post_bind(client, card_number=cards[0]["card_number"], secret=cards[0]["secret"]))
+    for card in cards[:5]:  # more right secrets than the shopper's limit of wrong ones
+        assert post_bind(client, card_number=card["card_number"], secret=card["secret"]).status_code == 303
+    assert {owner_of(card_system, "lime", c["card_id"]) for c in cards[:5]} == {"u1001"}

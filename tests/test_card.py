@@ -115,3 +115,26 @@ def test_unbind_without_csrf_token_is_refused(client, launch, card_system):
     card = rich_card(card_system)
     assert client.post(f"/cards/{card['card_id']}/unbind").status_code == 400
     assert any(c["card_id"] == card["card_id"] for c in sandbox_cards(card_system, "lime", user_id="u1001"))
+
+
+def test_an_unbind_applied_but_its_answer_lost_shows_the_card_unbound(client, launch, card_system):
+    launch()
+    card = rich_card(card_system)
+    path = f"/cards/{card['card_id']}/unbind"
+    token = csrf_token(client, path)
+    add_fault(card_system, system="lime", op="unbind", mode="drop_response", count=1)
+    response = client.post(path, data={"csrf_token": token})
+    assert response.status_code == 303 and response.headers["Location"] == "/wallet"
+    assert f"尾号 {card['card_number'][-4:]} 的卡已解绑" in text_of(client.get("/wallet"))
+    assert all(c["card_id"] != card["card_id"] for c in sandbox_cards(card_system, "lime", user_id="u1001"))
+
+
+def test_a_lost_unbind_answer_that_cannot_be_confirmed_says_so(client, launch, card_system):
+    launch()
+    card = rich_card(card_system)
+    path = f"/cards/{card['card_id']}/unbind"
+    token = csrf_token(client, path)
+    add_fault(card_system, system="lime", op="unbind", mode="drop_response", count=1)
+    add_fault(card_system, system="lime", op="list_cards", mode="error_5xx")
+    response = client.post(path, data={"csrf_token": token})
+    assert response.status_code == 422 and "暂时无法确认是否已解绑" in text_of(response)

@@ -63,3 +63,41 @@ def test_kept_values_expire(store_url):
 def test_unknown_store_url_is_refused():
     with pytest.raises(ValueError, match="unsupported store URL"):
         open_store("mongodb://somewhere")
+
+
+def reserve_in_child(url: str, results) -> None:  # noqa: ANN001
+    store = open_store(url)
+    results.put(store.reserve("guesses", 3, 900))
+    store.close()
+
+
+def test_reservations_never_exceed_the_limit_across_processes(store_url):
+    ctx = multiprocessing.get_context("spawn")
+    results = ctx.Queue()
+    children = [ctx.Process(target=reserve_in_child, args=(store_url, results)) for _ in range(8)]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(30)
+    assert sorted(results.get(timeout=5) for _ in children) == [False] * 5 + [True] * 3
+
+
+def test_a_released_reservation_can_be_taken_again(store_url):
+    store = open_store(store_url)
+    assert store.reserve("k", 2, 900) and store.reserve("k", 2, 900)
+    assert not store.reserve("k", 2, 900) and store.used("k") == 2
+    store.release("k")
+    assert store.used("k") == 1 and store.reserve("k", 2, 900)
+    store.release("never-taken")  # giving back what was never taken changes nothing
+    assert store.used("never-taken") == 0
+    store.close()
+
+
+def test_a_used_up_key_says_when_it_frees(store_url):
+    store = open_store(store_url)
+    assert store.free_in("gap", 1) == 0
+    assert store.reserve("gap", 1, 60)
+    assert 58 <= store.free_in("gap", 1) <= 60 and store.free_in("gap", 2) == 0
+    store.release("gap")
+    assert store.free_in("gap", 1) == 0
+    store.close()

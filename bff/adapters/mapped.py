@@ -20,6 +20,7 @@ from bff.cards.models import (
     Payment,
     PaymentStatus,
     PayRequest,
+    SmsSent,
     Transaction,
     TransactionPage,
     TxnKind,
@@ -175,8 +176,10 @@ class MappedAdapter(HttpAdapter):
     def unbind(self, user_id: str, card_id: str) -> None:
         self._call("unbind", {"user_id": user_id, "card_id": card_id})
 
-    def send_sms_code(self, user_id: str, card_number: str) -> None:
-        self._call("sms", {"user_id": user_id, "card_number": card_number})
+    def send_sms_code(self, user_id: str, card_number: str) -> SmsSent:
+        data = self._call("sms", {"user_id": user_id, "card_number": card_number})
+        where = self.dialect.operations["sms"].masked_phone
+        return SmsSent.to(get(data, where)) if where else SmsSent()
 
     # payments -------------------------------------------------------------------------------
 

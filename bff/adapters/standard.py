@@ -16,6 +16,7 @@ from bff.cards.models import (
     Payment,
     PaymentStatus,
     PayRequest,
+    SmsSent,
     Transaction,
     TransactionPage,
     TxnKind,
@@ -80,8 +81,9 @@ class StandardAdapter(HttpAdapter):
     def unbind(self, user_id: str, card_id: str) -> None:
         self._call("unbind", "DELETE", f"/users/{_seg(user_id)}/cards/{_seg(card_id)}")
 
-    def send_sms_code(self, user_id: str, card_number: str) -> None:
-        self._call("sms", "POST", "/sms-codes", json={"user_id": user_id, "card_number": card_number})
+    def send_sms_code(self, user_id: str, card_number: str) -> SmsSent:
+        body = self._call("sms", "POST", "/sms-codes", json={"user_id": user_id, "card_number": card_number})
+        return SmsSent.to(body.get("masked_phone"))
 
     def pay(self, request: PayRequest) -> Payment:
         payload = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 
-from bff.cards.models import BindRequest, Card, Payment, PayRequest, TransactionPage
+from bff.cards.models import BindRequest, Card, Payment, PayRequest, SmsSent, TransactionPage
 
 
 class CardGateway(abc.ABC):
@@ -33,7 +33,8 @@ class CardGateway(abc.ABC):
     def unbind(self, user_id: str, card_id: str) -> None: ...
 
     @abc.abstractmethod
-    def send_sms_code(self, user_id: str, card_number: str) -> None: ...
+    def send_sms_code(self, user_id: str, card_number: str) -> SmsSent:
+        """Text a bind code to the card's phone; the answer may say (masked) which phone."""
 
     @abc.abstractmethod
     def pay(self, request: PayRequest) -> Payment:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -68,6 +69,29 @@ class BindRequest:
 
     def __repr__(self) -> str:
         return f"BindRequest(user_id={self.user_id!r}, card=…{self.card_number[-4:]})"
+
+
+PHONE_DIGITS = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class SmsSent:
+    """A code was sent; masked_phone is where it went, when the card system says."""
+
+    masked_phone: str | None = None
+
+    @classmethod
+    def to(cls, phone: object) -> SmsSent:
+        """From the card system's answer: shown only masked (a full number is masked here), never over 32 characters."""
+        if not isinstance(phone, str) or not phone.strip() or len(phone) > 32:
+            return cls()
+        phone = phone.strip()
+        if "*" not in phone:
+            digits = PHONE_DIGITS.findall(phone)
+            if len(digits) < 7:
+                return cls()
+            phone = "".join(digits[:3]) + "****" + "".join(digits[-4:])
+        return cls(phone)
 
 
 class PaymentStatus(enum.StrEnum):

@@ -66,6 +66,7 @@ class Operation(Model):
     answer: Path = Field("", description="Where this operation's object or list sits in the answer data")
     next: Path | None = Field(None, description="transactions: where the next page token is (token paging)")
     total: Path | None = Field(None, description="transactions: where the total count is (page paging)")
+    masked_phone: Path | None = Field(None, description="sms: where the masked phone number the code went to is")
 
     @field_validator("path", "params")
     @classmethod

@@ -119,8 +119,17 @@ class WrongSecretLimits(Model):
     per_user: AttemptLimit = AttemptLimit(attempts=20, window_seconds=3600)
 
 
+class SmsLimits(Model):
+    """How often SMS codes may be sent: per card (a gap between sends, and a cap) and per shopper."""
+
+    resend_after_seconds: int = Field(60, ge=10, le=3600, description="Per card: wait this long before resending")
+    per_card: AttemptLimit = AttemptLimit(attempts=5, window_seconds=3600)
+    per_user: AttemptLimit = AttemptLimit(attempts=5, window_seconds=3600)
+
+
 class Limits(Model):
     wrong_secret: WrongSecretLimits = WrongSecretLimits()
+    sms: SmsLimits = SmsLimits()
 
 
 class Timeouts(Model):

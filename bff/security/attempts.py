@@ -1,42 +1,61 @@
-"""Limits on wrong card secrets, per card and per shopper, counted in the shared store."""
+"""Limits on wrong card secrets, per card and per shopper, reserved in the shared store before each try."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 
-from limits import RateLimitItemPerSecond
-from limits.strategies import FixedWindowRateLimiter
-
-from bff.merchants.model import WrongSecretLimits
+from bff.merchants.model import AttemptLimit, WrongSecretLimits
 from bff.store import Store
 
 
+@dataclass(frozen=True)
+class Reservation:
+    """The store keys one try took a use of; given back if the try turns out not to count."""
+
+    keys: tuple[str, ...]
+
+
 class WrongSecretGuard:
-    """Counts wrong secrets; once a limit is reached the card system is not asked again."""
+    """Reserves a try before the card system is asked, so no more than the limit ever reach it.
+
+    A try is counted first and given back afterwards when it said nothing about the secret
+    (it succeeded, or the card system failed), so concurrent tries across processes can't slip past.
+    """
 
     def __init__(self, store: Store, pepper: bytes) -> None:
-        self.limiter = FixedWindowRateLimiter(store.limits_storage())
+        self.store = store
         self.pepper = pepper
 
-    def _card_key(self, merchant_id: str, card_number: str) -> str:
-        # card numbers never reach the store: only a keyed hash of them does
-        digest = hmac.new(self.pepper, f"{merchant_id}:{card_number}".encode(), hashlib.sha256)
-        return digest.hexdigest()[:32]
+    def _hash(self, text: str) -> str:
+        # card numbers and user ids never reach the store: only a keyed hash of them does
+        return hmac.new(self.pepper, text.encode(), hashlib.sha256).hexdigest()[:32]
 
-    def _items(self, limits: WrongSecretLimits) -> tuple[RateLimitItemPerSecond, RateLimitItemPerSecond]:
-        card = RateLimitItemPerSecond(limits.per_card.attempts, limits.per_card.window_seconds, "wrong-secret-card")
-        user = RateLimitItemPerSecond(limits.per_user.attempts, limits.per_user.window_seconds, "wrong-secret-user")
-        return card, user
+    def _keys(
+        self, limits: WrongSecretLimits, merchant_id: str, user_id: str, card: str
+    ) -> list[tuple[str, AttemptLimit]]:
+        return [
+            (f"wrong-secret:card:{self._hash(f'{merchant_id}:{card}')}", limits.per_card),
+            (f"wrong-secret:user:{self._hash(f'{merchant_id}:{user_id}')}", limits.per_user),
+        ]
 
-    def blocked(self, limits: WrongSecretLimits, merchant_id: str, user_id: str, card_number: str) -> bool:
-        card_item, user_item = self._items(limits)
-        return not (
-            self.limiter.test(card_item, merchant_id, self._card_key(merchant_id, card_number))
-            and self.limiter.test(user_item, merchant_id, user_id)
-        )
+    def reserve(self, limits: WrongSecretLimits, merchant_id: str, user_id: str, card: str) -> Reservation | None:
+        """Take a try for this card and shopper; None when either limit is reached (nothing is taken then)."""
+        taken: list[str] = []
+        for key, limit in self._keys(limits, merchant_id, user_id, card):
+            if not self.store.reserve(key, limit.attempts, limit.window_seconds):
+                self.give_back(Reservation(tuple(taken)))
+                return None
+            taken.append(key)
+        return Reservation(tuple(taken))
 
-    def record_failure(self, limits: WrongSecretLimits, merchant_id: str, user_id: str, card_number: str) -> None:
-        card_item, user_item = self._items(limits)
-        self.limiter.hit(card_item, merchant_id, self._card_key(merchant_id, card_number))
-        self.limiter.hit(user_item, merchant_id, user_id)
+    def give_back(self, reservation: Reservation) -> None:
+        """The try said nothing about the secret: it doesn't count."""
+        for key in reservation.keys:
+            self.store.release(key)
+
+    def blocked(self, limits: WrongSecretLimits, merchant_id: str, user_id: str, card: str) -> bool:
+        """Whether the next try would be refused (read-only)."""
+        keys = self._keys(limits, merchant_id, user_id, card)
+        return any(self.store.used(key) >= limit.attempts for key, limit in keys)

@@ -21,6 +21,25 @@ class Store(abc.ABC):
     def get(self, key: str) -> str | None: ...
 
     @abc.abstractmethod
+    def reserve(self, key: str, limit: int, window: int) -> bool:
+        """Take one of limit uses of key in its window (which starts at the first use); False when none is left.
+
+        Atomic across threads and processes: however many callers race, at most limit get True.
+        """
+
+    @abc.abstractmethod
+    def release(self, key: str) -> None:
+        """Give one use of key back (a reserved use that turned out not to count)."""
+
+    @abc.abstractmethod
+    def used(self, key: str) -> int:
+        """How many uses of key are taken in its current window."""
+
+    @abc.abstractmethod
+    def free_in(self, key: str, limit: int) -> int:
+        """Seconds until one of limit uses of key is free again; 0 when one is free now."""
+
+    @abc.abstractmethod
     def limits_storage(self) -> Storage:
         """Counters for the `limits` rate limiter, kept in this store."""
 

@@ -7,6 +7,19 @@ from limits.storage import RedisStorage, Storage
 
 from bff.store.base import Store
 
+# one script each, so the check and the change are one atomic step on the server
+RESERVE = """
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+if used >= tonumber(ARGV[1]) then return 0 end
+if redis.call('INCR', KEYS[1]) == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return 1
+"""
+RELEASE = """
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+if used > 0 then redis.call('DECR', KEYS[1]) end
+return 0
+"""
+
 
 class RedisStore(Store):
     """The Store on one Redis server; keys are prefixed so the database can be shared."""
@@ -17,6 +30,8 @@ class RedisStore(Store):
         self.url = url
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._limits = RedisStorage(url, key_prefix="kabao-limits")
+        self._reserve = self.client.register_script(RESERVE)
+        self._release = self.client.register_script(RELEASE)
 
     def add_if_absent(self, key: str, ttl: int) -> bool:
         return bool(self.client.set(self.PREFIX + key, "", nx=True, ex=ttl))
@@ -27,6 +42,21 @@ class RedisStore(Store):
     def get(self, key: str) -> str | None:
         value = self.client.get(self.PREFIX + key)
         return value.decode() if value is not None else None
+
+    def reserve(self, key: str, limit: int, window: int) -> bool:
+        return bool(self._reserve(keys=[self.PREFIX + "reserved:" + key], args=[limit, window]))
+
+    def release(self, key: str) -> None:
+        self._release(keys=[self.PREFIX + "reserved:" + key])
+
+    def used(self, key: str) -> int:
+        value = self.client.get(self.PREFIX + "reserved:" + key)
+        return int(value) if value is not None else 0
+
+    def free_in(self, key: str, limit: int) -> int:
+        with self.client.pipeline() as pipe:  # MULTI: the count and its expiry read together
+            used, ttl = pipe.get(self.PREFIX + "reserved:" + key).ttl(self.PREFIX + "reserved:" + key).execute()
+        return max(0, int(ttl)) if used is not None and int(used) >= limit else 0
 
     def limits_storage(self) -> Storage:
         return self._limits

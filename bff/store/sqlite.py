@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import threading
 import time
@@ -16,6 +17,7 @@ from bff.store.base import Store
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS reservations (key TEXT PRIMARY KEY, used INTEGER NOT NULL, expires REAL NOT NULL);
 """
 
 
@@ -143,6 +145,41 @@ class SQLiteStore(Store):
             .fetchone()
         )
         return row[0] if row else None
+
+    def reserve(self, key: str, limit: int, window: int) -> bool:
+        now = time.time()
+        with self.db.write() as db:  # BEGIN IMMEDIATE: the read and the increment are one step
+            db.execute("DELETE FROM reservations WHERE key = ? AND expires <= ?", (key, now))
+            row = db.execute("SELECT used FROM reservations WHERE key = ?", (key,)).fetchone()
+            if row is not None and row[0] >= limit:
+                return False
+            db.execute(
+                "INSERT INTO reservations (key, used, expires) VALUES (?, 1, ?) "
+                "ON CONFLICT(key) DO UPDATE SET used = used + 1",
+                (key, now + window),
+            )
+            return True
+
+    def release(self, key: str) -> None:
+        with self.db.write() as db:
+            db.execute("UPDATE reservations SET used = used - 1 WHERE key = ? AND used > 0", (key,))
+
+    def used(self, key: str) -> int:
+        row = (
+            self.db.connection()
+            .execute("SELECT used FROM reservations WHERE key = ? AND expires > ?", (key, time.time()))
+            .fetchone()
+        )
+        return row[0] if row else 0
+
+    def free_in(self, key: str, limit: int) -> int:
+        now = time.time()
+        row = (
+            self.db.connection()
+            .execute("SELECT used, expires FROM reservations WHERE key = ? AND expires > ?", (key, now))
+            .fetchone()
+        )
+        return math.ceil(row[1] - now) if row is not None and row[0] >= limit else 0
 
     def limits_storage(self) -> Storage:
         return self._limits

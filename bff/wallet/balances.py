@@ -101,6 +101,11 @@ class BalanceBook:
             for c in json.loads(raw)
         ]
 
+    def remembered_card_ids(self, merchant_id: str, user_id: str) -> set[str] | None:
+        """The ids of the cards the shopper's wallet last listed; None when nothing is remembered."""
+        remembered = self._last_list(merchant_id, user_id)
+        return None if remembered is None else {c.card_id for c in remembered}
+
     def _live(self, gateway: CardGateway, merchant_id: str, user_id: str, card_id: str) -> CardView:
         """The card as its system says now, remembered for when it can't say; raises what the gateway raises."""
         live = gateway.card_detail(user_id, card_id)

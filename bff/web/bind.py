@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, flash, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -27,6 +29,23 @@ def _secret_ok(flow: BindFlow, value: str) -> bool:
     return len(value) == rule.length and (value.isdigit() or not rule.digits_only)
 
 
+def _resend_wait(flow: BindFlow, number: str) -> int:
+    """Seconds until a code can be texted for the number typed (0: now, or not an SMS merchant)."""
+    if flow.method != "sms" or not number_fits(flow.card_number, number):
+        return 0
+    shopper = current_shopper()
+    sms = shopper.merchant.config.limits.sms
+    return services().binder.sms.wait_seconds(sms, shopper.merchant.id, shopper.user_id, number)
+
+
+def _wait_text(seconds: int, seconds_key: str = "common.seconds", minutes_key: str = "common.minutes") -> str:
+    """A wait in words: seconds under two minutes, whole minutes above (as static/countdown.js does)."""
+    t = translator()
+    if seconds < 120:
+        return t(seconds_key, seconds=seconds)
+    return t(minutes_key, minutes=math.ceil(seconds / 60))
+
+
 @bp.route("/bind", methods=["GET", "POST"])
 @shopper_required
 def bind() -> Response:
@@ -47,8 +66,10 @@ def bind() -> Response:
         if not number_fits(flow.card_number, number):
             form.card_number.errors = [t("bind.error.number")]
         elif flow.method == "sms" and request.form.get("action") == "send_code":
-            problem = binder.send_code(merchant, shopper.gateway, shopper.user_id, number)
-            notice = None if problem else t("bind.code_sent")
+            sent = binder.send_code(merchant, shopper.gateway, shopper.user_id, number)
+            problem = sent.problem
+            if problem is None:
+                notice = t("bind.code_sent_to", phone=sent.masked_phone) if sent.masked_phone else t("bind.code_sent")
         elif flow.method == "password" and not _secret_ok(flow, secret):
             form.secret.errors = [t("bind.error.secret", length=flow.secret.length)]
         elif flow.method == "sms" and not (code.isdigit() and 4 <= len(code) <= 8):
@@ -60,7 +81,8 @@ def bind() -> Response:
                 secret=secret if flow.method == "password" else None,
                 sms_code=code if flow.method == "sms" else None,
             )
-            result = binder.bind(merchant, shopper.gateway, bind_request)
+            known = services().balances.remembered_card_ids(merchant.id, shopper.user_id)
+            result = binder.bind(merchant, shopper.gateway, bind_request, known)
             if result.card is not None:
                 flash(t("bind.done", last4=result.card.last4), "success")
                 return redirect_after_post(url_for("wallet.home"))
@@ -69,9 +91,12 @@ def bind() -> Response:
     form.secret.data = None
     form.sms_code.data = None
     failed = bool(problem or form.errors)
+    wait = _resend_wait(flow, form.card_number.data or "")
     message = None
     if problem is BindProblem.NO_MATCH:
         message = t(f"bind.problem.no_match.{flow.method}")
+    elif problem is BindProblem.SMS_WAIT:
+        message = t("bind.problem.sms_wait", wait=_wait_text(wait))
     elif problem is not None:
         message = t(f"bind.problem.{problem.value}")
     return no_store(
@@ -83,5 +108,7 @@ def bind() -> Response:
             flow=flow,
             problem=message,
             notice=notice,
+            resend_wait=wait,
+            resend_label=_wait_text(wait, "bind.resend_in_seconds", "bind.resend_in_minutes") if wait else None,
         )
     )

@@ -8,11 +8,18 @@ from werkzeug.wrappers import Response
 
 from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
 from bff.cards.models import TransactionPage
+from bff.wallet.lost_answers import UnbindOutcome
+from bff.wallet.lost_answers import unbind as unbind_card
 from bff.web.render import is_htmx, no_store, page_or_fragment, redirect_after_post
 from bff.web.shopper import Shopper, current_shopper, services, shopper_required, translator
 
 bp = Blueprint("card", __name__, url_prefix="/cards")
 PAGE_SIZE = 10
+UNBIND_PROBLEMS = {
+    UnbindOutcome.FAILED: "unbind.failed",
+    UnbindOutcome.BUSY: "common.busy",
+    UnbindOutcome.UNCONFIRMED: "unbind.unconfirmed",
+}
 
 
 def _history(shopper: Shopper, card_id: str, cursor: str | None) -> TransactionPage | None:
@@ -69,17 +76,13 @@ def unbind(card_id: str) -> Response:
     form = FlaskForm()
     problem = None
     if form.validate_on_submit():
-        try:
-            shopper.gateway.unbind(shopper.user_id, card_id)
-        except CardSystemError as exc:
-            if exc.code is ErrorCode.CARD_NOT_FOUND:
-                abort(404)
-            problem = t("unbind.failed")
-        except CardSystemUnavailable:
-            problem = t("common.busy")
-        else:
+        outcome = unbind_card(shopper.gateway, shopper.user_id, card_id)
+        if outcome is UnbindOutcome.NOT_FOUND:
+            abort(404)
+        if outcome is UnbindOutcome.DONE:
             flash(t("unbind.done", last4=view.card.last4), "success")
             return redirect_after_post(url_for("wallet.home"))
+        problem = t(UNBIND_PROBLEMS[outcome])
     return no_store(
         page_or_fragment(
             "card/unbind.html",

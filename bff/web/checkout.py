@@ -15,6 +15,7 @@ from bff.checkout.results import host_result, outcome_of
 from bff.checkout.states import AttemptStatus, CheckoutStatus
 from bff.i18n import LOCALES
 from bff.merchants.checkout_rules import CheckoutRules
+from bff.security.attempts import Reservation
 from bff.security.tokens import TokenRejected, sign_result, verify_checkout
 from bff.wallet.balances import CardView
 from bff.web.launch import refused, verify_host_token
@@ -22,6 +23,7 @@ from bff.web.render import no_store, page_or_fragment, redirect_after_post
 from bff.web.shopper import Shopper, current_shopper, services, shopper_required, start_session, translator
 
 log = logging.getLogger(__name__)
+WRONG_PIN_CODES = frozenset({"WRONG_SECRET", "SECRET_LOCKED"})
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
 
 
@@ -150,12 +152,18 @@ def pay(checkout_id: str) -> Response:
     pins, problem = _pins(shopper, choice)
     if not choice.payable:
         problem = translator()(f"checkout.problem.{choice.problems[0]}", max=rules.max_cards)
+    reservations: dict[str, Reservation] = {}
+    if not problem:
+        reservations, problem = _reserve_pin_tries(shopper, choice, pins)
     if problem:
         return _render_choice(checkout, rules, views, picked, problem, 422)
-    _, created = ledger.start_attempt(checkout_id, seq, list(choice.legs), choice.remainder)
-    if created:
-        services().payer.run(shopper.gateway, checkout, seq, pins, rules.status_query)
-        _count_wrong_pins(shopper, checkout_id, seq)
+    created = False
+    try:
+        _, created = ledger.start_attempt(checkout_id, seq, list(choice.legs), choice.remainder)
+        if created:
+            services().payer.run(shopper.gateway, checkout, seq, pins, rules.status_query)
+    finally:
+        _settle_pin_tries(checkout_id, seq, reservations, counted=created)
     return redirect_after_post(done)
 
 
@@ -163,24 +171,45 @@ def _pins(shopper: Shopper, choice: Choice) -> tuple[dict[str, str], str | None]
     """The PIN typed for each paying card, or the first problem with them."""
     if not choice.pin_needed:
         return {}, None
-    t, merchant = translator(), shopper.merchant
-    rule, limits = merchant.config.flows.bind.secret, merchant.config.limits.wrong_secret
+    t, rule = translator(), shopper.merchant.config.flows.bind.secret
     pins = {}
     for leg in choice.legs:
         pin = request.form.get(f"pin-{leg.card_id}", "").strip()
         if len(pin) != rule.length or (rule.digits_only and not pin.isdigit()):
             return {}, t("checkout.problem.pin", last4=leg.last4, length=rule.length)
-        if services().guard.blocked(limits, merchant.id, shopper.user_id, f"card:{leg.card_id}"):
-            return {}, t("checkout.problem.pin_locked", last4=leg.last4)
         pins[leg.card_id] = pin
     return pins, None
 
 
-def _count_wrong_pins(shopper: Shopper, checkout_id: str, seq: int) -> None:
-    limits = shopper.merchant.config.limits.wrong_secret
-    for leg in services().ledger.legs(checkout_id, seq):
-        if leg.error_code == "WRONG_SECRET":
-            services().guard.record_failure(limits, shopper.merchant.id, shopper.user_id, f"card:{leg.card_id}")
+def _reserve_pin_tries(
+    shopper: Shopper, choice: Choice, pins: dict[str, str]
+) -> tuple[dict[str, Reservation], str | None]:
+    """Take a wrong-PIN try for each card paid with a PIN before any is sent, or say which card is locked."""
+    guard, merchant = services().guard, shopper.merchant
+    limits = merchant.config.limits.wrong_secret
+    taken: dict[str, Reservation] = {}
+    for leg in choice.legs:
+        if leg.card_id not in pins:
+            continue
+        reservation = guard.reserve(limits, merchant.id, shopper.user_id, f"card:{leg.card_id}")
+        if reservation is None:
+            for given in taken.values():
+                guard.give_back(given)
+            return {}, translator()("checkout.problem.pin_locked", last4=leg.last4)
+        taken[leg.card_id] = reservation
+    return taken, None
+
+
+def _settle_pin_tries(checkout_id: str, seq: int, reservations: dict[str, Reservation], counted: bool) -> None:
+    """Keep the tries the card system refused as wrong PINs; give back every other one."""
+    if not reservations:
+        return
+    refused = set()
+    if counted:
+        refused = {leg.card_id for leg in services().ledger.legs(checkout_id, seq) if leg.error_code in WRONG_PIN_CODES}
+    for card_id, reservation in reservations.items():
+        if card_id not in refused:
+            services().guard.give_back(reservation)
 
 
 @bp.get("/<checkout_id>/result")

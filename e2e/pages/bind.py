@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from playwright.sync_api import Locator, Page, expect
@@ -25,7 +26,12 @@ class BindPage:
         self.sms_code = page.get_by_label(t("bind.sms_code"), exact=True)
         self.send_code_button = page.get_by_role("button", name=t("bind.send_code"), exact=True)
         self.submit = page.get_by_role("button", name=t("bind.submit"), exact=True)
-        self.code_sent = page.get_by_role("status").filter(has_text=t("bind.code_sent"))
+        # "sent to 138****5678" when the card system names the phone, else the plain "sent"
+        sent_to = t("bind.code_sent_to").split("{phone}")[0].strip()
+        self.code_sent = page.get_by_role("status").filter(
+            has_text=re.compile(f"{re.escape(t('bind.code_sent'))}|{re.escape(sent_to)}")
+        )
+        self.resend_button = page.get_by_role("button", name=re.compile(re.escape(t("bind.resend"))))
         self.problem = page.get_by_role("alert")
         self.back = back_link(page, t("common.back"))
 

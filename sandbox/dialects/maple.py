@@ -186,7 +186,8 @@ def sms() -> Response:
     """Send an SMS code for binding a card."""
     body = _body()
     request_ = {"user_id": require_text(body, "customerRef"), "card_number": require_text(body, "cardNumber")}
-    return answer(expiresIn=send_sms_code(current().db, g.cs, request_))
+    expires_in, phone = send_sms_code(current().db, g.cs, request_)
+    return answer(expiresIn=expires_in, maskedMobile=phone)
 
 
 @bp.post("/cards/binding")

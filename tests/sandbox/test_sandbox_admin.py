@@ -166,3 +166,14 @@ def test_launch_url_query_holds_only_the_token(admin, http) -> None:
     body = {"user_id": "u1001", "merchant_id": "peach-bakery"}
     url = http.post(f"{admin.url}/launch-token", json=body, timeout=10).json()["url"]
     assert list(parse_qs(urlsplit(url).query)) == ["token"]
+
+
+def test_secret_checks_count_every_secret_tried_even_on_a_locked_card(admin, api, lime) -> None:
+    card = lime["unbound"][0]
+    checks = "/systems/lime/secret-checks"
+    assert admin.get(checks, card_id=card["card_id"]).json() == {"count": 0, "checks": []}
+    for _ in range(7):  # the card locks after 5; the last two are still tried and counted
+        body = {"user_id": "u1003", "card_number": card["card_number"], "secret": "000000"}
+        api.call("lime", "POST", "/bindings", json=body)
+    answer = admin.get(checks, card_id=card["card_id"]).json()
+    assert answer["count"] == 7 and {c["kind"] for c in answer["checks"]} == {"password"}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+import pytest
 
 from sandbox import clock
 
@@ -66,10 +69,9 @@ def test_sms_bind_needs_the_latest_code_and_uses_it_once(api, admin, seeded) -> 
     harbor = seeded("harbor")
     card = harbor["unbound"][0]
     sent = {"user_id": "u1003", "card_number": card["card_number"]}
-    assert api.call("harbor", "POST", "/sms-codes", json=sent).json() == {
-        "result": "OK",
-        "expires_in": 300,
-    }
+    answer = api.call("harbor", "POST", "/sms-codes", json=sent).json()
+    assert answer == {"result": "OK", "expires_in": 300, "masked_phone": answer["masked_phone"]}
+    assert re.fullmatch(r"1\d\d\*{4}\d{4}", answer["masked_phone"])
     old_code = admin.latest_sms_code("harbor", card["card_number"])
     api.call("harbor", "POST", "/sms-codes", json=sent)
     code = admin.latest_sms_code("harbor", card["card_number"])
@@ -82,6 +84,14 @@ def test_sms_bind_needs_the_latest_code_and_uses_it_once(api, admin, seeded) -> 
     reused = api.bind("harbor", "u1003", card["card_number"], sms_code=code)
     assert reused.json()["error"]["code"] == "WRONG_SECRET"
     assert admin.get("/sms", system="harbor", card_number=card["card_number"]).json()["used"]
+
+
+@pytest.mark.parametrize(("role", "code"), [("unbound_frozen", "CARD_FROZEN"), ("unbound_expired", "CARD_EXPIRED")])
+def test_no_sms_code_is_sent_for_a_frozen_or_expired_card(api, admin, seeded, role, code) -> None:
+    card = seeded("harbor")[role]
+    answer = api.call("harbor", "POST", "/sms-codes", json={"user_id": "u1003", "card_number": card["card_number"]})
+    assert (answer.status_code, answer.json()["error"]["code"]) == (409, code)
+    assert admin.get("/sms", system="harbor", card_number=card["card_number"]).status_code == 404
 
 
 def test_sms_code_sent_for_one_user_does_not_bind_for_another(api, admin, seeded) -> None:

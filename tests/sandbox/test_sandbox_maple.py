@@ -43,7 +43,8 @@ def test_maple_signature_is_hex_hmac_sha256_of_timestamp_dot_payload() -> None:
 def test_sms_then_bind_answers_the_card_with_its_account(maple_api, maple, admin) -> None:
     card = maple["unbound"][0]
     sent = maple_api.ok(maple_api.post("/cards/otp", {"customerRef": "u1003", "cardNumber": card["card_number"]}))
-    assert sent == {"expiresIn": 300}
+    assert sent == {"expiresIn": 300, "maskedMobile": sent["maskedMobile"]}
+    assert re.fullmatch(r"1\d\d\*{4}\d{4}", sent["maskedMobile"])
     code = admin.latest_sms_code("maple", card["card_number"])
     body = {"customerRef": "u1003", "cardNumber": card["card_number"], "smsCode": code}
     bound = maple_api.ok(maple_api.post("/cards/binding", body))["card"]
@@ -65,16 +66,16 @@ def test_maple_cards_have_maple_numbers(maple) -> None:
         assert len(number) == 18 and number.startswith("77") and number.isdigit()
 
 
+def test_binding_another_users_card_answers_card_taken(maple_api, maple, admin) -> None:
+    assert error_of(sms_bind(maple_api, admin, "u1003", maple["u1002"]["card_number"])) == (409, "CARD_TAKEN")
+
+
 @pytest.mark.parametrize(
-    ("role", "expected"),
-    [
-        ("unbound_frozen", (409, "CARD_BLOCKED")),
-        ("unbound_expired", (409, "CARD_EXPIRED")),
-        ("u1002", (409, "CARD_TAKEN")),
-    ],
+    ("role", "expected"), [("unbound_frozen", (409, "CARD_BLOCKED")), ("unbound_expired", (409, "CARD_EXPIRED"))]
 )
-def test_bind_refusals_answer_maple_codes(maple_api, maple, admin, role, expected) -> None:
-    assert error_of(sms_bind(maple_api, admin, "u1003", maple[role]["card_number"])) == expected
+def test_no_code_is_sent_for_a_card_that_cannot_bind(maple_api, maple, role, expected) -> None:
+    number = maple[role]["card_number"]
+    assert error_of(maple_api.post("/cards/otp", {"customerRef": "u1003", "cardNumber": number})) == expected
 
 
 def test_a_wrong_sms_code_fails_then_locks(maple_api, maple) -> None:
