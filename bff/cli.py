@@ -86,7 +86,9 @@ def demo(port: int, host: str, config_dir: str, data_dir: str) -> None:
     try:
         _wait_ready(f"{sandbox_url}/_sandbox/health", sandbox)
         os.environ.update(env)
-        server = make_server(host, port + 1, create_app(), threaded=True)
+        from bff.access_log import RedactingRequestHandler
+
+        server = make_server(host, port + 1, create_app(), threaded=True, request_handler=RedactingRequestHandler)
         click.echo(
             f"\n  Kabao demo is running. Open the host-app simulator: {sandbox_url}/\n"
             f"  (wallet {bff_url}, sandbox card system {sandbox_url}/cs/…; Ctrl-C stops all)\n{ops_note}"
@@ -121,7 +123,13 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 20)
 )
 @click.option("--workers", default=lambda: int(os.environ.get("KABAO_WORKERS", "2")), show_default="KABAO_WORKERS or 2")
 @click.option("--threads", default=lambda: int(os.environ.get("KABAO_THREADS", "8")), show_default="KABAO_THREADS or 8")
-def serve(bind_to: str, workers: int, threads: int) -> None:
+@click.option(
+    "--access-log",
+    default=lambda: os.environ.get("KABAO_ACCESS_LOG", "-"),
+    show_default="KABAO_ACCESS_LOG or - (stdout)",
+    help="Where gunicorn writes its access log (tokens and card handles redacted).",
+)
+def serve(bind_to: str, workers: int, threads: int, access_log: str) -> None:
     """Run the wallet alone under gunicorn (threaded workers), settings from KABAO_* variables."""
     from gunicorn.app.base import BaseApplication
 
@@ -134,7 +142,8 @@ def serve(bind_to: str, workers: int, threads: int) -> None:
                 "workers": workers,
                 "threads": threads,
                 "worker_class": "gthread",
-                "accesslog": "-",
+                "accesslog": access_log,
+                "logger_class": "bff.access_log.RedactingGunicornLogger",
                 "timeout": 60,
             }.items():
                 self.cfg.set(key, value)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from babel.numbers import format_currency
 
 FEN_PER_YUAN = 100
+MAX_FEN = 10**12  # ¥10 billion: far above any order, far inside SQLite's and JSON's integers
 
 
 def yuan_to_fen(text: str) -> int:

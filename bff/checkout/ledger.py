@@ -6,7 +6,7 @@ import secrets
 import sqlite3
 import time
 
-from bff.checkout.records import Attempt, Checkout, LegRecord, OrderMismatch, PlannedLeg
+from bff.checkout.records import Attempt, AttemptRefused, Checkout, LegRecord, OrderMismatch, PlannedLeg
 from bff.checkout.schema import create_or_upgrade
 from bff.checkout.states import (
     ATTEMPT_MOVES,
@@ -155,7 +155,7 @@ class Ledger(WatchedLegs):
                     "SELECT * FROM attempts WHERE checkout_id = ? ORDER BY seq DESC LIMIT 1", (checkout_id,)
                 ).fetchone()
                 if latest is None:
-                    raise ValueError(f"checkout {checkout_id} is {status} with no attempt")
+                    raise AttemptRefused(f"checkout {checkout_id} is {status} with no attempt")
                 return self._to_attempt(latest), False
             check_move(CHECKOUT_MOVES, status, CheckoutStatus.PROCESSING)
             conn.execute(

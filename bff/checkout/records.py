@@ -62,3 +62,7 @@ class PlannedLeg:
 
 class OrderMismatch(Exception):
     """The same order id came back with another amount, shopper or currency."""
+
+
+class AttemptRefused(ValueError):
+    """No attempt can start: the checkout was closed (e.g. in another tab) before any attempt was made."""

@@ -10,6 +10,8 @@ from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from bff.money import MAX_FEN
+
 LAUNCH_SALT = "kabao.launch"
 CHECKOUT_SALT = "kabao.checkout"
 RESULT_SALT = "kabao.checkout-result"
@@ -100,7 +102,7 @@ def verify_checkout(
     """Verify a checkout token: the order, its amount in fen and where to return come only from here."""
     payload = verify_signed(token, secret, CHECKOUT_SALT, max_age)
     amount = payload.get("amount")
-    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+    if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= MAX_FEN:
         raise TokenRejected(TokenProblem.INVALID)
     if not ORDER_ID.fullmatch(str(payload.get("order_id", ""))):
         raise TokenRejected(TokenProblem.INVALID)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -16,6 +17,7 @@ from bff.checkout.refunds import RefundProblem, RefundRefused
 from bff.checkout.results import order_status, outcome_of
 from bff.checkout.states import AttemptStatus
 from bff.security.signatures import request_is_signed
+from bff.web.errors import api_error
 from bff.web.shopper import services
 
 log = logging.getLogger(__name__)
@@ -31,13 +33,26 @@ STATUS = {
 }
 
 
+MAX_BODY_BYTES = 16 * 1024  # a refund request is a few hundred bytes
+
+
 def _error(code: str, status: int) -> tuple[Response, int]:
-    return jsonify({"result": "ERROR", "error": {"code": code}}), status
+    return api_error(code, status)
+
+
+def _json_body() -> Any:
+    """The request's JSON, or None when it is not JSON we can read (a 400, never a 500)."""
+    try:
+        return json.loads(request.get_data(cache=True))
+    except (ValueError, RecursionError):
+        return None
 
 
 @bp.before_request
 def signed_only() -> tuple[Response, int] | None:
-    path = request.path + (f"?{request.query_string.decode()}" if request.query_string else "")
+    request.max_content_length = MAX_BODY_BYTES  # larger bodies answer 413 before anything reads them
+    query = request.query_string.decode("utf-8", "replace")
+    path = request.path + (f"?{query}" if query else "")
     if not request_is_signed(
         current_app.config["KABAO_HOST_SECRET"],
         request.headers.get("X-Kabao-Timestamp", ""),
@@ -95,7 +110,7 @@ def _confirm_pending(checkout: Checkout) -> None:
 @bp.post("/refunds")
 def refund() -> Response | tuple[Response, int]:
     """Refund part or all of a paid order, split across its card payments by the merchant's policy."""
-    asked = _refund_request(request.get_json(silent=True))
+    asked = _refund_request(_json_body())
     if asked is None:
         return _error("INVALID_REQUEST", 400)
     merchant = services().registry.get(asked["merchant_id"])

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from bff.checkout.choice import Choice, choose, unusable_reason
 from bff.checkout.ledger import OrderMismatch
-from bff.checkout.records import Checkout
+from bff.checkout.records import AttemptRefused, Checkout
 from bff.checkout.results import host_result, outcome_of
 from bff.checkout.states import AttemptStatus, CheckoutStatus
 from bff.i18n import LOCALES
@@ -145,9 +145,12 @@ def pay(checkout_id: str) -> Response:
     seq = request.form.get("attempt", type=int)
     if seq is None:
         abort(400)
-    if checkout.status is not CheckoutStatus.OPEN or any(a.seq == seq for a in ledger.attempts(checkout_id)):
+    seqs = [a.seq for a in ledger.attempts(checkout_id)]
+    if checkout.status is not CheckoutStatus.OPEN or seq in seqs:
         return redirect_after_post(done)  # a double tap, a reload or another tab: never a second charge
     views, picked = _views(shopper), _picked()
+    if seq != max(seqs, default=0) + 1:  # a form from before a later attempt, or a number nobody issued
+        return _render_choice(checkout, rules, views, picked, translator()("checkout.problem.stale"), 409)
     choice = choose(checkout.amount, views, picked, rules)
     pins, problem = _pins(shopper, choice)
     if not choice.payable:
@@ -156,15 +159,31 @@ def pay(checkout_id: str) -> Response:
     if not problem:
         reservations, problem = _reserve_pin_tries(shopper, choice, pins)
     if problem:
+        if _moved_on(checkout_id, seq):  # the first tap paid meanwhile: its result, not "can't pay"
+            return redirect_after_post(done)
         return _render_choice(checkout, rules, views, picked, problem, 422)
     created = False
     try:
-        _, created = ledger.start_attempt(checkout_id, seq, list(choice.legs), choice.remainder)
+        try:
+            _, created = ledger.start_attempt(checkout_id, seq, list(choice.legs), choice.remainder)
+        except AttemptRefused:
+            return redirect_after_post(done)  # closed in another tab meanwhile: nothing to pay
         if created:
             services().payer.run(shopper.gateway, checkout, seq, pins, rules.status_query)
     finally:
         _settle_pin_tries(checkout_id, seq, reservations, counted=created)
     return redirect_after_post(done)
+
+
+def _moved_on(checkout_id: str, seq: int) -> bool:
+    """Whether, since this request read it, the checkout closed or this attempt was written (another tap)."""
+    ledger = services().ledger
+    checkout = ledger.checkout(checkout_id)
+    return (
+        checkout is None
+        or checkout.status is not CheckoutStatus.OPEN
+        or seq in (a.seq for a in ledger.attempts(checkout_id))
+    )
 
 
 def _pins(shopper: Shopper, choice: Choice) -> tuple[dict[str, str], str | None]:

@@ -1,18 +1,38 @@
-"""Error pages in the shopper's language: a whole page, or a fragment for htmx."""
+"""Error answers: pages in the shopper's language (a fragment for htmx), JSON on the host-app API."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from bff.web.render import is_htmx
 from bff.web.shopper import translator
 
 log = logging.getLogger(__name__)
-KNOWN = {400, 401, 403, 404, 405, 422, 429, 500}
+KNOWN = {400, 401, 403, 404, 405, 409, 413, 422, 429, 500}
+API_PREFIX = "/api/"
+API_CODES = {  # docs/host-app-contract.md, "Errors"
+    400: "INVALID_REQUEST",
+    401: "UNAUTHORIZED",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "INVALID_REQUEST",
+    429: "TOO_MANY_REQUESTS",
+}
+
+
+def api_error(code: str, status: int) -> tuple[Response, int]:
+    """The host-app contract's error shape."""
+    return jsonify({"result": "ERROR", "error": {"code": code}}), status
+
+
+def _is_api() -> bool:
+    return request.path.startswith(API_PREFIX)
 
 
 def _render(status: int, key: str) -> tuple[str, int]:
@@ -24,16 +44,20 @@ def _render(status: int, key: str) -> tuple[str, int]:
 
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_error(exc: CSRFError) -> tuple[str, int]:
+    def csrf_error(exc: CSRFError) -> tuple[str | Response, int]:
         log.info("CSRF check failed: %s", exc.description)
-        return _render(400, "csrf")
+        return api_error("INVALID_REQUEST", 400) if _is_api() else _render(400, "csrf")
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> tuple[str, int]:
+    def http_error(exc: HTTPException) -> tuple[str | Response, int]:
         status = exc.code or 500
+        if _is_api():
+            return api_error(API_CODES.get(status, "INVALID_REQUEST" if status < 500 else "INTERNAL_ERROR"), status)
         return _render(status, str(status) if status in KNOWN else "500")
 
     @app.errorhandler(Exception)
-    def unexpected(exc: Exception) -> tuple[str, int]:
+    def unexpected(exc: Exception) -> tuple[str | Response, int]:
         log.exception("unexpected error")
+        if _is_api():
+            return api_error("INTERNAL_ERROR", 500)
         return _render(500, "500")

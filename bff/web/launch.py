@@ -10,6 +10,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from werkzeug.wrappers import Response
 
 from bff.i18n import LOCALES, negotiate
+from bff.security.redirects import same_site_path
 from bff.security.tokens import TokenProblem, TokenRejected, verify_launch
 from bff.web.render import no_store
 from bff.web.shopper import services, start_session, translator
@@ -77,7 +78,5 @@ def switch_locale() -> Response:
     locale = request.form.get("locale", "")
     if locale in LOCALES and session.get("uid"):
         session["loc"] = locale
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith(("//", "/\\")):
-        target = url_for("wallet.home")
+    target = same_site_path(request.form.get("next", "")) or url_for("wallet.home")
     return redirect(target, 303)
