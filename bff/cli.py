@@ -51,6 +51,7 @@ def demo(port: int, host: str, config_dir: str, data_dir: str) -> None:
         "KABAO_MERCHANT_MAPLE_HMAC_KEY": os.environ.get("KABAO_MERCHANT_MAPLE_HMAC_KEY") or secrets.token_urlsafe(24),
         "KABAO_CONFIG_DIR": config_dir,
         "KABAO_STORE_URL": f"sqlite:///{(data / 'bff.sqlite3').resolve()}",
+        "KABAO_LEDGER_PATH": str((data / "ledger.sqlite3").resolve()),
     }
     ops_note = ""
     if not os.environ.get("KABAO_OPS_USERS") and not os.environ.get("KABAO_OPS_USERS_FILE"):

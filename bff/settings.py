@@ -23,6 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "KABAO_BALANCE_WORKERS": 16,
     "KABAO_OPS_USERS": "",  # user:werkzeug-hash,… (or KABAO_OPS_USERS_FILE, a file of such lines)
     "KABAO_OPS_USERS_FILE": "",
+    "KABAO_OPS_IDLE_SECONDS": 30 * 60,  # an ops session unused this long ends on the server
 }
 
 REQUIRED = ("SECRET_KEY", "KABAO_HOST_SECRET")

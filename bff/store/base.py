@@ -21,6 +21,10 @@ class Store(abc.ABC):
     def get(self, key: str) -> str | None: ...
 
     @abc.abstractmethod
+    def delete(self, key: str) -> None:
+        """Forget key at once (a revoked session)."""
+
+    @abc.abstractmethod
     def limits_storage(self) -> Storage:
         """Counters for the `limits` rate limiter, kept in this store."""
 

@@ -28,6 +28,9 @@ class RedisStore(Store):
         value = self.client.get(self.PREFIX + key)
         return value.decode() if value is not None else None
 
+    def delete(self, key: str) -> None:
+        self.client.delete(self.PREFIX + key)
+
     def limits_storage(self) -> Storage:
         return self._limits
 

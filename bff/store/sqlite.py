@@ -144,6 +144,10 @@ class SQLiteStore(Store):
         )
         return row[0] if row else None
 
+    def delete(self, key: str) -> None:
+        with self.db.write() as db:
+            db.execute("DELETE FROM kv WHERE key = ?", (key,))
+
     def limits_storage(self) -> Storage:
         return self._limits
 
