@@ -63,3 +63,13 @@ def test_kept_values_expire(store_url):
 def test_unknown_store_url_is_refused():
     with pytest.raises(ValueError, match="unsupported store URL"):
         open_store("mongodb://somewhere")
+
+
+def test_a_deleted_value_is_gone_for_every_process(store_url):
+    first, second = open_store(store_url), open_store(store_url)
+    first.put("ops-session:x", "alice", ttl=60)
+    assert second.get("ops-session:x") == "alice"
+    second.delete("ops-session:x")
+    assert first.get("ops-session:x") is None
+    first.close()
+    second.close()
