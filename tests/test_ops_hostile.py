@@ -116,3 +116,14 @@ def test_a_non_ascii_csrf_token_is_a_400_page(ops_app, config):
     assert refused.status_code == 400 and "Form refused" in text_of(refused)
     header = client.post(f"/ops/merchants/{MERCHANT}/publish", headers={"X-CSRFToken": "tökén"})
     assert header.status_code == 400
+
+
+def test_a_broken_line_in_the_audit_log_leaves_the_log_readable(ops_app, config):
+    client = ops_app.test_client()
+    login(client)
+    live = (config / f"{MERCHANT}.yaml").read_text(encoding="utf-8")
+    save_raw(client, live + "# first\n")
+    with open(config / ".history" / "audit.jsonl", "a", encoding="utf-8") as log:
+        log.write('{"when": 1, "user": "cut sh\n[1, 2]\n')
+    page = client.get("/ops/audit")
+    assert page.status_code == 200 and "# first" in text_of(page)

@@ -202,5 +202,16 @@ class Desk:
         path = self.history / "audit.jsonl"
         if not path.is_file():
             return []
-        entries = [Entry(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line]
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        entries = [entry for entry in map(_entry, lines) if entry is not None]
         return [e for e in reversed(entries) if merchant_id in (None, e.merchant_id)]
+
+
+def _entry(line: str) -> Entry | None:
+    """One line of the audit log, or None for a line cut short (a crash mid-write) or edited by hand."""
+    try:
+        return Entry(**json.loads(line))
+    except (ValueError, TypeError):
+        if line.strip():
+            log.warning("audit log: a line that is not an entry was skipped")
+        return None
