@@ -12,7 +12,12 @@ from werkzeug.serving import make_server
 
 from sandbox.app import create_app
 
-REQUIRED_ENV = ("KABAO_MERCHANT_SANDBOX_API_KEY", "KABAO_HOST_SECRET", "KABAO_MERCHANT_OLIVE_SIGN_KEY", "KABAO_MERCHANT_MAPLE_HMAC_KEY")
+REQUIRED_ENV = (
+    "KABAO_MERCHANT_SANDBOX_API_KEY",
+    "KABAO_HOST_SECRET",
+    "KABAO_MERCHANT_OLIVE_SIGN_KEY",
+    "KABAO_MERCHANT_MAPLE_HMAC_KEY",
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
