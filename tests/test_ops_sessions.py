@@ -98,3 +98,15 @@ def test_failed_logins_are_limited_even_with_the_right_password_after(ops_app):
     locked = login(client, password="guess")
     assert locked.status_code == 429 and "Too many tries" in text_of(locked)
     assert login(client).status_code == 429
+
+
+def test_a_removed_account_loses_its_session(make_app, config):
+    users = {name: generate_password_hash(name * 3) for name in ("alice", "bob")}
+    before = make_app(config, KABAO_OPS_USERS=",".join(f"{u}:{h}" for u, h in users.items()))
+    client = before.test_client()
+    login(client, "bob", "bobbobbob")
+    assert client.get("/ops/").status_code == 200
+    after = make_app(config, KABAO_OPS_USERS=f"alice:{users['alice']}")  # restarted without bob, same store
+    replay = after.test_client()
+    replay.set_cookie(COOKIE, client.get_cookie(COOKIE, path="/ops").value, path="/ops")
+    assert replay.get("/ops/").status_code == 303

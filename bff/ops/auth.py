@@ -98,7 +98,9 @@ def _session_of(raw: str) -> dict[str, str] | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("sid"), str):
         return None  # a cookie from before sessions were kept in the store
-    if _store().get(_key(data["sid"])) != data.get("user"):
+    if data.get("user") not in current_app.extensions["kabao_ops_accounts"]:
+        return None  # the account was removed since
+    if _store().get(_key(data["sid"])) != data["user"]:
         return None  # logged out, or idle too long
     _store().put(_key(data["sid"]), data["user"], _idle_seconds())  # each request restarts the idle clock
     return data
