@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from kabao_testing import CONFIG_DIR, text_of
+from werkzeug.security import generate_password_hash
 
 from bff import create_app
 from bff.i18n import LOCALES, Translator
@@ -82,6 +84,7 @@ def _app(tmp_path: Path, config_dir: Path) -> Flask:
             "KABAO_STORE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}",
             "KABAO_LEDGER_PATH": str(tmp_path / "ledger.sqlite3"),
             "KABAO_CONFIG_RELOAD_SECONDS": 0,
+            "KABAO_OPS_USERS": f"ops-tester:{generate_password_hash(secrets.token_urlsafe(12))}",
         }
     )
 
