@@ -48,6 +48,8 @@ def main() -> None:
                 "KABAO_CONFIG_DIR": str(REPO / "wallet_config"),
                 "KABAO_STORE_URL": f"sqlite:///{tmp}/store.sqlite3",
                 "KABAO_LEDGER_PATH": f"{tmp}/ledger.sqlite3",
+                "KABAO_OUTBOUND_SCHEMES": "http",  # the sandbox, on loopback, allowed explicitly
+                "KABAO_OUTBOUND_ALLOW": "127.0.0.1",
             }
         )
         client = app.test_client()

@@ -18,6 +18,7 @@ from bff.adapters.factory import Gateways
 from bff.checkout.ledger import Ledger
 from bff.checkout.payer import Payer
 from bff.checkout.refunds import Refunds
+from bff.merchants.policy import ConfigPolicy
 from bff.merchants.registry import MerchantRegistry
 from bff.ops.auth import load_accounts
 from bff.security.attempts import WrongSecretGuard
@@ -58,10 +59,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     executor = ThreadPoolExecutor(app.config["KABAO_BALANCE_WORKERS"], thread_name_prefix="balance")
     ledger = Ledger(app.config["KABAO_LEDGER_PATH"] or str(Path(app.instance_path) / "ledger.sqlite3"))
     guard = WrongSecretGuard(store, app.config["SECRET_KEY"].encode())
+    policy = ConfigPolicy.from_settings(app.config)
+    config_dir = Path(app.config["KABAO_CONFIG_DIR"])
     app.extensions["kabao"] = Services(
-        registry=MerchantRegistry(Path(app.config["KABAO_CONFIG_DIR"]), app.config["KABAO_CONFIG_RELOAD_SECONDS"]),
+        registry=MerchantRegistry(config_dir, app.config["KABAO_CONFIG_RELOAD_SECONDS"], policy),
         store=store,
-        gateways=Gateways(),
+        gateways=Gateways(policy=policy),
         balances=BalanceBook(store, executor),
         binder=Binder(guard),
         executor=executor,

@@ -16,6 +16,7 @@ import click
 
 from bff.merchants.loader import MERCHANT_ID, validate_dir
 from bff.merchants.model import MerchantConfig
+from bff.merchants.policy import ConfigPolicy
 
 
 @click.group()
@@ -52,6 +53,9 @@ def demo(port: int, host: str, config_dir: str, data_dir: str) -> None:
         "KABAO_CONFIG_DIR": config_dir,
         "KABAO_STORE_URL": f"sqlite:///{(data / 'bff.sqlite3').resolve()}",
         "KABAO_LEDGER_PATH": str((data / "ledger.sqlite3").resolve()),
+        # the demo's card systems are the local sandbox: plain http on loopback, allowed explicitly
+        "KABAO_OUTBOUND_SCHEMES": "http,https",
+        "KABAO_OUTBOUND_ALLOW": f"{host},127.0.0.1",
     }
     ops_note = ""
     if not os.environ.get("KABAO_OPS_USERS") and not os.environ.get("KABAO_OPS_USERS_FILE"):
@@ -178,7 +182,8 @@ def connector_check(merchant_id: str, as_json: bool, cards_file: str | None, san
     from bff.connector.check import as_json as rows_json
     from bff.connector.test_cards import from_file, from_sandbox
 
-    merchants, problems = validate_dir(Path(os.environ.get("KABAO_CONFIG_DIR", "wallet_config")))
+    policy = ConfigPolicy.from_environ(os.environ)
+    merchants, problems = validate_dir(Path(os.environ.get("KABAO_CONFIG_DIR", "wallet_config")), policy)
     merchant = next((m for m in merchants if m.id == merchant_id), None)
     if merchant is None:
         raise click.ClickException(f"no valid merchant {merchant_id!r}" + "".join(f"\n{p}" for p in problems))
@@ -187,7 +192,7 @@ def connector_check(merchant_id: str, as_json: bool, cards_file: str | None, san
     cards = from_file(Path(cards_file)) if cards_file else from_sandbox(sandbox_url, merchant_id)
     from bff.adapters.factory import Gateways
 
-    gateways = Gateways()
+    gateways = Gateways(policy=policy)
     bind = merchant.config.flows.bind
     rows = Check(gateways.for_merchant(merchant), cards, bind.method, bind.card_number.luhn).run()
     gateways.close()
@@ -204,8 +209,8 @@ def config() -> None:
 @config.command("validate")
 @click.argument("directory", default="wallet_config", type=click.Path(exists=True, file_okay=False))
 def config_validate(directory: str) -> None:
-    """Check every merchant file; print file, key path and problem for each error."""
-    merchants, problems = validate_dir(Path(directory))
+    """Check every merchant file under this environment's deployment policy (KABAO_CONFIG_ENV_*, KABAO_OUTBOUND_*)."""
+    merchants, problems = validate_dir(Path(directory), ConfigPolicy.from_environ(os.environ))
     for problem in problems:
         click.echo(str(problem), err=True)
     for merchant in merchants:

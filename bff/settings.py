@@ -24,6 +24,12 @@ DEFAULTS: dict[str, Any] = {
     "KABAO_OPS_USERS": "",  # user:werkzeug-hash,… (or KABAO_OPS_USERS_FILE, a file of such lines)
     "KABAO_OPS_USERS_FILE": "",
     "KABAO_OPS_IDLE_SECONDS": 30 * 60,  # an ops session unused this long ends on the server
+    # what merchant config (written by ops) may reach: env names by prefix or by name, outbound addresses
+    "KABAO_CONFIG_ENV_PREFIXES": "KABAO_MERCHANT_",
+    "KABAO_CONFIG_ENV_NAMES": "",
+    "KABAO_OUTBOUND_SCHEMES": "https",
+    "KABAO_OUTBOUND_ALLOW": "",  # hosts or CIDRs reachable although not public, e.g. 127.0.0.1,10.8.0.0/16
+    "KABAO_OUTBOUND_PROXY": "",  # an explicit proxy for card-system calls; HTTP(S)_PROXY are ignored
 }
 
 REQUIRED = ("SECRET_KEY", "KABAO_HOST_SECRET")

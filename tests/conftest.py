@@ -10,7 +10,7 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
-from kabao_testing import CONFIG_DIR, mint_launch_token
+from kabao_testing import CONFIG_DIR, LOOPBACK_SANDBOX, mint_launch_token
 from werkzeug.security import generate_password_hash
 
 from bff import create_app
@@ -48,6 +48,7 @@ def make_app(tmp_path: Path, card_system: RunningSandbox, monkeypatch: pytest.Mo
                 "KABAO_STORE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}",
                 "KABAO_LEDGER_PATH": str(tmp_path / "ledger.sqlite3"),
                 "KABAO_CONFIG_RELOAD_SECONDS": 0,
+                **LOOPBACK_SANDBOX,
                 **overrides,
             }
         )

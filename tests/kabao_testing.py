@@ -9,7 +9,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import requests
@@ -20,6 +20,8 @@ from sandbox.runner import RunningSandbox
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG_DIR = REPO / "wallet_config"
+# the sandbox card system runs on loopback over plain http: tests allow exactly that, explicitly
+LOOPBACK_SANDBOX = {"KABAO_OUTBOUND_SCHEMES": "http", "KABAO_OUTBOUND_ALLOW": "127.0.0.1"}
 
 
 def mint_launch_token(secret: str, user_id: str, merchant_id: str, **claims: object) -> str:
@@ -103,6 +105,7 @@ def bff_env(sandbox: RunningSandbox, tmp_path: Path, config_dir: Path = CONFIG_D
         "KABAO_MERCHANT_SANDBOX_API_KEY": sandbox.api_key,
         "KABAO_MERCHANT_OLIVE_SIGN_KEY": sandbox.olive_sign_key,
         "KABAO_MERCHANT_MAPLE_HMAC_KEY": sandbox.maple_hmac_key,
+        **LOOPBACK_SANDBOX,
     }
 
 
@@ -134,3 +137,50 @@ def kabao_serve(env: dict[str, str]) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(10)
+
+
+@contextmanager
+def capture_server(answer=None, hang: float = 0.0) -> Iterator[tuple[str, list[dict]]]:
+    """An HTTP server on 127.0.0.1 that records every request (path, headers, body) it receives.
+
+    answer(path) gives (status, headers, body); by default an empty card list. hang holds each answer.
+    """
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[dict] = []
+    release = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _any(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            seen.append({"path": self.path, "headers": dict(self.headers), "body": self.rfile.read(length)})
+            if hang:
+                release.wait(hang)
+            status, headers, body = (answer or (lambda _: (200, {}, {"result": "OK", "cards": []})))(self.path)
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            for name, value in {"Content-Type": "application/json", **headers}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            with suppress(OSError):  # the client gave up waiting: that is what hang tests want
+                self.wfile.write(data)
+
+        do_GET = do_POST = _any
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.handle_error = lambda *args: None  # a client that hung up is no error here
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()

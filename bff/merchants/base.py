@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+
+from bff.merchants.policy import check_env_name
 
 Locale = Literal["zh-CN", "en"]
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{2,63}$")
-ENV_REF = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(?::-([^}]*))?\}")
 
 
 class Model(BaseModel):
@@ -45,7 +46,11 @@ def _check_env_name(value: str) -> str:
     return value
 
 
+def _allowed_env_name(value: str, info: ValidationInfo) -> str:
+    return check_env_name(_check_env_name(value), info)
+
+
 Colour = Annotated[str, AfterValidator(_check_hex)]
 Regex = Annotated[str, AfterValidator(_check_regex)]
 Text = Annotated[dict[Locale, Annotated[str, Field(min_length=1)]], AfterValidator(_check_text)]
-EnvName = Annotated[str, AfterValidator(_check_env_name)]
+EnvName = Annotated[str, AfterValidator(_allowed_env_name)]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from bff.merchants.base import ENV_REF, Model
+from bff.merchants.base import Model
+from bff.merchants.env import with_defaults
+from bff.merchants.policy import check_env_refs
 
 
 class PinRule(Model):
@@ -33,9 +35,10 @@ class CheckoutRules(Model):
 
     @field_validator("return_urls")
     @classmethod
-    def _urls(cls, value: list[str]) -> list[str]:
+    def _urls(cls, value: list[str], info: ValidationInfo) -> list[str]:
         for url in value:
-            expanded = ENV_REF.sub(lambda m: m.group(2) or "http://env.invalid", url)
+            check_env_refs(url, info)
+            expanded = with_defaults(url, "http://env.invalid")
             if not re.fullmatch(r"https?://[^\s/?#]+/[^\s?#]*", expanded):
                 raise ValueError(f"{url!r} is not an http(s) URL with a path")
         return value

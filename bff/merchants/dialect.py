@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from bff.cards.errors import ErrorCode
 from bff.merchants.base import ENV_NAME, Model
+from bff.merchants.policy import check_env_name
 
 OPERATIONS = (
     "bind",
@@ -74,7 +75,11 @@ class Operation(Model):
 
 class Signing(Model):
     scheme: Literal["md5_sorted", "hmac_sha256", "header_key", "bearer"]
-    key_env: Annotated[str, Field(pattern=ENV_NAME.pattern, description="Environment variable holding the key")]
+    key_env: Annotated[
+        str,
+        Field(pattern=ENV_NAME.pattern, description="Environment variable holding the key"),
+        AfterValidator(check_env_name),
+    ]
     field: str = Field("sign", description="md5_sorted: the parameter that carries the signature")
     header: str | None = Field(None, description="hmac_sha256 / header_key: the header that carries it")
     timestamp_header: str | None = Field(None, description="hmac_sha256: header with the unix-ms timestamp")

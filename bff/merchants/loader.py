@@ -11,6 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from bff.merchants.model import MerchantConfig
+from bff.merchants.policy import ConfigPolicy
 from bff.merchants.yaml_limits import YAMLRefused, load_yaml
 
 MERCHANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
@@ -53,8 +54,8 @@ def _key_path(loc: tuple[str | int, ...]) -> str:
     return ".".join(parts)
 
 
-def parse_merchant(path: Path, raw: bytes) -> Merchant:
-    """Validate one file's bytes; raise InvalidConfig listing every problem."""
+def parse_merchant(path: Path, raw: bytes, policy: ConfigPolicy | None = None) -> Merchant:
+    """Validate one file's bytes under the deployment's policy; raise InvalidConfig listing every problem."""
     name = path.name
     merchant_id = path.stem
     problems: list[ConfigProblem] = []
@@ -69,11 +70,12 @@ def parse_merchant(path: Path, raw: bytes) -> Merchant:
     if not isinstance(data, dict):
         raise InvalidConfig([ConfigProblem(name, "", "must be a mapping of keys")])
     try:
-        config = MerchantConfig.model_validate(data)
+        config = MerchantConfig.model_validate(data, context={"policy": policy or ConfigPolicy()})
     except ValidationError as exc:
         for err in exc.errors():
             message = err["msg"].removeprefix("Value error, ")
-            problems.append(ConfigProblem(name, _key_path(err["loc"]), message))
+            key_path = (err.get("ctx") or {}).get("key_path") or _key_path(err["loc"])
+            problems.append(ConfigProblem(name, key_path, message))
         raise InvalidConfig(problems) from None
     logo = config.brand.logo
     if logo is not None:
@@ -88,16 +90,16 @@ def parse_merchant(path: Path, raw: bytes) -> Merchant:
     return Merchant(merchant_id, config, version, path)
 
 
-def load_merchant(path: Path) -> Merchant:
-    return parse_merchant(path, path.read_bytes())
+def load_merchant(path: Path, policy: ConfigPolicy | None = None) -> Merchant:
+    return parse_merchant(path, path.read_bytes(), policy)
 
 
-def validate_dir(config_dir: Path) -> tuple[list[Merchant], list[ConfigProblem]]:
+def validate_dir(config_dir: Path, policy: ConfigPolicy | None = None) -> tuple[list[Merchant], list[ConfigProblem]]:
     """Validate every merchant file in a directory."""
     merchants, problems = [], []
     for path in merchant_files(config_dir):
         try:
-            merchants.append(load_merchant(path))
+            merchants.append(load_merchant(path, policy))
         except InvalidConfig as exc:
             problems.extend(exc.problems)
     return merchants, problems

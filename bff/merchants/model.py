@@ -9,15 +9,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import (
     Field,
     HttpUrl,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
-from bff.i18n import known_message_keys
-from bff.merchants.base import ENV_REF, Colour, EnvName, Locale, Model, Regex, Text
+from bff.i18n import known_message_keys, override_problem
+from bff.merchants.base import Colour, EnvName, Locale, Model, Regex, Text
 from bff.merchants.checkout_rules import CheckoutRules
 from bff.merchants.colors import MIN_TEXT_CONTRAST, contrast_ratio
 from bff.merchants.dialect import Dialect
+from bff.merchants.env import with_defaults
+from bff.merchants.policy import check_env_refs, policy_of
 from bff.merchants.sections import Pages
 
 
@@ -25,6 +29,9 @@ def _contrast(fg: str, bg: str, what: str) -> None:
     ratio = contrast_ratio(fg, bg)
     if ratio < MIN_TEXT_CONTRAST:
         raise ValueError(f"{what}: contrast {ratio:.2f}:1 is below {MIN_TEXT_CONTRAST}:1, text would be unreadable")
+
+
+UNSET_HOST = "unset.env.invalid"
 
 
 class Colours(Model):
@@ -155,10 +162,16 @@ class Backend(Model):
 
     @field_validator("base_url")
     @classmethod
-    def _url(cls, value: str) -> str:
-        expanded = ENV_REF.sub(lambda m: m.group(2) or "http://env.invalid", value)
-        if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", expanded):
+    def _url(cls, value: str, info: ValidationInfo) -> str:
+        check_env_refs(value, info)
+        sample = with_defaults(value, UNSET_HOST)
+        # a reference without default at the start is the whole address: it is checked where it is used
+        whole_url_unknown = sample.startswith(UNSET_HOST)
+        if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", "https://" + sample if whole_url_unknown else sample):
             raise ValueError(f"{value!r} is not an http(s) URL")
+        problem = None if whole_url_unknown else policy_of(info).outbound.url_problem(sample)
+        if problem:
+            raise ValueError(problem)
         return value.rstrip("/")
 
 
@@ -196,6 +209,16 @@ class MerchantConfig(Model):
             unknown = sorted(set(texts) - known)
             if unknown:
                 raise ValueError(f"{locale}: unknown text keys {', '.join(unknown)}")
+        bad = [
+            (f"copy.{loc}.{key}", p)
+            for loc, texts in value.items()
+            for key, text in texts.items()
+            if (p := override_problem(key, text))
+        ]
+        if bad:
+            (key_path, problem), more = bad[0], len(bad) - 1
+            message = problem + (f" (and {more} more in copy)" if more else "")
+            raise PydanticCustomError("copy_text", "{message}", {"message": message, "key_path": key_path})
         return value
 
     @model_validator(mode="after")

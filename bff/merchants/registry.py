@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
+from bff.merchants.env import EnvRefused, EnvResolver
 from bff.merchants.loader import ConfigProblem, InvalidConfig, Merchant, load_merchant, merchant_files
+from bff.merchants.policy import ConfigPolicy
 
 log = logging.getLogger(__name__)
 
@@ -15,9 +19,17 @@ log = logging.getLogger(__name__)
 class MerchantRegistry:
     """Merchants by id, refreshed from the config dir at most every `interval` seconds."""
 
-    def __init__(self, config_dir: Path, interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        config_dir: Path,
+        interval: float = 1.0,
+        policy: ConfigPolicy | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self.config_dir = Path(config_dir).resolve()
         self.interval = interval
+        self.policy = policy or ConfigPolicy()
+        self.env = EnvResolver(os.environ if environ is None else environ, self.policy.env)
         self._lock = threading.Lock()
         self._merchants: dict[str, Merchant] = {}
         self._stamps: dict[Path, tuple[int, int]] = {}
@@ -36,6 +48,16 @@ class MerchantRegistry:
     def problems(self) -> list[ConfigProblem]:
         self.refresh()
         return [p for ps in self._problems.values() for p in ps]
+
+    def return_urls(self, merchant: Merchant) -> list[str]:
+        """The checkout's allowed return URL prefixes, references resolved through the env policy."""
+        resolved = []
+        for url in merchant.config.checkout.return_urls if merchant.config.checkout else []:
+            try:
+                resolved.append(self.env.text(url))
+            except EnvRefused as exc:
+                log.error("merchant %s: a return URL is ignored: %s", merchant.id, exc)
+        return resolved
 
     def refresh(self, force: bool = False) -> None:
         """Pick up added, changed and removed files; a bad file keeps its last good version."""
@@ -64,7 +86,7 @@ class MerchantRegistry:
 
     def _load(self, path: Path) -> None:
         try:
-            merchant = load_merchant(path)
+            merchant = load_merchant(path, self.policy)
         except InvalidConfig as exc:
             self._problems[path] = exc.problems
             kept = "keeping the last good version" if path.stem in self._merchants else "not served"

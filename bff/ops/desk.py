@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bff.merchants.loader import MERCHANT_ID, ConfigProblem, InvalidConfig, parse_merchant
+from bff.merchants.policy import ConfigPolicy
 from bff.merchants.yaml_limits import MAX_BYTES, too_large
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,9 @@ def _write_atomically(path: Path, text: str) -> None:
 class Desk:
     """Where ops change merchant files: one per config dir."""
 
-    def __init__(self, config_dir: Path) -> None:
+    def __init__(self, config_dir: Path, policy: ConfigPolicy | None = None) -> None:
         self.dir = Path(config_dir)
+        self.policy = policy or ConfigPolicy()
         self.drafts = self.dir / ".drafts"
         self.history = self.dir / ".history"
 
@@ -114,7 +116,7 @@ class Desk:
         """What keeps this text from being published; never raises, whatever a draft holds."""
         path = self._live(merchant_id)
         try:
-            parse_merchant(path, text.encode())
+            parse_merchant(path, text.encode(), self.policy)
         except InvalidConfig as exc:
             return exc.problems
         except Exception as exc:  # a hostile draft must leave the console usable: it is simply not publishable

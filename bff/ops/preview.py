@@ -186,7 +186,7 @@ def load_source(merchant_id: str, source: str) -> Merchant | None:
     draft = config_dir / ".drafts" / f"{merchant_id}.yaml"
     if not draft.is_file():
         return live
-    return parse_merchant(config_dir / f"{merchant_id}.yaml", draft.read_bytes())
+    return parse_merchant(config_dir / f"{merchant_id}.yaml", draft.read_bytes(), services().registry.policy)
 
 
 def _merchant_or_404(merchant_id: str, source: str) -> Merchant:

@@ -59,7 +59,7 @@ def too_large(_exc: Exception) -> Response:
 
 
 def desk() -> Desk:
-    return Desk(services().registry.config_dir)
+    return Desk(services().registry.config_dir, services().registry.policy)
 
 
 def _page(template: str, status: int = 200, **context: object) -> Response:
@@ -217,7 +217,7 @@ def check(merchant_id: str) -> Response:
     if text is None:
         abort(404)
     try:
-        merchant = parse_merchant(Path(f"{merchant_id}.yaml"), text.encode())
+        merchant = parse_merchant(Path(f"{merchant_id}.yaml"), text.encode(), services().registry.policy)
     except InvalidConfig as exc:
         return _page(
             "ops/message.html",
@@ -236,7 +236,7 @@ def check(merchant_id: str) -> Response:
             raise LookupError("no test cards: put the provider's file in KABAO_CONNECTOR_CARDS_DIR")
     except (LookupError, OSError, ValueError, StopIteration, requests.RequestException) as exc:
         return _page("ops/message.html", status=409, title="No test cards", lines=[str(exc)], merchant_id=merchant_id)
-    gateways = Gateways()
+    gateways = Gateways(policy=services().registry.policy)
     bind = merchant.config.flows.bind
     rows = Check(gateways.for_merchant(merchant), cards, bind.method, bind.card_number.luhn).run()
     gateways.close()

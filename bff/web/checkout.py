@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
-from bff.adapters.factory import expand_env
 from bff.checkout.choice import Choice, choose, unusable_reason
 from bff.checkout.ledger import OrderMismatch
 from bff.checkout.records import Checkout
@@ -28,8 +27,10 @@ bp = Blueprint("checkout", __name__, url_prefix="/checkout")
 
 
 def return_url_allowed(url: str, allowed: list[str]) -> bool:
-    """Whether url starts with an allow-listed return URL, ending at a path boundary."""
-    for prefix in (expand_env(a, services().gateways.environ) for a in allowed):
+    """Whether url starts with an allow-listed return URL prefix, ending at a path boundary."""
+    for prefix in allowed:
+        if not prefix:
+            continue
         if url == prefix or (url.startswith(prefix) and url[len(prefix)] in "/?#"):
             return True
     return False
@@ -47,7 +48,7 @@ def start() -> Response | tuple[str, int]:
     rules = merchant.config.checkout if merchant else None
     if merchant is None or rules is None or claims.currency != merchant.config.currency:
         abort(404)
-    if not return_url_allowed(claims.return_url, rules.return_urls):
+    if not return_url_allowed(claims.return_url, services().registry.return_urls(merchant)):
         log.warning("checkout refused: return URL not allow-listed for %s", merchant.id)
         abort(400)
     try:
