@@ -52,6 +52,7 @@ def demo(port: int, host: str, config_dir: str, data_dir: str) -> None:
         "KABAO_MERCHANT_MAPLE_HMAC_KEY": os.environ.get("KABAO_MERCHANT_MAPLE_HMAC_KEY") or secrets.token_urlsafe(24),
         "KABAO_CONFIG_DIR": config_dir,
         "KABAO_STORE_URL": f"sqlite:///{(data / 'bff.sqlite3').resolve()}",
+        "KABAO_LEDGER_PATH": str((data / "ledger.sqlite3").resolve()),
         # the demo's card systems are the local sandbox: plain http on loopback, allowed explicitly
         "KABAO_OUTBOUND_SCHEMES": "http,https",
         "KABAO_OUTBOUND_ALLOW": f"{host},127.0.0.1",

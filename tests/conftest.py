@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from kabao_testing import CONFIG_DIR, LOOPBACK_SANDBOX, mint_launch_token
+from werkzeug.security import generate_password_hash
 
 from bff import create_app
 from sandbox.runner import RunningSandbox, start_sandbox
@@ -112,3 +114,18 @@ def redis_url() -> Iterator[str]:
         client.close()
         process.terminate()
         process.wait(10)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    """A copy of the merchant files that a test (or the ops console) may change."""
+    target = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, target)
+    return target
+
+
+@pytest.fixture
+def ops_app(make_app, config: Path) -> Flask:
+    """The BFF on that copy, with two ops accounts (alice and bob)."""
+    users = f"alice:{generate_password_hash('correct horse')},bob:{generate_password_hash('battery staple')}"
+    return make_app(config, KABAO_OPS_USERS=users)

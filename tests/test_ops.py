@@ -3,36 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 from html import unescape
-from pathlib import Path
 
 import pytest
-from kabao_testing import CONFIG_DIR, mint_launch_token, text_of
-from werkzeug.security import generate_password_hash
+from kabao_testing import mint_launch_token, text_of
+from ops_testing import csrf, login
 
 from bff.ops.desk import Desk, DraftMovedOn, version_of
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Path:
-    target = tmp_path / "config"
-    shutil.copytree(CONFIG_DIR, target)
-    return target
-
-
-@pytest.fixture
-def ops_app(make_app, config):
-    users = f"alice:{generate_password_hash('correct horse')},bob:{generate_password_hash('battery staple')}"
-    return make_app(config, KABAO_OPS_USERS=users)
-
-
-def login(client, user="alice", password="correct horse"):  # noqa: S107 - test accounts
-    return client.post("/ops/login", data={"user": user, "password": password})
-
-
-def csrf(client, path):
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
 
 
 def test_without_login_ops_pages_send_to_the_login(ops_app):

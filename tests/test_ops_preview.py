@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -14,13 +15,14 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from kabao_testing import CONFIG_DIR, text_of
+from werkzeug.security import generate_password_hash
 
 from bff import create_app
 from bff.i18n import LOCALES, Translator
 from bff.merchants.loader import load_merchant, merchant_files
 from bff.merchants.model import MerchantConfig
 from bff.ops import fixtures
-from bff.ops.auth import COOKIE, ops_session_cookie
+from bff.ops.auth import COOKIE, start_ops_session
 from bff.ops.preview import STATES, applies
 
 MERCHANTS = {path.stem: load_merchant(path).config for path in merchant_files(CONFIG_DIR)}
@@ -82,6 +84,7 @@ def _app(tmp_path: Path, config_dir: Path) -> Flask:
             "KABAO_STORE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}",
             "KABAO_LEDGER_PATH": str(tmp_path / "ledger.sqlite3"),
             "KABAO_CONFIG_RELOAD_SECONDS": 0,
+            "KABAO_OPS_USERS": f"ops-tester:{generate_password_hash(secrets.token_urlsafe(12))}",
         }
     )
 
@@ -103,12 +106,29 @@ def no_outside_calls(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureReq
     if "preview_app" in request.fixturenames:
         services = request.getfixturevalue("preview_app").extensions["kabao"]
         monkeypatch.setattr(services, "gateways", Forbidden("card systems"))
-        monkeypatch.setattr(services, "store", Forbidden("store"))
+        monkeypatch.setattr(services, "store", OpsSessionsOnly(services.store))
+
+
+class OpsSessionsOnly:
+    """The store as far as the ops login needs it; the preview itself must not touch it."""
+
+    def __init__(self, store: object) -> None:
+        self.store = store
+
+    def __getattr__(self, name: str) -> object:
+        method = getattr(self.store, name)
+
+        def call(key: str, *args: object) -> object:
+            if name not in ("get", "put", "delete") or not key.startswith("ops-session:"):
+                pytest.fail(f"the preview used the store: {name}({key!r})")
+            return method(key, *args)
+
+        return call
 
 
 def log_in(app: Flask, client: FlaskClient) -> None:
     with app.test_request_context():
-        value, _ = ops_session_cookie("ops-tester")
+        value = start_ops_session("ops-tester")
     client.set_cookie(COOKIE, value, path="/ops")
 
 

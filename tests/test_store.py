@@ -101,3 +101,13 @@ def test_a_used_up_key_says_when_it_frees(store_url):
     store.release("gap")
     assert store.free_in("gap", 1) == 0
     store.close()
+
+
+def test_a_deleted_value_is_gone_for_every_process(store_url):
+    first, second = open_store(store_url), open_store(store_url)
+    first.put("ops-session:x", "alice", ttl=60)
+    assert second.get("ops-session:x") == "alice"
+    second.delete("ops-session:x")
+    assert first.get("ops-session:x") is None
+    first.close()
+    second.close()

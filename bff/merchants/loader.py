@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from bff.merchants.model import MerchantConfig
 from bff.merchants.policy import ConfigPolicy
+from bff.merchants.yaml_limits import YAMLRefused, load_yaml
 
 MERCHANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 LOGO_SUFFIXES = {".svg", ".png"}
@@ -61,7 +62,9 @@ def parse_merchant(path: Path, raw: bytes, policy: ConfigPolicy | None = None) -
     if not MERCHANT_ID.fullmatch(merchant_id):
         problems.append(ConfigProblem(name, "", "file name must be the merchant id: a-z, 0-9, '-'"))
     try:
-        data = yaml.safe_load(raw)
+        data = load_yaml(raw)
+    except YAMLRefused as exc:
+        raise InvalidConfig([ConfigProblem(name, "", str(exc))]) from None
     except yaml.YAMLError as exc:
         raise InvalidConfig([ConfigProblem(name, "", f"not valid YAML: {exc}")]) from None
     if not isinstance(data, dict):

@@ -1,7 +1,9 @@
-"""Ops accounts (password hashes from a file or the environment) and their own signed session cookie.
+"""Ops accounts (password hashes from a file or the environment) and their own sessions.
 
 The ops session is not Flask's shopper session: a different cookie, limited to /ops, signed with its
 own salt, so a shopper session gives no access here and an ops session none to shoppers' cards.
+The cookie names a session kept in the store, so logging out ends it on the server and a session
+left idle expires there, whatever the browser keeps.
 """
 
 from __future__ import annotations
@@ -9,18 +11,19 @@ from __future__ import annotations
 import functools
 import hmac
 import secrets
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, g, redirect, request, url_for
+from flask import current_app, g, redirect, render_template, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from bff.store import Store
+
 COOKIE = "kabao_ops"
 SALT = "kabao.ops-session"
-LIFETIME = 8 * 3600
+LIFETIME = 8 * 3600  # at most, from login
 
 
 def load_accounts(environ: Mapping[str, str]) -> dict[str, str]:
@@ -62,22 +65,52 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
 
 
-def ops_session_cookie(user: str) -> tuple[str, str]:
-    """The cookie value for a fresh ops session, and its CSRF token."""
-    csrf = secrets.token_urlsafe(24)
-    return _serializer().dumps({"user": user, "csrf": csrf, "iat": int(time.time())}), csrf
+def _store() -> Store:
+    return current_app.extensions["kabao"].store
+
+
+def _idle_seconds() -> int:
+    return int(current_app.config["KABAO_OPS_IDLE_SECONDS"])
+
+
+def _key(session_id: str) -> str:
+    return f"ops-session:{session_id}"
+
+
+def start_ops_session(user: str) -> str:
+    """Open a session for user in the store; answer the cookie value that names it."""
+    session_id, csrf = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    _store().put(_key(session_id), user, _idle_seconds())
+    return _serializer().dumps({"user": user, "csrf": csrf, "sid": session_id})
+
+
+def end_ops_session() -> None:
+    """End this request's ops session on the server: its cookie opens nothing any more."""
+    if current_ops_user() is not None:
+        _store().delete(_key(g.ops["sid"]))
+    g.ops = None
+
+
+def _session_of(raw: str) -> dict[str, str] | None:
+    try:
+        data = _serializer().loads(raw, max_age=LIFETIME)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("sid"), str):
+        return None  # a cookie from before sessions were kept in the store
+    if data.get("user") not in current_app.extensions["kabao_ops_accounts"]:
+        return None  # the account was removed since
+    if _store().get(_key(data["sid"])) != data["user"]:
+        return None  # logged out, or idle too long
+    _store().put(_key(data["sid"]), data["user"], _idle_seconds())  # each request restarts the idle clock
+    return data
 
 
 def current_ops_user() -> str | None:
     """The logged-in ops user of this request, or None."""
     if "ops" not in g:
-        g.ops = None
         raw = request.cookies.get(COOKIE)
-        if raw:
-            try:
-                g.ops = _serializer().loads(raw, max_age=LIFETIME)
-            except BadSignature:
-                g.ops = None
+        g.ops = _session_of(raw) if raw else None
     return g.ops["user"] if g.ops else None
 
 
@@ -87,7 +120,8 @@ def ops_csrf_token() -> str:
 
 def csrf_ok() -> bool:
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRFToken") or ""
-    return bool(current_ops_user()) and hmac.compare_digest(sent, ops_csrf_token())
+    # compared as bytes: compare_digest refuses str with non-ASCII characters
+    return bool(current_ops_user()) and hmac.compare_digest(sent.encode(), ops_csrf_token().encode())
 
 
 def ops_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -98,7 +132,14 @@ def ops_required(view: Callable[..., Any]) -> Callable[..., Any]:
         if current_ops_user() is None:
             return redirect(url_for("ops.login", next=request.path), 303)
         if request.method == "POST" and not csrf_ok():
-            return "CSRF check failed", 400
+            return csrf_refused()
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def csrf_refused() -> tuple[str, int]:
+    """The page for a form without this session's token: stale, or not sent from the console."""
+    lines = ["This form is out of date or was not sent from this console. Reload the page and try again."]
+    page = render_template("ops/message.html", user=current_ops_user(), title="Form refused", lines=lines)
+    return page, 400

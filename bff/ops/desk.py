@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import time
@@ -18,6 +19,14 @@ from pathlib import Path
 
 from bff.merchants.loader import MERCHANT_ID, ConfigProblem, InvalidConfig, parse_merchant
 from bff.merchants.policy import ConfigPolicy
+from bff.merchants.yaml_limits import MAX_BYTES, too_large
+
+log = logging.getLogger(__name__)
+MAX_AUDIT_DIFF = 64 * 1024  # characters of diff one audit entry keeps
+
+
+class DraftTooLarge(Exception):
+    """The draft is over the size limit of a merchant file; nothing was written."""
 
 
 class DraftMovedOn(Exception):
@@ -35,7 +44,9 @@ def version_of(text: str | None) -> str:
 
 
 def unified(before: str, after: str) -> str:
-    """What changed, as a unified diff with one line of context."""
+    """What changed, as a unified diff with one line of context (not worked out for oversized files)."""
+    if len(before) > 2 * MAX_BYTES or len(after) > 2 * MAX_BYTES:
+        return f"(not compared: {max(len(before), len(after)) // 1024} K characters is over the size limit)\n"
     lines = difflib.unified_diff(
         before.splitlines(keepends=True), after.splitlines(keepends=True), "live", "draft", n=1
     )
@@ -50,6 +61,13 @@ class Entry:
     action: str
     diff: str
     note: str = ""
+
+
+def bounded(text: str, limit: int = MAX_AUDIT_DIFF) -> str:
+    """text cut to limit characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n… truncated: {len(text) - limit} more characters not kept in the audit log\n"
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -95,14 +113,23 @@ class Desk:
         return draft if draft is not None else self.live_text(merchant_id)
 
     def problems(self, merchant_id: str, text: str) -> list[ConfigProblem]:
+        """What keeps this text from being published; never raises, whatever a draft holds."""
+        path = self._live(merchant_id)
         try:
-            parse_merchant(self._live(merchant_id), text.encode(), self.policy)
+            parse_merchant(path, text.encode(), self.policy)
         except InvalidConfig as exc:
             return exc.problems
+        except Exception as exc:  # a hostile draft must leave the console usable: it is simply not publishable
+            log.exception("checking the draft of %s failed", merchant_id)
+            reason = f"could not be checked ({type(exc).__name__}): fix it in the raw editor"
+            return [ConfigProblem(path.name, "", reason)]
         return []
 
     def save_draft(self, merchant_id: str, text: str, base_version: str, user: str) -> list[ConfigProblem]:
-        """Keep the draft (valid or not) and answer its problems; refuse if it moved on since base_version."""
+        """Keep the draft (valid or not) and answer its problems; refuse if too large or moved on since base_version."""
+        reason = too_large(len(text.encode()))
+        if reason:
+            raise DraftTooLarge(reason)
         if version_of(self.working_text(merchant_id)) != base_version:
             raise DraftMovedOn(merchant_id)
         before = self.working_text(merchant_id) or ""
@@ -157,15 +184,14 @@ class Desk:
         self._audit(user, merchant_id, action, live or "", text, note)
 
     def _audit(self, user: str, merchant_id: str, action: str, before: str, after: str, note: str = "") -> None:
-        diff = unified(before, after)
         line = json.dumps(
             {
                 "when": time.time(),
                 "user": user,
                 "merchant_id": merchant_id,
                 "action": action,
-                "diff": diff,
-                "note": note,
+                "diff": bounded(unified(before, after)),
+                "note": bounded(note),
             },
             ensure_ascii=False,
         )
@@ -178,5 +204,16 @@ class Desk:
         path = self.history / "audit.jsonl"
         if not path.is_file():
             return []
-        entries = [Entry(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line]
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        entries = [entry for entry in map(_entry, lines) if entry is not None]
         return [e for e in reversed(entries) if merchant_id in (None, e.merchant_id)]
+
+
+def _entry(line: str) -> Entry | None:
+    """One line of the audit log, or None for a line cut short (a crash mid-write) or edited by hand."""
+    try:
+        return Entry(**json.loads(line))
+    except (ValueError, TypeError):
+        if line.strip():
+            log.warning("audit log: a line that is not an entry was skipped")
+        return None

@@ -1,7 +1,8 @@
 """The structured part of the editor: brand colours, section order, copy, flows and checkout rules.
 
 It edits the YAML data of the working draft and leaves everything else as it was; the raw editor
-covers the rest. Values are validated with the whole file on save.
+covers the rest. Values are validated with the whole file on save. A draft whose parts the form
+reads have the wrong type (`sections: 5`) is not shown in the form: NotFormShaped names the key.
 """
 
 from __future__ import annotations
@@ -11,27 +12,79 @@ from typing import Any
 import yaml
 from werkzeug.datastructures import MultiDict
 
+from bff.merchants.yaml_limits import load_yaml
+
 COLOURS = ("primary", "on_primary", "background", "surface", "text")
+LOCALES = ("zh-CN", "en")
+
+
+class NotFormShaped(ValueError):
+    """The draft is not laid out the way the form edits it; the message names the key path."""
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise NotFormShaped(f"{where} is not a mapping")
+    return value
+
+
+def _child(parent: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    """parent[key] as a mapping the form can write into (made when missing)."""
+    if parent.get(key) is None:
+        parent[key] = {}
+    return _mapping(parent[key], where)
+
+
+def _data(text: str) -> dict[str, Any]:
+    try:
+        data = load_yaml(text)
+    except yaml.YAMLError as exc:
+        raise NotFormShaped("the file is not YAML the form can read") from exc
+    return _mapping(data, "the file")
+
+
+def _sections(data: dict[str, Any]) -> list[Any]:
+    wallet = _mapping(_mapping(data.get("pages"), "pages").get("wallet"), "pages.wallet")
+    sections = wallet.get("sections")
+    if sections is None:
+        return []
+    if not isinstance(sections, list):
+        raise NotFormShaped("pages.wallet.sections is not a list")
+    for i, section in enumerate(sections):
+        _mapping(section, f"pages.wallet.sections.{i}")
+    return sections
+
+
+def _checkout(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    if data.get("checkout") is None:
+        return None
+    checkout = _mapping(data["checkout"], "checkout")
+    return checkout, _mapping(checkout.get("pin"), "checkout.pin")
+
+
+def _copy(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    copy = _mapping(data.get("copy"), "copy")
+    return {loc: _mapping(copy.get(loc), f"copy.{loc}") for loc in LOCALES}
 
 
 def shape_of(text: str) -> dict[str, Any]:
-    """The fields the form shows, read from a merchant file's text."""
-    data = yaml.safe_load(text) or {}
-    sections = ((data.get("pages") or {}).get("wallet") or {}).get("sections") or []
-    checkout = data.get("checkout") or {}
+    """The fields the form shows, read from a merchant file's text; NotFormShaped if it can't show them."""
+    data = _data(text)
+    colours = _mapping(_mapping(data.get("brand"), "brand").get("colours"), "brand.colours")
+    bind = _mapping(_mapping(data.get("flows"), "flows").get("bind"), "flows.bind")
+    checkout = _checkout(data)
     return {
-        "colours": {k: ((data.get("brand") or {}).get("colours") or {}).get(k, "") for k in COLOURS},
-        "sections": [s.get("type", "?") for s in sections],
-        "copy_texts": {
-            loc: "\n".join(f"{k}: {v}" for k, v in (data.get("copy") or {}).get(loc, {}).items())
-            for loc in ("zh-CN", "en")
-        },
-        "bind_method": ((data.get("flows") or {}).get("bind") or {}).get("method", ""),
+        "colours": {k: str(colours.get(k) or "") for k in COLOURS},
+        "sections": [str((s or {}).get("type", "?")) for s in _sections(data)],
+        "copy_texts": {loc: "\n".join(f"{k}: {v}" for k, v in texts.items()) for loc, texts in _copy(data).items()},
+        "bind_method": str(bind.get("method") or ""),
         "checkout": {
-            "max_cards": checkout.get("max_cards", ""),
-            "allow_remainder": bool(checkout.get("allow_remainder", True)),
-            "pin": (checkout.get("pin") or {}).get("required", "never"),
-            "pin_above": (checkout.get("pin") or {}).get("above_amount", 0),
+            "max_cards": checkout[0].get("max_cards", ""),
+            "allow_remainder": bool(checkout[0].get("allow_remainder", True)),
+            "pin": checkout[1].get("required", "never"),
+            "pin_above": checkout[1].get("above_amount", 0),
         }
         if checkout
         else None,
@@ -40,20 +93,21 @@ def shape_of(text: str) -> dict[str, Any]:
 
 def apply_form(text: str, form: MultiDict[str, str]) -> str:
     """The file's text with the form's values put in; keys the form doesn't cover are kept."""
-    data = yaml.safe_load(text) or {}
-    colours = data.setdefault("brand", {}).setdefault("colours", {})
+    data = _data(text)
+    shape_of(text)  # refuses, naming the key, a draft the form can't edit
+    colours = _child(_child(data, "brand", "brand"), "colours", "brand.colours")
     for key in COLOURS:
         value = form.get(f"colour_{key}", "").strip()
         if value:
             colours[key] = value
         else:
             colours.pop(key, None)
-    sections = ((data.get("pages") or {}).get("wallet") or {}).get("sections") or []
+    sections = _sections(data)
     order = [_number(form.get(f"order_{i}"), i + 1) for i in range(len(sections))]
     ranked = sorted(zip(order, range(len(sections)), sections, strict=True), key=lambda r: (r[0], r[1]))
-    data["pages"]["wallet"]["sections"] = [section for _, _, section in ranked]
+    sections[:] = [section for _, _, section in ranked]
     copy = {}
-    for locale in ("zh-CN", "en"):
+    for locale in LOCALES:
         lines = [line.partition(":") for line in form.get(f"copy_{locale}", "").splitlines() if line.strip()]
         texts = {key.strip(): value.strip() for key, _, value in lines if key.strip()}
         if texts:
@@ -63,15 +117,15 @@ def apply_form(text: str, form: MultiDict[str, str]) -> str:
     else:
         data.pop("copy", None)
     if form.get("bind_method"):
-        data.setdefault("flows", {}).setdefault("bind", {})["method"] = form["bind_method"]
-    if "checkout" in data and form.get("max_cards"):
-        checkout = data["checkout"]
-        checkout["max_cards"] = _number(form["max_cards"], checkout.get("max_cards", 1))
-        checkout["allow_remainder"] = form.get("allow_remainder") == "on"
+        _child(_child(data, "flows", "flows"), "bind", "flows.bind")["method"] = form["bind_method"]
+    checkout = _checkout(data)
+    if checkout and form.get("max_cards"):
+        checkout[0]["max_cards"] = _number(form["max_cards"], checkout[0].get("max_cards", 1))
+        checkout[0]["allow_remainder"] = form.get("allow_remainder") == "on"
         pin = {"required": form.get("pin", "never")}
         if pin["required"] == "above":
             pin["above_amount"] = _number(form.get("pin_above"), 0)
-        checkout["pin"] = pin
+        checkout[0]["pin"] = pin
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
 
 

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import requests
-import yaml
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from limits import RateLimitItemPerSecond
 from limits.strategies import FixedWindowRateLimiter
@@ -18,16 +17,27 @@ from bff import csrf
 from bff.adapters.factory import Gateways
 from bff.connector.check import Check, as_table, failed
 from bff.connector.test_cards import from_file, from_sandbox
-from bff.merchants.loader import MERCHANT_ID, InvalidConfig, parse_merchant
-from bff.ops.auth import COOKIE, LIFETIME, check_login, current_ops_user, ops_required, ops_session_cookie
-from bff.ops.desk import Desk, DraftMovedOn, NotPublishable, unified, version_of
-from bff.ops.shape import apply_form, shape_of
+from bff.merchants.loader import MERCHANT_ID, ConfigProblem, InvalidConfig, parse_merchant
+from bff.merchants.yaml_limits import MAX_BYTES
+from bff.ops.auth import (
+    COOKIE,
+    LIFETIME,
+    check_login,
+    current_ops_user,
+    end_ops_session,
+    ops_required,
+    start_ops_session,
+)
+from bff.ops.desk import Desk, DraftMovedOn, DraftTooLarge, NotPublishable, unified, version_of
+from bff.ops.shape import NotFormShaped, apply_form, shape_of
 from bff.web.render import no_store
 from bff.web.shopper import services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ops", __name__, url_prefix="/ops")
-LOGIN_LIMIT = RateLimitItemPerSecond(10, 900, "ops-login")  # per user name and per address
+LOGIN_LIMIT = RateLimitItemPerSecond(10, 900, "ops-login")  # failed logins per user name and per address
+# a form body bigger than this is refused before it is read: the largest draft, percent-encoded, and change
+MAX_BODY = 3 * MAX_BYTES + 64 * 1024
 
 
 def ADDRESS() -> str:  # noqa: N802 - reads like the constant it stands for
@@ -35,6 +45,17 @@ def ADDRESS() -> str:  # noqa: N802 - reads like the constant it stands for
 
 
 csrf.exempt(bp)  # the ops session carries its own CSRF token (bff/ops/auth.py), not the shopper's
+
+
+@bp.before_request
+def limit_body() -> None:
+    request.max_content_length = MAX_BODY
+
+
+@bp.errorhandler(413)
+def too_large(_exc: Exception) -> Response:
+    lines = [f"A merchant file may be at most {MAX_BYTES // 1024} KB. Nothing was saved."]
+    return _page("ops/message.html", status=413, title="Too large", lines=lines, merchant_id=None)
 
 
 def desk() -> Desk:
@@ -53,10 +74,15 @@ def login() -> Response:
     if request.method == "POST":
         user, password = request.form.get("user", ""), request.form.get("password", "")
         limiter = FixedWindowRateLimiter(services().store.limits_storage())
-        if not limiter.hit(LOGIN_LIMIT, "ops-login", user) or not limiter.hit(LOGIN_LIMIT, "ops-login", ADDRESS()):
+        keys = (("ops-login", user), ("ops-login", ADDRESS()))
+        # a try is counted before the password is checked, so concurrent guesses can't pass the limit,
+        # and given back when it succeeds: only failures count
+        if not all([limiter.hit(LOGIN_LIMIT, *key) for key in keys]):
             return _page("ops/login.html", status=429, error="Too many tries. Wait 15 minutes.")
         if accounts and check_login(accounts, user, password):
-            value, _ = ops_session_cookie(user)
+            for key in keys:
+                limiter.hit(LOGIN_LIMIT, *key, cost=-1)
+            value = start_ops_session(user)
             target = request.args.get("next", "")
             if not target.startswith("/ops") or target.startswith("//"):
                 target = url_for("ops.index")
@@ -80,6 +106,8 @@ def login() -> Response:
 @bp.post("/logout")
 @ops_required
 def logout() -> Response:
+    log.info("ops logout: %s", current_ops_user())
+    end_ops_session()
     response = redirect(url_for("ops.login"), 303)
     response.delete_cookie(COOKIE, path="/ops")
     return response
@@ -118,43 +146,49 @@ def edit(merchant_id: str) -> Response:
     text = desk().working_text(merchant_id)
     if text is None:
         abort(404)
-    problems, message, status = desk().problems(merchant_id, text), None, 200
+    message, status, problems = None, 200, None
     if request.method == "POST":
-        if request.form.get("form") == "shape":  # the structured form edits the same draft
-            try:
-                text = apply_form(text, request.form)
-            except (yaml.YAMLError, AttributeError, TypeError, KeyError):
-                text = None
-            if text is None:
-                message, status = "Fix the file in the raw editor first: it is not a mapping the form can edit.", 422
-                text = desk().working_text(merchant_id)
-        else:
-            text = request.form.get("text", "").replace("\r\n", "\n")
-    if request.method == "POST" and status == 200:
-        try:
-            problems = desk().save_draft(merchant_id, text, request.form.get("base", ""), current_ops_user())
-            message = "Draft saved." + (" It has problems to fix before it can be published." if problems else "")
-        except DraftMovedOn:
-            message, status = "Someone saved this draft after you opened it. Reload to see their version.", 409
+        text, message, status, problems = _save(merchant_id, text)
     live, draft = desk().live_text(merchant_id), desk().draft_text(merchant_id)
     try:
-        shape = shape_of(text)
-    except (yaml.YAMLError, AttributeError):
-        shape = None
+        shape, shape_problem = shape_of(text), None
+    except NotFormShaped as exc:
+        shape, shape_problem = None, str(exc)
     return _page(
         "ops/edit.html",
         status=status,
         merchant_id=merchant_id,
         text=text,
         shape=shape,
+        shape_problem=shape_problem,
         diff=unified(live or "", draft) if draft is not None else "",
         base=version_of(desk().working_text(merchant_id)),
-        problems=problems,
+        problems=desk().problems(merchant_id, text) if problems is None else problems,
         message=message,
-        has_draft=desk().draft_text(merchant_id) is not None,
-        is_new=desk().live_text(merchant_id) is None,
+        failed=status != 200,
+        has_draft=draft is not None,
+        is_new=live is None,
         versions=desk().versions(merchant_id),
     )
+
+
+def _save(merchant_id: str, working: str) -> tuple[str, str, int, list[ConfigProblem] | None]:
+    """Save the posted draft (raw text or the form's fields): the text to show, message, status, problems."""
+    if request.form.get("form") == "shape":  # the structured form edits the same draft
+        try:
+            text = apply_form(working, request.form)
+        except NotFormShaped as exc:
+            return working, f"The form can't edit this draft: {exc}. Fix it in the raw editor.", 422, None
+    else:
+        text = request.form.get("text", "").replace("\r\n", "\n")
+    try:
+        problems = desk().save_draft(merchant_id, text, request.form.get("base", ""), current_ops_user())
+    except DraftTooLarge as exc:
+        return working, f"Not saved: {exc}.", 413, None
+    except DraftMovedOn:
+        return text, "Someone saved this draft after you opened it. Reload to see their version.", 409, None
+    saved = "Draft saved." + (" It has problems to fix before it can be published." if problems else "")
+    return text, saved, 200, problems
 
 
 def _change_live(merchant_id: str, refused_title: str, change: Callable[[], None]) -> Response:

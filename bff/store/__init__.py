@@ -1,4 +1,4 @@
-"""The BFF's small shared store: replay guards, rate-limit counters, last-known balances."""
+"""The BFF's small shared store: replay guards, rate-limit counters, last-known balances, ops sessions."""
 
 from __future__ import annotations
 

@@ -40,6 +40,10 @@ class Store(abc.ABC):
         """Seconds until one of limit uses of key is free again; 0 when one is free now."""
 
     @abc.abstractmethod
+    def delete(self, key: str) -> None:
+        """Forget key at once (a revoked session)."""
+
+    @abc.abstractmethod
     def limits_storage(self) -> Storage:
         """Counters for the `limits` rate limiter, kept in this store."""
 

@@ -58,6 +58,9 @@ class RedisStore(Store):
             used, ttl = pipe.get(self.PREFIX + "reserved:" + key).ttl(self.PREFIX + "reserved:" + key).execute()
         return max(0, int(ttl)) if used is not None and int(used) >= limit else 0
 
+    def delete(self, key: str) -> None:
+        self.client.delete(self.PREFIX + key)
+
     def limits_storage(self) -> Storage:
         return self._limits
 

@@ -181,6 +181,10 @@ class SQLiteStore(Store):
         )
         return math.ceil(row[1] - now) if row is not None and row[0] >= limit else 0
 
+    def delete(self, key: str) -> None:
+        with self.db.write() as db:
+            db.execute("DELETE FROM kv WHERE key = ?", (key,))
+
     def limits_storage(self) -> Storage:
         return self._limits
 
