@@ -5,8 +5,6 @@ from __future__ import annotations
 import multiprocessing
 
 import pytest
-from limits import RateLimitItemPerSecond
-from limits.strategies import FixedWindowRateLimiter
 
 from bff.store import open_store
 
@@ -40,16 +38,13 @@ def test_a_nonce_is_claimed_once_across_processes(store_url):
     assert outcomes == [False, False, False, True]
 
 
-def test_rate_limit_counters_survive_a_restart(store_url):
-    item = RateLimitItemPerSecond(2, 900)
+def test_reservations_survive_a_restart(store_url):
     first = open_store(store_url)
-    limiter = FixedWindowRateLimiter(first.limits_storage())
-    assert limiter.hit(item, "card") and limiter.hit(item, "card")
-    assert not limiter.test(item, "card")
+    assert first.reserve("card", 2, 900) and first.reserve("card", 2, 900)
     first.close()
     second = open_store(store_url)
-    assert not FixedWindowRateLimiter(second.limits_storage()).test(item, "card")
-    assert FixedWindowRateLimiter(second.limits_storage()).test(item, "another-card")
+    assert not second.reserve("card", 2, 900) and second.used("card") == 2
+    assert second.reserve("another-card", 2, 900)
     second.close()
 
 

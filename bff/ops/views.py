@@ -9,8 +9,6 @@ from pathlib import Path
 
 import requests
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
-from limits import RateLimitItemPerSecond
-from limits.strategies import FixedWindowRateLimiter
 from werkzeug.wrappers import Response
 
 from bff import csrf
@@ -30,12 +28,13 @@ from bff.ops.auth import (
 )
 from bff.ops.desk import Desk, DraftMovedOn, DraftTooLarge, NotPublishable, unified, version_of
 from bff.ops.shape import NotFormShaped, apply_form, shape_of
+from bff.security.redirects import same_site_path
 from bff.web.render import no_store
 from bff.web.shopper import services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ops", __name__, url_prefix="/ops")
-LOGIN_LIMIT = RateLimitItemPerSecond(10, 900, "ops-login")  # failed logins per user name and per address
+LOGIN_TRIES, LOGIN_WINDOW = 10, 900  # failed logins per user name and per address, in 15 minutes
 # a form body bigger than this is refused before it is read: the largest draft, percent-encoded, and change
 MAX_BODY = 3 * MAX_BYTES + 64 * 1024
 
@@ -73,18 +72,21 @@ def login() -> Response:
     error = None
     if request.method == "POST":
         user, password = request.form.get("user", ""), request.form.get("password", "")
-        limiter = FixedWindowRateLimiter(services().store.limits_storage())
-        keys = (("ops-login", user), ("ops-login", ADDRESS()))
-        # a try is counted before the password is checked, so concurrent guesses can't pass the limit,
+        store = services().store
+        keys = [f"ops-login:user:{user}", f"ops-login:address:{ADDRESS()}"]
+        # a try is taken before the password is checked, so concurrent guesses can't pass the limit,
         # and given back when it succeeds: only failures count
-        if not all([limiter.hit(LOGIN_LIMIT, *key) for key in keys]):
+        taken = [key for key in keys if store.reserve(key, LOGIN_TRIES, LOGIN_WINDOW)]
+        if len(taken) < len(keys):
+            for key in taken:
+                store.release(key)
             return _page("ops/login.html", status=429, error="Too many tries. Wait 15 minutes.")
         if accounts and check_login(accounts, user, password):
             for key in keys:
-                limiter.hit(LOGIN_LIMIT, *key, cost=-1)
+                store.release(key)
             value = start_ops_session(user)
-            target = request.args.get("next", "")
-            if not target.startswith("/ops") or target.startswith("//"):
+            target = same_site_path(request.args.get("next", "")) or ""
+            if not target.startswith("/ops/"):
                 target = url_for("ops.index")
             response = redirect(target, 303)
             response.set_cookie(

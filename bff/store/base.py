@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import abc
 
-from limits.storage import Storage
-
 
 class Store(abc.ABC):
     """Keys with expiry, shared by all BFF processes that use the same store."""
@@ -42,10 +40,6 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def delete(self, key: str) -> None:
         """Forget key at once (a revoked session)."""
-
-    @abc.abstractmethod
-    def limits_storage(self) -> Storage:
-        """Counters for the `limits` rate limiter, kept in this store."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

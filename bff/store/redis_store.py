@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import redis
-from limits.storage import RedisStorage, Storage
 
 from bff.store.base import Store
 
@@ -29,7 +28,6 @@ class RedisStore(Store):
     def __init__(self, url: str) -> None:
         self.url = url
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-        self._limits = RedisStorage(url, key_prefix="kabao-limits")
         self._reserve = self.client.register_script(RESERVE)
         self._release = self.client.register_script(RELEASE)
 
@@ -60,9 +58,6 @@ class RedisStore(Store):
 
     def delete(self, key: str) -> None:
         self.client.delete(self.PREFIX + key)
-
-    def limits_storage(self) -> Storage:
-        return self._limits
 
     def close(self) -> None:
         self.client.close()

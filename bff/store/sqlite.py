@@ -10,13 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from limits.storage import Storage
-
 from bff.store.base import Store
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS reservations (key TEXT PRIMARY KEY, used INTEGER NOT NULL, expires REAL NOT NULL);
 """
 
@@ -64,64 +61,11 @@ class SQLiteDB:
         self._local = threading.local()
 
 
-class SQLiteLimitsStorage(Storage):
-    """Fixed-window counters for `limits`, kept in the store's SQLite file."""
-
-    STORAGE_SCHEME = ["kabao+sqlite"]
-
-    def __init__(self, db: SQLiteDB) -> None:
-        super().__init__()
-        self.db = db
-
-    @property
-    def base_exceptions(self) -> type[Exception]:
-        return sqlite3.Error
-
-    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        now = time.time()
-        with self.db.write() as db:
-            db.execute("DELETE FROM counters WHERE key = ? AND expires <= ?", (key, now))
-            db.execute(
-                "INSERT INTO counters (key, count, expires) VALUES (?, ?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET count = count + excluded.count",
-                (key, amount, now + expiry),
-            )
-            return db.execute("SELECT count FROM counters WHERE key = ?", (key,)).fetchone()[0]
-
-    def get(self, key: str) -> int:
-        row = (
-            self.db.connection()
-            .execute("SELECT count FROM counters WHERE key = ? AND expires > ?", (key, time.time()))
-            .fetchone()
-        )
-        return row[0] if row else 0
-
-    def get_expiry(self, key: str) -> float:
-        row = (
-            self.db.connection()
-            .execute("SELECT expires FROM counters WHERE key = ? AND expires > ?", (key, time.time()))
-            .fetchone()
-        )
-        return row[0] if row else time.time()
-
-    def check(self) -> bool:
-        return self.db.connection().execute("SELECT 1").fetchone() == (1,)
-
-    def reset(self) -> int | None:
-        with self.db.write() as db:
-            return db.execute("DELETE FROM counters").rowcount
-
-    def clear(self, key: str) -> None:
-        with self.db.write() as db:
-            db.execute("DELETE FROM counters WHERE key = ?", (key,))
-
-
 class SQLiteStore(Store):
     """The Store on SQLite."""
 
     def __init__(self, path: str) -> None:
         self.db = SQLiteDB(path)
-        self._limits = SQLiteLimitsStorage(self.db)
 
     def add_if_absent(self, key: str, ttl: int) -> bool:
         now = time.time()
@@ -184,9 +128,6 @@ class SQLiteStore(Store):
     def delete(self, key: str) -> None:
         with self.db.write() as db:
             db.execute("DELETE FROM kv WHERE key = ?", (key,))
-
-    def limits_storage(self) -> Storage:
-        return self._limits
 
     def close(self) -> None:
         self.db.close()
