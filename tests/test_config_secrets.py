@@ -115,3 +115,29 @@ def test_copy_overrides_may_use_only_their_keys_placeholders(tmp_path, text, why
 def test_copy_overrides_with_their_own_placeholders_pass(tmp_path):
     path = write_variant(tmp_path, lambda d: d["copy"].update(en={"card.expires": "Good till {date} {{ok}}"}))
     assert load_merchant(path).config.copy_overrides["en"]["card.expires"] == "Good till {date} {{ok}}"
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://attacker.example/${KABAO_HOST_SECRET}/n", "KABAO_HOST_SECRET is one of Kabao's own"),
+        ("https://169.254.169.254/latest/meta-data/", "169.254.169.254"),
+        ("http://10.0.0.8/notify", "scheme 'http' is not allowed"),
+        ("https://localhost/notify", "loopback"),
+    ],
+)
+def test_the_host_notify_url_is_an_outbound_address_like_the_card_systems(tmp_path, url, problem):
+    """Kabao calls notify_url itself (late charges): ops can't point it at a secret or an internal address."""
+    found = problems_of(write_variant(tmp_path, lambda d: d["checkout"].update(notify_url=url)))
+    assert any(p.startswith("shop-a.yaml: checkout.notify_url: ") and problem in p for p in found), found
+
+
+def test_a_notify_url_refused_at_request_time_is_not_called(tmp_path):
+    from bff.merchants.registry import MerchantRegistry
+
+    path = write_variant(tmp_path, lambda d: d["checkout"].update(notify_url="${KABAO_MERCHANT_HOOK}/n"))
+    registry = MerchantRegistry(path.parent, 0, environ={"KABAO_MERCHANT_HOOK": "https://127.0.0.1:9"})
+    assert registry.notify_url(registry.get("shop-a")) is None  # loopback, not allowed by the default policy
+    allowed = ConfigPolicy.from_settings({"KABAO_OUTBOUND_ALLOW": "127.0.0.1"})
+    registry = MerchantRegistry(path.parent, 0, allowed, environ={"KABAO_MERCHANT_HOOK": "https://127.0.0.1:9"})
+    assert registry.notify_url(registry.get("shop-a")) == "https://127.0.0.1:9/n"
