@@ -29,6 +29,7 @@ from bff.ops.auth import (
 from bff.ops.desk import Desk, DraftMovedOn, DraftTooLarge, NotPublishable, unified, version_of
 from bff.ops.shape import NotFormShaped, apply_form, shape_of
 from bff.security.redirects import same_site_path
+from bff.security.tries import give_back, reserve_all
 from bff.web.render import no_store
 from bff.web.shopper import services
 
@@ -76,14 +77,11 @@ def login() -> Response:
         keys = [f"ops-login:user:{user}", f"ops-login:address:{ADDRESS()}"]
         # a try is taken before the password is checked, so concurrent guesses can't pass the limit,
         # and given back when it succeeds: only failures count
-        taken = [key for key in keys if store.reserve(key, LOGIN_TRIES, LOGIN_WINDOW)]
-        if len(taken) < len(keys):
-            for key in taken:
-                store.release(key)
+        reservation = reserve_all(store, [(key, LOGIN_TRIES, LOGIN_WINDOW) for key in keys])
+        if reservation is None:
             return _page("ops/login.html", status=429, error="Too many tries. Wait 15 minutes.")
         if accounts and check_login(accounts, user, password):
-            for key in keys:
-                store.release(key)
+            give_back(store, reservation)
             value = start_ops_session(user)
             target = same_site_path(request.args.get("next", "")) or ""
             if not target.startswith("/ops/"):

@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from dataclasses import dataclass
-
 from bff.merchants.model import AttemptLimit, WrongSecretLimits
+from bff.security.tries import Reservation, give_back, keyed_hash, reserve_all
 from bff.store import Store
-
-
-@dataclass(frozen=True)
-class Reservation:
-    """The store keys one try took a use of; given back if the try turns out not to count."""
-
-    keys: tuple[str, ...]
 
 
 class WrongSecretGuard:
@@ -30,7 +20,7 @@ class WrongSecretGuard:
 
     def _hash(self, text: str) -> str:
         # card numbers and user ids never reach the store: only a keyed hash of them does
-        return hmac.new(self.pepper, text.encode(), hashlib.sha256).hexdigest()[:32]
+        return keyed_hash(self.pepper, text)
 
     def _keys(
         self, limits: WrongSecretLimits, merchant_id: str, user_id: str, card: str
@@ -42,18 +32,12 @@ class WrongSecretGuard:
 
     def reserve(self, limits: WrongSecretLimits, merchant_id: str, user_id: str, card: str) -> Reservation | None:
         """Take a try for this card and shopper; None when either limit is reached (nothing is taken then)."""
-        taken: list[str] = []
-        for key, limit in self._keys(limits, merchant_id, user_id, card):
-            if not self.store.reserve(key, limit.attempts, limit.window_seconds):
-                self.give_back(Reservation(tuple(taken)))
-                return None
-            taken.append(key)
-        return Reservation(tuple(taken))
+        keys = self._keys(limits, merchant_id, user_id, card)
+        return reserve_all(self.store, ((key, limit.attempts, limit.window_seconds) for key, limit in keys))
 
     def give_back(self, reservation: Reservation) -> None:
         """The try said nothing about the secret: it doesn't count."""
-        for key in reservation.keys:
-            self.store.release(key)
+        give_back(self.store, reservation)
 
     def blocked(self, limits: WrongSecretLimits, merchant_id: str, user_id: str, card: str) -> bool:
         """Whether the next try would be refused (read-only)."""

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 from bff.merchants.model import SmsLimits
-from bff.security.attempts import Reservation
+from bff.security.tries import Reservation, give_back, keyed_hash, reserve_all
 from bff.store import Store
 
 
@@ -19,7 +16,7 @@ class SmsLimiter:
 
     def _hash(self, text: str) -> str:
         # card numbers never reach the store: only a keyed hash of them does
-        return hmac.new(self.pepper, text.encode(), hashlib.sha256).hexdigest()[:32]
+        return keyed_hash(self.pepper, text)
 
     def _keys(self, limits: SmsLimits, merchant_id: str, user_id: str, number: str) -> list[tuple[str, int, int]]:
         card, user = self._hash(f"{merchant_id}:{number}"), self._hash(f"{merchant_id}:{user_id}")
@@ -31,18 +28,11 @@ class SmsLimiter:
 
     def reserve(self, limits: SmsLimits, merchant_id: str, user_id: str, number: str) -> Reservation | None:
         """Take a send for this card and shopper; None (nothing taken) when a limit says wait."""
-        taken: list[str] = []
-        for key, limit, window in self._keys(limits, merchant_id, user_id, number):
-            if not self.store.reserve(key, limit, window):
-                self.give_back(Reservation(tuple(taken)))
-                return None
-            taken.append(key)
-        return Reservation(tuple(taken))
+        return reserve_all(self.store, self._keys(limits, merchant_id, user_id, number))
 
     def give_back(self, reservation: Reservation) -> None:
         """Nothing was sent: the send doesn't count."""
-        for key in reservation.keys:
-            self.store.release(key)
+        give_back(self.store, reservation)
 
     def wait_seconds(self, limits: SmsLimits, merchant_id: str, user_id: str, number: str) -> int:
         """Seconds until a code can be sent for this card again (0: now)."""

@@ -15,8 +15,8 @@ from bff.checkout.results import host_result, outcome_of
 from bff.checkout.states import AttemptStatus, CheckoutStatus
 from bff.i18n import LOCALES
 from bff.merchants.checkout_rules import CheckoutRules
-from bff.security.attempts import Reservation
 from bff.security.tokens import TokenRejected, sign_result, verify_checkout
+from bff.security.tries import Reservation
 from bff.wallet.balances import CardView
 from bff.web.launch import refused, verify_host_token
 from bff.web.render import no_store, page_or_fragment, redirect_after_post
