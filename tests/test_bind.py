@@ -239,6 +239,7 @@ def test_a_lost_bind_answer_that_cannot_be_confirmed_says_so_and_does_not_bind_a
     response = post_bind(client, card_number=card["card_number"], secret=card["secret"])
     assert response.status_code == 422 and "暂时无法确认这张卡是否已绑定" in text_of(response)
     assert "服务繁忙" not in text_of(response)
+    assert 'href="/wallet"' in response.get_data(as_text=True)  # where to look, rather than binding again
     assert secret_checks(card_system, "lime", card["card_id"]) == 1
 
 

@@ -107,6 +107,7 @@ def bind() -> Response:
             form=form,
             flow=flow,
             problem=message,
+            unconfirmed=problem is BindProblem.UNCONFIRMED,
             notice=notice,
             resend_wait=wait,
             resend_label=_wait_text(wait, "bind.resend_in_seconds", "bind.resend_in_minutes") if wait else None,
