@@ -25,7 +25,8 @@ BASE = "http://cards.test"
 def adapter_for(name: str, base_path: str, key: str = "k3y") -> MappedAdapter:
     merchant = load_merchant(REPO / "wallet_config" / f"{name}.yaml")
     client = HttpClient(BASE + base_path, make_session(), (0.5, 0.5), {}, CircuitBreaker(50, 60), name)
-    return MappedAdapter(client, merchant.config.backend.dialect, key)
+    dialect = merchant.config.backend.dialect
+    return MappedAdapter(client, dialect, dict.fromkeys(dialect.signing.env_names(), key))
 
 
 @pytest.fixture

@@ -56,29 +56,32 @@ class Gateways:
             self._breakers[merchant.id] = breaker
         return breaker
 
-    def _address_and_key(self, merchant: Merchant) -> tuple[str, str, str | None]:
-        """The base URL and key, read through the env policy; a reason instead when nothing may be sent."""
+    def _address_and_keys(self, merchant: Merchant) -> tuple[str, dict[str, str], str | None]:
+        """The base URL and keys by variable name, read through the env policy; a reason when nothing may be sent."""
         backend = merchant.config.backend
         dialect = backend.dialect
-        key_env = dialect.signing.key_env if dialect and dialect.signing else None
-        key_env = key_env or (backend.credentials.api_key_env if backend.credentials else None)
+        names = dialect.signing.env_names() if dialect and dialect.signing else []
+        names += dialect.wire_secret.env_names() if dialect and dialect.wire_secret else []
+        names += [backend.credentials.api_key_env] if backend.credentials and not dialect else []
         try:
             base_url = self.env.text(backend.base_url)
-            key = self.env.secret(key_env) if key_env else ""
+            keys = {name: self.env.secret(name) for name in names}
         except EnvRefused as exc:
             # defence in depth: a file that passed an older or looser check still sends nothing
-            return "", "", str(exc)
-        if key_env and not key:
-            log.error("merchant %s: %s is not set", merchant.id, key_env)
-        return base_url, key, self.policy.outbound.url_problem(base_url)
+            return "", {}, str(exc)
+        for name in names:
+            if not keys[name]:
+                log.error("merchant %s: %s is not set", merchant.id, name)
+        return base_url, keys, self.policy.outbound.url_problem(base_url)
 
     def _build(self, merchant: Merchant) -> CardGateway:
         backend = merchant.config.backend
-        base_url, key, refused = self._address_and_key(merchant)
+        base_url, keys, refused = self._address_and_keys(merchant)
         if refused:
             log.error("merchant %s: its card system will not be called: %s", merchant.id, refused)
         headers = {"Accept": "application/json"}
         if backend.dialect is None:
+            key = keys.get(backend.credentials.api_key_env, "") if backend.credentials else ""
             headers["Authorization"] = f"Bearer {key}"
         client = HttpClient(
             base_url=base_url,
@@ -90,4 +93,4 @@ class Gateways:
             read_retries=backend.read_retries,
             refused=refused,
         )
-        return StandardAdapter(client) if backend.dialect is None else MappedAdapter(client, backend.dialect, key)
+        return StandardAdapter(client) if backend.dialect is None else MappedAdapter(client, backend.dialect, keys)

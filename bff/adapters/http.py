@@ -86,7 +86,14 @@ class HttpClient:
         raise AssertionError("unreachable")
 
     def _once(
-        self, op: str, method: str, path: str, timeout: tuple[float, float], headers: dict[str, str], **kwargs: Any
+        self,
+        op: str,
+        method: str,
+        path: str,
+        timeout: tuple[float, float],
+        headers: dict[str, str],
+        answer_check: Callable[[requests.Response], str | None] | None = None,
+        **kwargs: Any,
     ) -> tuple[int, Any]:
         try:
             response = self.session.request(
@@ -102,6 +109,10 @@ class HttpClient:
         if response.status_code >= 500 or 300 <= response.status_code < 400:
             log.warning("%s %s: HTTP %s (redirects are not followed)", self.name, op, response.status_code)
             raise CardSystemUnavailable(f"{op}: HTTP {response.status_code}")
+        problem = answer_check(response) if answer_check else None
+        if problem:  # a signed answer that doesn't verify is unknown, never success
+            log.warning("%s %s: %s; the answer is treated as unknown", self.name, op, problem)
+            raise CardSystemUnavailable(f"{op}: answer signature does not verify")
         try:
             body = response.json()
         except ValueError:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from bff.adapters.dialect_codec import DialectCodec, get
 from bff.adapters.http import HttpAdapter, HttpClient
-from bff.adapters.signing import sign
+from bff.adapters.sign_pipeline import SignPipeline
 from bff.adapters.standard import DEFINITIVE_DECLINES
+from bff.adapters.wire_secrets import WireSecrets
 from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
 from bff.cards.models import (
     BindRequest,
@@ -33,10 +35,12 @@ log = logging.getLogger(__name__)
 class MappedAdapter(HttpAdapter):
     """Speaks one merchant's own card API as its dialect config describes; unknown is never success."""
 
-    def __init__(self, client: HttpClient, dialect: Dialect, key: str) -> None:
+    def __init__(self, client: HttpClient, dialect: Dialect, keys: Mapping[str, str]) -> None:
+        """keys: the values of the environment variables the dialect names, read through the env policy."""
         super().__init__(client)
         self.dialect = dialect
-        self.key = key
+        self.signer = SignPipeline(dialect.signing, dialect.encoding, keys)
+        self.secrets = WireSecrets(dialect.wire_secret, keys)
         self.codec = DialectCodec(dialect)
         self.base_path = urlsplit(client.base_url).path  # signatures cover the whole path
 
@@ -69,12 +73,14 @@ class MappedAdapter(HttpAdapter):
         }
         if "amount" in values and values["amount"] is not None:
             values["amount"] = self.codec.format_amount(values["amount"])
+        values = self.secrets.apply(values)
         path = PLACEHOLDER.sub(lambda m: quote(str(values.get(m.group(1), "")), safe=""), op.path)
         params = {**self._fill(self.dialect.common, values), **self._fill(op.params, values)}
         if self.dialect.envelope is not None and op.method != "GET":
             params = self._fill(self.dialect.envelope, {**values, "params": params})
-        path, kwargs, headers = sign(self.dialect, self.key, op.method, self.base_path, path, params)
-        _, body = self.client.request(name, op.method, path, headers=headers, **kwargs)
+        path, kwargs, headers = self.signer.request(op.method, self.base_path, path, params)
+        check = self.signer.answer_check()
+        _, body = self.client.request(name, op.method, path, headers=headers, answer_check=check, **kwargs)
         self._check(name, body)
         return get(body, self.dialect.data)
 

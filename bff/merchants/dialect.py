@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from bff.cards.errors import ErrorCode
-from bff.merchants.base import ENV_NAME, Model
-from bff.merchants.policy import check_env_name
+from bff.merchants.base import Model
+from bff.merchants.dialect_signing import Signing, WireSecret
 
 OPERATIONS = (
     "bind",
@@ -74,26 +74,6 @@ class Operation(Model):
         return _check_templates(value)
 
 
-class Signing(Model):
-    scheme: Literal["md5_sorted", "hmac_sha256", "header_key", "bearer"]
-    key_env: Annotated[
-        str,
-        Field(pattern=ENV_NAME.pattern, description="Environment variable holding the key"),
-        AfterValidator(check_env_name),
-    ]
-    field: str = Field("sign", description="md5_sorted: the parameter that carries the signature")
-    header: str | None = Field(None, description="hmac_sha256 / header_key: the header that carries it")
-    timestamp_header: str | None = Field(None, description="hmac_sha256: header with the unix-ms timestamp")
-
-    @model_validator(mode="after")
-    def _headers(self) -> Signing:
-        if self.scheme in ("hmac_sha256", "header_key") and not self.header:
-            raise ValueError(f"{self.scheme} needs a header")
-        if self.scheme == "hmac_sha256" and not self.timestamp_header:
-            raise ValueError("hmac_sha256 needs a timestamp_header")
-        return self
-
-
 class Result(Model):
     code: Path = Field(..., description="Where the answer's result code is")
     ok: list[str] = Field(..., min_length=1, description="Codes that mean success")
@@ -142,7 +122,8 @@ class Dialect(Model):
     time_format: str = Field("iso", description="iso, epoch_ms, or a strftime pattern")
     date_format: str = Field("iso", description="iso or a strftime pattern")
     timezone: str = Field("Asia/Shanghai", description="Zone of times written without an offset")
-    signing: Signing | None = None
+    signing: Signing | None = Field(None, description="How requests are signed and answers verified")
+    wire_secret: WireSecret | None = Field(None, description="How the card password / PIN travels")
     result: Result
     card: CardFields
     transaction: TransactionFields | None = None
