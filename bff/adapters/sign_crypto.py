@@ -65,8 +65,7 @@ def sign(algorithm: str, data: bytes, key: str = "", private_key: str = "") -> b
     if algorithm == "rsa_sha256":
         return _rsa_private(private_key).sign(data, asym.PKCS1v15(), hashes.SHA256())
     if algorithm == "sm2_sm3":
-        signer = sm2.CryptSM2(private_key=_hex_key(private_key), public_key="")
-        return bytes.fromhex(signer.sign_with_sm3(data))
+        return bytes.fromhex(_sm2_signer(_hex_key(private_key)).sign_with_sm3(data))
     raise ValueError(f"unknown algorithm {algorithm}")
 
 
@@ -79,7 +78,7 @@ def verify(algorithm: str, data: bytes, signature: bytes, key: str = "", public_
             return False
         return True
     if algorithm == "sm2_sm3":
-        checker = sm2.CryptSM2(private_key="", public_key=_hex_key(public_key))
+        checker = sm2.CryptSM2(private_key="", public_key=_sm2_public(public_key))
         return bool(checker.verify_with_sm3(signature.hex(), data))
     return hmac.compare_digest(sign(algorithm, data, key=key), signature)
 
@@ -109,7 +108,7 @@ def encrypt(form: str, data: bytes, key: str = "", public_key: str = "", iv: str
         oaep = asym.OAEP(mgf=asym.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
         return _rsa_public(public_key).encrypt(data, oaep)
     if form == "sm2":
-        return sm2.CryptSM2(private_key="", public_key=_hex_key(public_key), mode=1).encrypt(data)
+        return sm2.CryptSM2(private_key="", public_key=_sm2_public(public_key), mode=1).encrypt(data)
     if form.startswith("aes"):
         padder = padding.PKCS7(128).padder()
         mode = modes.CBC(_hex_bytes(iv)) if form.endswith("_cbc") else modes.ECB()  # noqa: S305 - their protocol
@@ -144,6 +143,19 @@ def _rsa_public(pem: str) -> RSAPublicKey:
     if not isinstance(key, RSAPublicKey):
         raise KeyProblem("the public key is not an RSA key")
     return key
+
+
+def _sm2_signer(private_key: str) -> sm2.CryptSM2:
+    """An SM2 signer; SM3-with-SM2 hashes the public key in (Z), so it is derived from the private one."""
+    curve = sm2.CryptSM2(private_key=private_key, public_key="")
+    public_key = curve._kg(int(private_key, 16), sm2.default_ecc_table["g"])  # gmssl's own point multiplication
+    return sm2.CryptSM2(private_key=private_key, public_key=public_key)
+
+
+def _sm2_public(text: str) -> str:
+    """x‖y in hex, as gmssl takes it; the uncompressed point's 04 prefix is dropped."""
+    text = _hex_key(text)
+    return text[2:] if len(text) == 130 and text.startswith("04") else text
 
 
 def _hex_key(text: str) -> str:
