@@ -114,7 +114,8 @@ class AnswerCheck(Keys):
     def _keys(self) -> AnswerCheck:
         if self.signature.query is not None:
             raise ValueError("an answer's signature is in a header or a field")
-        _needs_keys(self, self.algorithm, "public_key_env")
+        if self.algorithm in ASYMMETRIC and not self.public_key_env:
+            raise ValueError(f"{self.algorithm} needs public_key_env (the system's public key)")
         return self
 
 
@@ -141,7 +142,11 @@ class Signing(Keys):
 
     @model_validator(mode="after")
     def _keys(self) -> Signing:
-        _needs_keys(self, self.algorithm, "private_key_env")
+        _needs_keys(self, self.algorithm, self.key_env)
+        if self.algorithm in ASYMMETRIC and not self.private_key_env:
+            raise ValueError(f"{self.algorithm} needs private_key_env")
+        if self.verify is not None:
+            _needs_keys(self.verify, self.verify.algorithm, self.verify.key_env or self.key_env)
         body_signed = self.signed.source == "body" or "{body}" in (self.signed.template or "") + self.signed.append
         if self.put.field and (body_signed or "{payload}" in (self.signed.template or "")):
             raise ValueError("a signature over the body can't go into the body: put it in a header or the query")
@@ -153,12 +158,10 @@ class Signing(Keys):
         return super().env_names() + (self.verify.env_names() if self.verify else [])
 
 
-def _needs_keys(keys: Any, algorithm: str, asymmetric_env: str) -> None:
-    uses_key = "{key}" in (keys.signed.template or "") + keys.signed.append
-    if (algorithm in KEYED or uses_key) and not keys.key_env:
+def _needs_keys(part: Signing | AnswerCheck, algorithm: str, key_env: str | None) -> None:
+    uses_key = "{key}" in (part.signed.template or "") + part.signed.append
+    if (algorithm in KEYED or uses_key) and not key_env:
         raise ValueError(f"{algorithm} with {{key}} or an HMAC needs key_env")
-    if algorithm in ASYMMETRIC and not getattr(keys, asymmetric_env):
-        raise ValueError(f"{algorithm} needs {asymmetric_env}")
 
 
 class WireSecret(Keys):
