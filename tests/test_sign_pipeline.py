@@ -5,19 +5,22 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from urllib.parse import parse_qsl
 
 import pytest
+import yaml
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from gmssl import sm2, sm4
+from kabao_testing import REPO
 from pydantic import ValidationError
 
 from bff.adapters import sign_crypto
 from bff.adapters.sign_pipeline import SignPipeline, sorted_params
 from bff.adapters.wire_secrets import WireSecrets
-from bff.merchants.dialect_signing import Signed, Signing, WireSecret
+from bff.merchants.dialect_signing import AnswerCheck, Signed, Signing, WireSecret
 
 WECHAT_KEY = "192006250b4c09247ec02edce69f6a2d"  # the WeChat Pay v2 documentation's example key
 WECHAT_PARAMS = {
@@ -232,3 +235,16 @@ def test_a_secret_encrypted_with_aes_or_sm4_opens_with_the_shared_key():
 def test_an_encrypted_secret_needs_its_key():
     with pytest.raises(ValidationError, match="needs public_key_env"):
         WireSecret(form="rsa_oaep")
+
+
+def test_the_pipelines_docs_mapping_md_shows_are_valid():
+    doc = (REPO / "docs" / "mapping.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", doc, re.S) if b.startswith(("signing:", "# ", "verify:"))]
+    shown = [yaml.safe_load(part) for block in blocks for part in re.split(r"\n(?=# )", block)]
+    pipelines = [part["signing"] for part in shown if isinstance(part, dict) and isinstance(part.get("signing"), dict)]
+    answers = [part["verify"] for part in shown if isinstance(part, dict) and "verify" in part]
+    assert len(pipelines) >= 4 and answers
+    for pipeline in pipelines:
+        Signing.model_validate(pipeline)
+    for answer in answers:
+        AnswerCheck.model_validate(answer)
