@@ -7,19 +7,25 @@ import hashlib
 import hmac
 import json
 import logging
+from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 import responses
+import yaml
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from kabao_testing import REPO
 
 from bff.adapters.breaker import CircuitBreaker
+from bff.adapters.factory import Gateways
 from bff.adapters.guarded import make_session
 from bff.adapters.http import HttpClient
 from bff.adapters.mapped import MappedAdapter
 from bff.cards.errors import CardSystemUnavailable
 from bff.cards.models import PaymentStatus, PayRequest
 from bff.merchants.dialect import Dialect
+from bff.merchants.loader import InvalidConfig, load_merchant
 
 BASE = "http://cards.test/api"
 KEY_ENV = "KABAO_MERCHANT_FAKE_KEY"
@@ -199,3 +205,56 @@ def test_rsa_signed_requests_and_platform_signed_answers(tamper):
             gateway.pay(pay_request())
     else:
         assert gateway.pay(pay_request()).status is PaymentStatus.SUCCEEDED
+
+
+def olive_variant(tmp_path, change) -> Path:
+    data = yaml.safe_load((REPO / "wallet_config" / "olive-fresh.yaml").read_text(encoding="utf-8"))
+    data["brand"].pop("logo", None)
+    change(data["backend"]["dialect"])
+    path = tmp_path / "olive-fresh.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@responses.activate
+def test_the_gateway_reads_signing_and_pin_keys_only_through_the_env_policy(tmp_path):
+    key, _, public = pem_pair()
+    pin = {"form": "rsa_oaep", "public_key_env": "KABAO_MERCHANT_OLIVE_PIN_KEY", "encoding": "base64"}
+    merchant = load_merchant(olive_variant(tmp_path, lambda d: d.update(wire_secret=pin)))
+    environ = {
+        "KABAO_MERCHANT_SANDBOX_URL": "https://cards.test",
+        "KABAO_MERCHANT_OLIVE_SIGN_KEY": "olive-key",
+        "KABAO_MERCHANT_OLIVE_PIN_KEY": public,
+    }
+    answer = {"ret_code": "0000", "out_trade_no": "kb-1", "total_amt": "12.00", "trade_state": "SUCCESS"}
+    responses.post("https://cards.test/legacy/olive/trade/pay", json=answer)
+    gateways = Gateways(environ)
+    payment = gateways.for_merchant(merchant).pay(pay_request(PIN))
+    gateways.close()
+    sent = dict(parse_qsl(responses.calls[0].request.body.decode()))
+    pairs = "&".join(f"{k}={v}" for k, v in sorted(sent.items()) if k != "sign" and v)
+    assert sent["sign"] == hashlib.md5(f"{pairs}&key=olive-key".encode()).hexdigest().upper()
+    oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+    assert key.decrypt(base64.b64decode(sent["pay_pwd"]), oaep) == PIN.encode()
+    assert payment.status is PaymentStatus.SUCCEEDED
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        (lambda d: d["signing"].update(private_key_env="KABAO_HOST_SECRET"), "signing.private_key_env"),
+        (
+            lambda d: d["signing"].update(
+                verify={"algorithm": "rsa_sha256", "public_key_env": "SECRET_KEY", "signature": {"field": "sign"}}
+            ),
+            "signing.verify.public_key_env",
+        ),
+        (lambda d: d.update(wire_secret={"form": "aes_ecb", "key_env": "KABAO_SECRET_KEY"}), "wire_secret.key_env"),
+        (lambda d: d["signing"].update(scheme="md5_sorted"), "signing"),
+    ],
+)
+def test_keys_naming_kabaos_own_secrets_or_the_old_scheme_are_refused_by_key_path(tmp_path, change, where):
+    with pytest.raises(InvalidConfig) as caught:
+        load_merchant(olive_variant(tmp_path, change))
+    found = [str(p) for p in caught.value.problems]
+    assert any(p.startswith(f"olive-fresh.yaml: backend.dialect.{where}: ") for p in found), found

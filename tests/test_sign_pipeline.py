@@ -178,6 +178,11 @@ def test_generated_timestamps_are_written_as_configured(fmt, expected):
             "unknown placeholder {oops}",
         ),
         ({"algorithm": "hmac_sha256", "key_env": "KABAO_SECRET_KEY", "put": {"header": "X"}}, "key_env", "Kabao's own"),
+        (
+            {"algorithm": "md5", "put": {"header": "X"}, "verify": {"algorithm": "none", "signature": {"header": "S"}}},
+            "verify",
+            "proves nothing",
+        ),
     ],
 )
 def test_a_pipeline_that_cannot_work_is_refused_by_key_path(spec, where, message):

@@ -114,6 +114,8 @@ class AnswerCheck(Keys):
     def _keys(self) -> AnswerCheck:
         if self.signature.query is not None:
             raise ValueError("an answer's signature is in a header or a field")
+        if self.algorithm == "none":
+            raise ValueError("algorithm none proves nothing about an answer: name the algorithm it is signed with")
         if self.algorithm in ASYMMETRIC and not self.public_key_env:
             raise ValueError(f"{self.algorithm} needs public_key_env (the system's public key)")
         return self
