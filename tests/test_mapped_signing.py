@@ -258,3 +258,13 @@ def test_keys_naming_kabaos_own_secrets_or_the_old_scheme_are_refused_by_key_pat
         load_merchant(olive_variant(tmp_path, change))
     found = [str(p) for p in caught.value.problems]
     assert any(p.startswith(f"olive-fresh.yaml: backend.dialect.{where}: ") for p in found), found
+
+
+@responses.activate
+def test_a_key_that_is_not_a_key_fails_the_call_and_the_log_names_only_the_variable(caplog):
+    spec = dialect({**RAW_BODY_HMAC, "algorithm": "rsa_sha256", "private_key_env": "KABAO_MERCHANT_FAKE_PRIVATE"})
+    with pytest.raises(CardSystemUnavailable):
+        adapter(spec, {KEY_ENV: KEY, "KABAO_MERCHANT_FAKE_PRIVATE": "not-a-pem-secret"}).list_cards("u1")
+    assert "fake-merchant: request not signed" in caplog.text and "KABAO_MERCHANT_FAKE_PRIVATE" in caplog.text
+    assert "not-a-pem-secret" not in caplog.text
+    assert len(responses.calls) == 0  # nothing unsigned is sent

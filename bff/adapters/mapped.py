@@ -39,8 +39,8 @@ class MappedAdapter(HttpAdapter):
         """keys: the values of the environment variables the dialect names, read through the env policy."""
         super().__init__(client)
         self.dialect = dialect
-        self.signer = SignPipeline(dialect.signing, dialect.encoding, keys)
-        self.secrets = WireSecrets(dialect.wire_secret, keys)
+        self.signer = SignPipeline(dialect.signing, dialect.encoding, keys, name=client.name)
+        self.secrets = WireSecrets(dialect.wire_secret, keys, name=client.name)
         self.codec = DialectCodec(dialect)
         self.base_path = urlsplit(client.base_url).path  # signatures cover the whole path
 

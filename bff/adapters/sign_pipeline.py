@@ -57,8 +57,14 @@ class SignPipeline:
     """Encodes one request's body or query and signs it; checks the signature of what comes back."""
 
     def __init__(
-        self, signing: Signing | None, encoding: str, keys: Mapping[str, str], clock: Callable[[], float] = time.time
+        self,
+        signing: Signing | None,
+        encoding: str,
+        keys: Mapping[str, str],
+        clock: Callable[[], float] = time.time,
+        name: str = "",
     ) -> None:
+        self.name = name  # the merchant, for log lines
         self.signing = signing
         self.encoding = encoding
         self.keys = keys
@@ -129,7 +135,7 @@ class SignPipeline:
                 private_key=self._key(signing.private_key_env),
             )
         except sign_crypto.KeyProblem as exc:
-            log.error("signing: %s (%s)", exc, signing.private_key_env)
+            log.error("%s: request not signed: %s (%s)", self.name, exc, signing.private_key_env)
             raise CardSystemUnavailable("the request could not be signed") from None
         return sign_crypto.encode(raw, signing.encoding)
 

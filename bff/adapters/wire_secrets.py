@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 class WireSecrets:
     """Turns our `secret` value into what the card system expects on the wire."""
 
-    def __init__(self, spec: WireSecret | None, keys: Mapping[str, str]) -> None:
+    def __init__(self, spec: WireSecret | None, keys: Mapping[str, str], name: str = "") -> None:
+        self.name = name  # the merchant, for log lines
         self.spec = spec
         self.keys = keys
 
@@ -45,6 +46,8 @@ class WireSecrets:
                 )
                 wire = sign_crypto.encode(raw, spec.encoding)
         except sign_crypto.KeyProblem as exc:
-            log.error("secret on the wire: %s (%s)", exc, spec.public_key_env or spec.key_env)
+            log.error(
+                "%s: secret not prepared for the wire: %s (%s)", self.name, exc, spec.public_key_env or spec.key_env
+            )
             raise CardSystemUnavailable("the secret could not be prepared for the card system") from None
         return {**values, "secret": wire}
