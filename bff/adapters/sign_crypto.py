@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -125,6 +126,7 @@ def random_hex(length: int) -> str:
     return os.urandom((length + 1) // 2).hex()[:length]
 
 
+@functools.lru_cache(maxsize=32)  # loading checks the key, ~40 ms; a merchant's key is loaded once
 def _rsa_private(pem: str) -> RSAPrivateKey:
     try:
         key = serialization.load_pem_private_key(pem.encode(), password=None)
@@ -135,6 +137,7 @@ def _rsa_private(pem: str) -> RSAPrivateKey:
     return key
 
 
+@functools.lru_cache(maxsize=32)
 def _rsa_public(pem: str) -> RSAPublicKey:
     try:
         key = serialization.load_pem_public_key(pem.encode())
@@ -145,6 +148,7 @@ def _rsa_public(pem: str) -> RSAPublicKey:
     return key
 
 
+@functools.lru_cache(maxsize=32)
 def _sm2_signer(private_key: str) -> sm2.CryptSM2:
     """An SM2 signer; SM3-with-SM2 hashes the public key in (Z), so it is derived from the private one."""
     curve = sm2.CryptSM2(private_key=private_key, public_key="")
