@@ -78,7 +78,7 @@ class FakeHmacSystem:
         if request.headers.get("X-Signature") != expected:
             return 401, {}, json.dumps({"code": "BAD_SIGNATURE"})
         self.received.append(json.loads(request.body))
-        body = json.dumps(self.answer)
+        body = json.dumps(self.answer, ensure_ascii=False)
         headers = {} if self.unsigned else {"X-Signature": hmac.new(KEY.encode(), body.encode(), "sha256").hexdigest()}
         if self.tamper:  # changed on the way, after the system signed it
             body = body.replace('"FAIL"', '"PAID"')
@@ -91,7 +91,7 @@ def pay_request(secret: str | None = None) -> PayRequest:
 
 @responses.activate
 def test_a_system_that_signs_the_raw_body_with_hmac_in_a_header_is_spoken():
-    card = {"id": "c1", "no": "****1234", "state": "A", "bal": 5000}
+    card = {"id": "c1", "no": "****1234", "state": "A", "bal": 5000, "name": "储值卡"}  # signed as UTF-8 bytes
     fake = FakeHmacSystem({"code": "OK", "cards": [card]})
     responses.add_callback(responses.POST, f"{BASE}/cards", callback=fake)
     cards = adapter(dialect(RAW_BODY_HMAC), {KEY_ENV: KEY}).list_cards("u1")

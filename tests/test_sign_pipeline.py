@@ -121,6 +121,7 @@ def test_sm2_with_sm3_signs_and_verifies_and_a_changed_text_fails(sm2_keys):
     signature = sign_crypto.sign("sm2_sm3", b"hello", private_key=private)
     assert sign_crypto.verify("sm2_sm3", b"hello", signature, public_key=public)
     assert not sign_crypto.verify("sm2_sm3", b"hellO", signature, public_key=public)
+    assert not sign_crypto.verify("sm2_sm3", b"hello", b"\x01\x02", public_key=public)  # malformed: wrong, no crash
 
 
 def test_a_template_signature_goes_into_a_composed_authorization_header(rsa_pem):

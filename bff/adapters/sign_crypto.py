@@ -80,7 +80,10 @@ def verify(algorithm: str, data: bytes, signature: bytes, key: str = "", public_
         return True
     if algorithm == "sm2_sm3":
         checker = sm2.CryptSM2(private_key="", public_key=_sm2_public(public_key))
-        return bool(checker.verify_with_sm3(signature.hex(), data))
+        try:
+            return bool(checker.verify_with_sm3(signature.hex(), data))
+        except (ValueError, IndexError, TypeError, ZeroDivisionError):  # a malformed signature is a wrong one
+            return False
     return hmac.compare_digest(sign(algorithm, data, key=key), signature)
 
 

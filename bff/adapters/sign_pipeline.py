@@ -159,7 +159,7 @@ class SignPipeline:
         if not isinstance(given, str) or not given:
             return f"answer carries no signature in {where.header or where.field}"
         values = {
-            "body": response.content.decode(response.encoding or "utf-8", errors="replace"),
+            "body": response.content.decode("utf-8", "surrogateescape"),  # back to the very bytes signed
             "timestamp": response.headers.get(check.timestamp_header, "") if check.timestamp_header else "",
             "nonce": response.headers.get(check.nonce_header, "") if check.nonce_header else "",
             "key": self._key(check.key_env or (self.signing.key_env if self.signing else None)),
@@ -168,8 +168,9 @@ class SignPipeline:
         text = _text(check.signed, data, values, {where.field} if where.field else set())
         try:
             raw = sign_crypto.decode(given, check.encoding)
+            signed = text.encode("utf-8", "surrogateescape")
             good = sign_crypto.verify(
-                check.algorithm, text.encode(), raw, key=values["key"], public_key=self._key(check.public_key_env)
+                check.algorithm, signed, raw, key=values["key"], public_key=self._key(check.public_key_env)
             )
         except sign_crypto.KeyProblem as exc:
             return f"answer signature can't be checked: {exc}"
