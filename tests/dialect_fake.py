@@ -23,6 +23,7 @@ NUMBER = "6200123456789012"
 
 DIALECT: dict[str, Any] = {
     "encoding": "json",
+    "signing": {"scheme": "header_key", "header": "X-Api-Key", "key_env": "KABAO_MERCHANT_UNSEEN_KEY"},
     "result": {"flag": "success", "error": "errorCode", "errors": {"NO_MONEY": "INSUFFICIENT_BALANCE"}},
     "card": {
         "id_from_number": "cardNo",

@@ -123,3 +123,16 @@ def test_a_card_without_an_id_gets_a_keyed_id_never_its_number():
     assert card.last4 == NUMBER[-4:]
     walk(gateway, card.card_id, 10)
     assert [body["cardNo"] for op, body in system.calls if op == "history"] == [NUMBER]  # the number goes out
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"signing": None}, "keyed by the dialect's key"),
+        ({"operations": {"pay": {"path": "/pay", "params": {"card": "{card_id}"}}}}, "send {card_number}"),
+    ],
+)
+def test_derived_card_ids_need_a_key_and_are_never_sent_as_card_ids(changes, problem):
+    with pytest.raises(ValidationError) as caught:
+        dialect(**changes)
+    assert problem in str(caught.value)

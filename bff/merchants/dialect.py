@@ -207,6 +207,8 @@ class Dialect(Model):
             problem = paging_problem(history.paging, f"{history.path} {history.params}")
             if problem:
                 raise ValueError(f"operations.transactions: {problem}")
+        if self.card.id_from_number is not None:
+            _check_derived_card_ids(self)
         missing = self.undo.needs() - set(ops) if self.undo else set()
         if missing:
             raise ValueError(f"undo by {self.undo.by} needs the {' and '.join(sorted(missing))} operation")
@@ -218,3 +220,12 @@ class Dialect(Model):
 
     def has(self, operation: str) -> bool:
         return operation in self.operations
+
+
+def _check_derived_card_ids(dialect: Dialect) -> None:
+    """A card id derived from the number is keyed by the dialect's key and means nothing to the system."""
+    if dialect.signing is None:
+        raise ValueError("card.id_from_number: the derived card id is keyed by the dialect's key; configure signing")
+    for name, op in dialect.operations.items():
+        if "{card_id}" in f"{op.path} {op.params}":
+            raise ValueError(f"operations.{name}: no card id in this system (id_from_number): send {{card_number}}")
