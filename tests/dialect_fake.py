@@ -98,9 +98,9 @@ class UnseenSystem:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.declines: set[str] = set()  # card numbers whose payments are declined
 
-    def install(self) -> None:
+    def install(self, base: str = BASE) -> None:
         for op in ("bind", "cards", "history", "pay", "query", "refund"):
-            responses.add_callback(responses.POST, f"{BASE}/{op}", callback=self._answer(op))
+            responses.add_callback(responses.POST, f"{base}/{op}", callback=self._answer(op))
 
     def _answer(self, op: str):
         def callback(request):
