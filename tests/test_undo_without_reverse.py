@@ -8,8 +8,10 @@ import pytest
 import responses
 import yaml
 from dialect_fake import BASE, NUMBER, UnseenSystem, adapter, dialect
+from fakes import FakeCardSystem
 from pydantic import ValidationError
 
+from bff.cards.models import PaymentStatus
 from bff.checkout.ledger import Ledger, PlannedLeg
 from bff.checkout.payer import Payer
 from bff.checkout.states import AttemptStatus, LegStatus
@@ -94,3 +96,40 @@ def test_a_failed_split_on_a_system_without_reverse_gives_the_first_leg_back_by_
     assert system.cards == {NUMBER: 5000, OTHER: 9000}  # every fen back
     assert not any(call[0] == "reverse" for call in system.calls)
     assert f"{BASE}/void" not in [c.request.url for c in responses.calls]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class ReverseForTenMinutes(FakeCardSystem):
+    """A card system that voids for ten minutes after paying and refunds after that, as its dialect says."""
+
+    undo = dialect(
+        undo={"by": "reverse_then_refund", "reverse_within_seconds": 600},
+        operations={"reverse": {"path": "/void", "params": {"orderNo": "{payment_id}"}}},
+    )
+
+    def give_back_by(self, age_seconds):
+        return self.undo.give_back_by(age_seconds)
+
+
+@pytest.mark.parametrize(("later", "way"), [(30, "reverse"), (601, "refund")])
+def test_a_leg_is_reversed_within_the_time_limit_and_refunded_after_it(ledger, later, way):
+    clock, cards = Clock(), ReverseForTenMinutes({"c_1": 5000})
+    checkout = ledger.open_checkout("shop", "u1", "O-1", 3000, "CNY", "http://app.test/return")
+    ledger.start_attempt(checkout.checkout_id, 1, [PlannedLeg("c_1", "c_1", 3000)], 0)
+    payer = Payer(ledger, clock)
+    assert payer.run(cards, checkout, 1, {}, StatusQuery()) is AttemptStatus.PAID
+    clock.now += later
+    payer.reverse_leg(cards, ledger.legs(checkout.checkout_id, 1)[0])
+    payment = next(iter(cards.payments.values()))
+    assert (payment.status, payment.refunded_amount) == (
+        (PaymentStatus.REVERSED, 0) if way == "reverse" else (PaymentStatus.SUCCEEDED, 3000)
+    )
+    assert cards.balances == {"c_1": 5000}
+    assert ledger.legs(checkout.checkout_id, 1)[0].status is LegStatus.REVERSED
