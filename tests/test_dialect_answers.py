@@ -178,3 +178,10 @@ def test_a_result_config_that_cannot_be_read_is_refused(result, problem):
     with pytest.raises(ValidationError) as caught:
         dialect(result=result)
     assert problem in str(caught.value)
+
+
+def test_numbered_fields_are_refused_where_no_list_is_answered():
+    pay = {"path": "/pay", "params": {"orderNo": "{payment_id}"}, "indexed": {"count": "n"}}
+    with pytest.raises(ValidationError) as caught:
+        dialect(operations={"pay": pay})
+    assert "only list_cards and transactions" in str(caught.value)

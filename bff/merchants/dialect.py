@@ -202,6 +202,8 @@ class Dialect(Model):
         for name, op in ops.items():
             if op.paging is not None and name != "transactions":
                 raise ValueError(f"operations.{name}: only transactions pages")
+            if op.indexed is not None and name not in ("list_cards", "transactions"):
+                raise ValueError(f"operations.{name}: only list_cards and transactions answer lists (indexed)")
         if "transactions" in ops:
             history = ops["transactions"]
             problem = paging_problem(history.paging, f"{history.path} {history.params}")
