@@ -106,7 +106,7 @@ def test_paging_that_leaves_rows_unreachable_is_wrong_and_says_what_was_missed(c
     assert result.exit_code == 1
     paging = next(r for r in json.loads(result.output) if r["operation"] == "transactions paging")
     assert paging["outcome"] == "wrong" and paging["required"]
-    assert paging["received"].startswith("token (next page token at 'pageToken'): 1 pages of 2, 2 rows")
+    assert paging["received"].startswith("token (next at 'pageToken'): 1 page of 2, 2 rows")
     assert "h1 (1 fen) appears 0 times" in paging["received"]
     assert "next_cursor" in paging["fix"]
 
@@ -115,7 +115,7 @@ def test_the_configured_paging_mechanism_is_named(check):
     result = check("olive-fresh", "--json")
     paging = next(r for r in json.loads(result.output) if r["operation"] == "transactions paging")
     assert paging["outcome"] == "pass"
-    assert paging["received"].startswith("page number with a total (total at 'total'):")
+    assert paging["received"].startswith("page_total (total at 'total'):")
     assert "the 5 payments made appear once each, newest first" in paging["received"]
 
 

@@ -306,7 +306,7 @@ class Check:
         ran = [r for r in self.rows if r.outcome != SKIPPED]
         if not ran or any(r.outcome == PASS for r in ran):
             return self.rows
-        cause = likely_cause(self.wire, [r.received for r in ran])
+        cause = likely_cause(self.wire, [r.received for r in ran], self.profile.verification is not None)
         raw = self.wire.raw if self.wire.raw is not None else "(none)"
         return [Row("every call", "answers from the card system", REFUSED, f"{cause}; raw answer: {raw}")]
 

@@ -60,7 +60,7 @@ def prove(gateway: CardGateway, user_id: str, card_id: str, made: list[tuple[str
     if any(a < b for a, b in zip(times, times[1:], strict=False)):
         problems.append("rows are not newest first")
     problems += _found(rows, made)
-    seen = f"{mechanism}: {pages} pages of {PAGE_SIZE}, {len(rows)} rows"
+    seen = f"{mechanism}: {pages} page{'' if pages == 1 else 's'} of {PAGE_SIZE}, {len(rows)} rows"
     if problems:
         return False, f"{seen}; " + "; ".join(problems)
     return True, f"{seen}; the {len(made)} payments made appear once each, newest first"

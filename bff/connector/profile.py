@@ -13,15 +13,19 @@ class Profile:
 
 
 def _paging(op: Any) -> str:
+    """The configured mechanism and the answer fields it reads, e.g. "token (next at 'nextPageToken')"."""
     configured = getattr(op, "paging", None)  # a paging block, where the mapping language has one
     if configured is not None:
-        kind = getattr(configured, "kind", None) or getattr(configured, "mechanism", None) or type(configured).__name__
-        return str(kind)
-    if getattr(op, "next", None):
-        return f"token (next page token at '{op.next}')"
-    if getattr(op, "total", None):
-        return f"page number with a total (total at '{op.total}')"
-    return "page number, a short page is the last"
+        fields = configured.model_dump(exclude={"mechanism"}, exclude_none=True)
+        mechanism = configured.mechanism
+    elif getattr(op, "next", None):
+        mechanism, fields = "token", {"next": op.next}
+    elif getattr(op, "total", None):
+        mechanism, fields = "page_total", {"total": op.total}
+    else:
+        mechanism, fields = "short_page", {}
+    reads = ", ".join(f"{k} at '{v}'" for k, v in fields.items() if isinstance(v, str))
+    return f"{mechanism} ({reads})" if reads else mechanism
 
 
 def _verification(dialect: Any) -> str | None:

@@ -41,10 +41,12 @@ def tap(gateway: Any, secrets: list[str]) -> Wire:
     return wire
 
 
-def likely_cause(wire: Wire, errors: list[str]) -> str:
+def likely_cause(wire: Wire, errors: list[str], verifying: bool = False) -> str:
     """The most likely reason every call was refused, from the HTTP status and the raw answer."""
     text = (wire.raw or "").lower()
     status = wire.status
+    if verifying and status is not None and 200 <= status < 300 and not re.search(r"sign|key|auth", text):
+        return f"answer signature: HTTP {status} answers, none verified (the public key, or what is signed)"
     if status is None:
         if any("address is refused" in e for e in errors):
             return "URL: Kabao's outbound allow-list refuses the card system's address"
