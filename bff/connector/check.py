@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
@@ -15,22 +14,11 @@ from bff.connector import giveback, history
 from bff.connector.advice import advise
 from bff.connector.profile import Profile
 from bff.connector.rows import MISSING, PASS, REFUSED, SKIPPED, WRONG, Row, as_json, as_table, failed
+from bff.connector.test_cards import TestCards, unknown_number
 from bff.connector.wire import likely_cause, tap
-from bff.wallet.binding import luhn_ok
 
 __all__ = ["Check", "Row", "TestCards", "as_json", "as_table", "failed", "unknown_number"]
 HISTORY = 5  # payments of 1..5 fen made for the paging walk (pages of 2: three pages at least)
-
-
-@dataclass(frozen=True)
-class TestCards:
-    """What the merchant's system provider gives for a check: a shopper id and test cards."""
-
-    user_id: str
-    number: str  # an unbound, active card with at least ¥2.00 on it
-    secret: str | None  # its password (password binding)
-    other_number: str  # another existing card (wrong-secret and unknown-card checks)
-    sms_code: Callable[[str], str] | None = None  # reads the code texted for a number (SMS binding)
 
 
 def _describe(exc: BaseException) -> str:
@@ -246,7 +234,9 @@ class Check:
             self.spending.give(paid.payment_id, back - then)
             return payment.status is PaymentStatus.REVERSED and back == before, f"balance back to {back}"
 
-        self.step("reverse", "REVERSED, money back", reverse)
+        # checkout undoes a paid leg by reverse where offered, else by a full refund: only then may it lack one
+        required = gw.supports("reverse") or not gw.supports("refund")
+        self.step("reverse", "REVERSED, money back", reverse, required=required)
 
     def _refunds(self) -> None:
         gw, user = self.gateway, self.cards.user_id
@@ -262,7 +252,8 @@ class Check:
             self.spending.give(second.payment_id, back)
             return payment.refunded_amount == 50 and back == 50, f"refunded {payment.refunded_amount}, {back} fen back"
 
-        if not self.step("refund", "partial refund recorded", refund, required=False):
+        required = not gw.supports("reverse")  # without reverse, refund is how a paid leg is given back
+        if not self.step("refund", "partial refund recorded", refund, required=required):
             return
 
         def refund_again() -> tuple[bool, str]:
@@ -309,14 +300,3 @@ class Check:
         cause = likely_cause(self.wire, [r.received for r in ran], self.profile.verification is not None)
         raw = self.wire.raw if self.wire.raw is not None else "(none)"
         return [Row("every call", "answers from the card system", REFUSED, f"{cause}; raw answer: {raw}")]
-
-
-def unknown_number(near: str, luhn: bool) -> str:
-    """A number shaped like a real one (same length, prefix, check digit) that no card should have."""
-    body = near[:-5] + ("0" if near[-5] != "0" else "1") + near[-4:-1]
-    if not luhn or not body.isdigit():
-        return body + near[-1]
-    for digit in "0123456789":
-        if luhn_ok(body + digit):
-            return body + digit
-    raise AssertionError("unreachable: one check digit always fits")
