@@ -117,3 +117,19 @@ def test_answer_signatures_are_checked_where_configured(verification, outcome):
     line = by_op["answer signatures"]
     assert line.outcome == outcome and line.required is (verification is not None)
     assert line.received.startswith("not configured" if verification is None else "rsa_sha256: answers verified")
+
+
+class NoReverse(Provider):
+    def supports(self, operation):
+        return operation != "reverse"
+
+
+def test_a_system_without_reverse_passes_when_refund_gives_the_money_back():
+    provider = NoReverse()
+    rows, by_op = _rows(provider)
+    assert (by_op["reverse"].outcome, by_op["reverse"].required) == ("missing", False)
+    assert by_op["refund"].required and by_op["refund"].outcome == "pass"
+    assert not failed(rows)
+    gave = [r.received for r in rows if r.operation.startswith("give back kbchk-")]
+    assert gave and all(text.startswith("refunded") for text in gave)
+    assert provider.balances["c1"] == 10_000
