@@ -128,12 +128,20 @@ def test_the_configured_paging_mechanism_is_named(check):
 )
 def test_every_call_refused_is_one_line_with_its_likely_cause(check, monkeypatch, merchant, key_env, cause):
     monkeypatch.setenv(key_env, "not-the-key-4711")
-    result = check(merchant)
+    _one_refused_line(check(merchant), cause)
+
+
+def test_a_wrong_base_url_is_named_as_the_likely_cause(check, monkeypatch, card_system):
+    monkeypatch.setenv("KABAO_MERCHANT_SANDBOX_URL", card_system.url + "/no-such-prefix")
+    _one_refused_line(check("lime-market"), "URL: HTTP 404")
+
+
+def _one_refused_line(result, cause):
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert len(lines) == 3, result.output  # the heading, the one line, what the provider must change
     assert lines[1].startswith("every call") and f"refused   {cause}" in lines[1]
-    assert "raw answer: {" in lines[1]
+    assert "raw answer: " in lines[1] and "(none)" not in lines[1]
     assert "not-the-key-4711" not in result.output
 
 

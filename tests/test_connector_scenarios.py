@@ -13,6 +13,7 @@ from bff.connector.check import Check
 from bff.connector.check import TestCards as ProviderCards
 from bff.connector.profile import Profile
 from bff.connector.rows import failed
+from bff.connector.wire import Wire, likely_cause
 
 NUMBER, OTHER, SECRET = "6000000000001234", "6000000000005678", "246810"
 CARDS = ProviderCards(user_id="provider-test", number=NUMBER, secret=SECRET, other_number=OTHER)
@@ -133,3 +134,33 @@ def test_a_system_without_reverse_passes_when_refund_gives_the_money_back():
     gave = [r.received for r in rows if r.operation.startswith("give back kbchk-")]
     assert gave and all(text.startswith("refunded") for text in gave)
     assert provider.balances["c1"] == 10_000
+
+
+class Answer:
+    def __init__(self, status_code: int, text: str) -> None:
+        self.status_code, self.text = status_code, text
+
+
+@pytest.mark.parametrize(
+    ("status", "raw", "verifying", "cause"),
+    [
+        (401, '{"code": "SIGN_ERROR", "msg": "签名错误"}', False, "signature: HTTP 401"),
+        (400, '{"code": "E_TS", "msg": "timestamp out of range"}', False, "clock: HTTP 400"),
+        (403, '{"error": "forbidden"}', False, "key: HTTP 403"),
+        (404, "<h1>Not Found</h1>", False, "URL: HTTP 404"),
+        (200, '{"code": "SUCCESS"}', True, "answer signature: HTTP 200"),
+        (None, None, False, "URL: no answer at the base URL"),
+    ],
+)
+def test_the_likely_cause_of_every_call_refused(status, raw, verifying, cause):
+    wire = Wire(["s3cr3t-key"])
+    if status is not None:
+        wire.record(Answer(status, raw))
+    assert likely_cause(wire, ["no usable answer"], verifying).startswith(cause)
+
+
+def test_a_raw_answer_is_cut_with_keys_blanked_and_numbers_masked():
+    wire = Wire(["s3cr3t-key"])
+    wire.record(Answer(401, '{"echo": "s3cr3t-key", "card": "6000000000001234", "pad": "' + "x" * 300 + '"}'))
+    assert "s3cr3t-key" not in wire.raw and "6000000000001234" not in wire.raw
+    assert "************1234" in wire.raw and wire.raw.endswith("…") and len(wire.raw) == 161
