@@ -24,7 +24,8 @@ ADVICE = {
     "refund repeated id": "refunds are idempotent on refund_id: the same refund_id again gives back nothing more",
     "transactions paging": (
         "GET .../transactions?cursor=&limit= answers {transactions, next_cursor}: newest first, every row once, "
-        "next_cursor null only on the last page, each row with txn_id and payment_id"
+        "next_cursor null only on the last page, each row with txn_id and payment_id "
+        "(or, if the system pages correctly, correct the paging in the merchant's dialect)"
     ),
     "answer signatures": "sign every answer as the merchant's dialect says, with the key Kabao verifies",
     "unbind": "DELETE /users/{user_id}/cards/{card_id} answers result OK and the card leaves the list",
