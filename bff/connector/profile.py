@@ -24,7 +24,8 @@ def _paging(op: Any) -> str:
         mechanism, fields = "page_total", {"total": op.total}
     else:
         mechanism, fields = "short_page", {}
-    reads = ", ".join(f"{k} at '{v}'" for k, v in fields.items() if isinstance(v, str))
+    # "by" says what a request counts (page or offset); every other field is where the answer says it
+    reads = ", ".join(f"by {v}" if k == "by" else f"{k} at '{v}'" for k, v in fields.items() if isinstance(v, str))
     return f"{mechanism} ({reads})" if reads else mechanism
 
 
