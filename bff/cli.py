@@ -185,25 +185,39 @@ def connector() -> None:
     help="YAML from the system provider: user_id, number, secret, other_number, sms_code_url.",
 )
 @click.option("--from-sandbox", "sandbox_url", help="Take test cards from a Kabao sandbox's admin API at this URL.")
-def connector_check(merchant_id: str, as_json: bool, cards_file: str | None, sandbox_url: str | None) -> None:
+@click.option(
+    "--config-dir",
+    default="wallet_config",
+    show_default=True,
+    envvar="KABAO_CONFIG_DIR",
+    show_envvar=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="The directory of merchant files.",
+)
+def connector_check(
+    merchant_id: str, as_json: bool, cards_file: str | None, sandbox_url: str | None, config_dir: str
+) -> None:
     """Run the conformance scenario against MERCHANT_ID's configured card system."""
     from bff.connector.check import Check, as_table, failed
     from bff.connector.check import as_json as rows_json
+    from bff.connector.profile import profile_of
     from bff.connector.test_cards import from_file, from_sandbox
 
     policy = ConfigPolicy.from_environ(os.environ)
-    merchants, problems = validate_dir(Path(os.environ.get("KABAO_CONFIG_DIR", "wallet_config")), policy)
+    merchants, problems = validate_dir(Path(config_dir), policy)
     merchant = next((m for m in merchants if m.id == merchant_id), None)
     if merchant is None:
         raise click.ClickException(f"no valid merchant {merchant_id!r}" + "".join(f"\n{p}" for p in problems))
     if bool(cards_file) == bool(sandbox_url):
         raise click.UsageError("give test cards with --cards FILE or --from-sandbox URL")
-    cards = from_file(Path(cards_file)) if cards_file else from_sandbox(sandbox_url, merchant_id)
+    base_url = merchant.config.backend.base_url
+    cards = from_file(Path(cards_file)) if cards_file else from_sandbox(sandbox_url, merchant_id, base_url)
     from bff.adapters.factory import Gateways
 
     gateways = Gateways(policy=policy)
     bind = merchant.config.flows.bind
-    rows = Check(gateways.for_merchant(merchant), cards, bind.method, bind.card_number.luhn).run()
+    gateway = gateways.for_merchant(merchant)
+    rows = Check(gateway, cards, bind.method, bind.card_number.luhn, profile_of(merchant.config)).run()
     gateways.close()
     click.echo(json.dumps(rows_json(rows), ensure_ascii=False, indent=2) if as_json else as_table(rows))
     if failed(rows):

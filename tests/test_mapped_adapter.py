@@ -15,6 +15,7 @@ from bff.adapters.breaker import CircuitBreaker
 from bff.adapters.guarded import make_session
 from bff.adapters.http import HttpClient
 from bff.adapters.mapped import MappedAdapter
+from bff.adapters.paging import encode_cursor
 from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
 from bff.cards.models import BindRequest, CardStatus, PaymentStatus, PayRequest, TxnKind
 from bff.merchants.loader import load_merchant
@@ -127,10 +128,11 @@ def test_olive_history_has_unsigned_amounts_and_page_paging(olive):
     first = page.transactions[0]
     assert (first.kind, first.amount, first.balance_after) == (TxnKind.PAYMENT, -3486, 50000)
     assert first.created_at.isoformat() == "2026-11-23T08:40:05+08:00"
-    assert page.next_cursor == "2"
+    second = olive.transactions("u1", "c1", page.next_cursor, 10)
+    assert dict(parse_qsl(responses.calls[1].request.body.decode()))["page_no"] == "2"
     responses.post(f"{BASE}/legacy/olive/card/trades", json={"ret_code": "0000", "total": 25, "trades": [trade] * 5})
-    assert olive.transactions("u1", "c1", "3", 10).next_cursor is None
-    assert dict(parse_qsl(responses.calls[1].request.body.decode()))["page_no"] == "3"
+    assert olive.transactions("u1", "c1", second.next_cursor, 10).next_cursor is None
+    assert dict(parse_qsl(responses.calls[2].request.body.decode()))["page_no"] == "3"
 
 
 @responses.activate
@@ -167,7 +169,7 @@ def test_maple_get_signs_the_full_path_and_query(maple):
         f"{BASE}/openapi/maple/v2/customers/u1/cards/c1/ledger",
         json={"header": {"resultCode": "SUCCESS"}, "body": {"entries": [], "nextPageToken": None}},
     )
-    maple.transactions("u1", "c1", "tok", 10)
+    maple.transactions("u1", "c1", encode_cursor({"t": "tok"}), 10)  # Kabao's cursor for their token "tok"
     request = responses.calls[0].request
     assert request.path_url == "/openapi/maple/v2/customers/u1/cards/c1/ledger?pageToken=tok&pageSize=10"
     ts = request.headers["X-Maple-Timestamp"]

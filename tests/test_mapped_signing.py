@@ -16,6 +16,7 @@ import yaml
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from kabao_testing import REPO
+from pydantic import ValidationError
 
 from bff.adapters.breaker import CircuitBreaker
 from bff.adapters.factory import Gateways
@@ -268,3 +269,13 @@ def test_a_key_that_is_not_a_key_fails_the_call_and_the_log_names_only_the_varia
     assert "fake-merchant: request not signed" in caplog.text and "KABAO_MERCHANT_FAKE_PRIVATE" in caplog.text
     assert "not-a-pem-secret" not in caplog.text
     assert len(responses.calls) == 0  # nothing unsigned is sent
+
+
+def test_card_ids_derived_from_numbers_need_a_signing_key_to_hide_the_number():
+    from dialect_fake import DIALECT
+
+    unkeyed = {**DIALECT, "signing": {"algorithm": "md5", "put": {"header": "X-Digest"}}}
+    with pytest.raises(ValidationError, match="derived card id is keyed"):
+        Dialect.model_validate(unkeyed)
+    keyed = {**DIALECT, "signing": {**RSA_SIGNING, "verify": None}}
+    assert Dialect.model_validate(keyed).card.id_from_number == "cardNo"  # a private key keys them too

@@ -1,28 +1,29 @@
-"""Reading and writing a dialect's values: dotted paths, amounts, times and dates."""
+"""Reading and writing a dialect's values: answer fields by JMESPath, amounts, times and dates."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import jmespath
 
 from bff.merchants.dialect import Dialect
 from bff.money import fen_to_yuan, yuan_to_fen
 
 
 def get(data: Any, path: str | None) -> Any:
-    """The value at a dotted path ('' is the whole thing); None when any step is missing."""
+    """The value a JMESPath expression picks ('' is the whole thing); None when nothing is there."""
     if path is None:
         return None
-    for step in filter(None, path.split(".")):
-        if isinstance(data, dict):
-            data = data.get(step)
-        elif isinstance(data, list) and step.isdigit() and int(step) < len(data):
-            data = data[int(step)]
-        else:
-            return None
-    return data
+    return data if path == "" else _compiled(path).search(data)
+
+
+@lru_cache(maxsize=1024)
+def _compiled(path: str) -> jmespath.parser.ParsedResult:
+    return jmespath.compile(path)
 
 
 class DialectCodec:

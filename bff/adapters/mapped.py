@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Mapping
@@ -9,8 +10,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from bff.adapters.answers import UnknownResult, derived_card_id, derived_row_id, items_of, result_error
 from bff.adapters.dialect_codec import DialectCodec, get
 from bff.adapters.http import HttpAdapter, HttpClient
+from bff.adapters.paging import next_cursor, request_values
 from bff.adapters.sign_pipeline import SignPipeline
 from bff.adapters.standard import DEFINITIVE_DECLINES
 from bff.adapters.wire_secrets import WireSecrets
@@ -42,10 +45,16 @@ class MappedAdapter(HttpAdapter):
         self.signer = SignPipeline(dialect.signing, dialect.encoding, keys, name=client.name)
         self.secrets = WireSecrets(dialect.wire_secret, keys, name=client.name)
         self.codec = DialectCodec(dialect)
+        signing = dialect.signing
+        key = keys.get(signing.key_env or signing.private_key_env or "", "") if signing else ""
+        self.id_key = hashlib.sha256(b"kabao card id\0" + key.encode()).digest()  # derived card ids only
         self.base_path = urlsplit(client.base_url).path  # signatures cover the whole path
 
     def supports(self, operation: str) -> bool:
         return self.dialect.has(operation)
+
+    def give_back_by(self, age_seconds: float | None) -> str | None:
+        return self.dialect.give_back_by(age_seconds)
 
     # requests -----------------------------------------------------------------------------
 
@@ -71,6 +80,8 @@ class MappedAdapter(HttpAdapter):
             "now": self.codec.format_time(datetime.now(UTC)),
             "uuid": uuid.uuid4().hex,
         }
+        if self.dialect.card.id_from_number and values.get("card_id") and "card_number" not in values:
+            values["card_number"] = self._number_of(values["user_id"], values["card_id"])
         if "amount" in values and values["amount"] is not None:
             values["amount"] = self.codec.format_amount(values["amount"])
         values = self.secrets.apply(values)
@@ -80,20 +91,19 @@ class MappedAdapter(HttpAdapter):
             params = self._fill(self.dialect.envelope, {**values, "params": params})
         path, kwargs, headers = self.signer.request(op.method, self.base_path, path, params)
         check = self.signer.answer_check()
-        _, body = self.client.request(name, op.method, path, headers=headers, answer_check=check, **kwargs)
-        self._check(name, body)
+        status, body = self.client.request(name, op.method, path, headers=headers, answer_check=check, **kwargs)
+        self._check(name, status, body)
         return get(body, self.dialect.data)
 
-    def _check(self, name: str, body: Any) -> None:
-        result = self.dialect.result
-        raw = get(body, result.code)
-        code = None if raw is None else str(raw)
-        if code in result.ok:
-            return
-        error = result.errors.get(code) if code is not None else None
+    def _check(self, name: str, status: int, body: Any) -> None:
+        try:
+            error = result_error(self.dialect.result, status, body)
+        except UnknownResult as unknown:
+            code = None if unknown.raw is None else str(unknown.raw)
+            log.warning("%s %s: unknown result code %r (HTTP %s)", self.client.name, name, code, status)
+            raise CardSystemUnavailable(f"{name}: unknown result code") from None
         if error is None:
-            log.warning("%s %s: unknown result code %r", self.client.name, name, code)
-            raise CardSystemUnavailable(f"{name}: unknown result code")
+            return
         if error is ErrorCode.UNAVAILABLE:
             raise CardSystemUnavailable(f"{name}: card system says unavailable")
         raise CardSystemError(error)
@@ -111,7 +121,7 @@ class MappedAdapter(HttpAdapter):
         raw_type = str(get(data, fields.type)) if fields.type else "default"
         balance = get(data, fields.balance) if fields.balance else None
         return Card(
-            card_id=str(get(data, fields.id)),
+            card_id=self._card_id(data),
             last4=str(get(data, fields.last4))[-4:],
             card_type=fields.type_map.get(raw_type, raw_type),
             status=status,
@@ -119,6 +129,27 @@ class MappedAdapter(HttpAdapter):
             expires_on=expires_on,
             balance=None if balance is None else self.codec.parse_amount(balance),
         )
+
+    def _card_id(self, data: Any) -> str:
+        fields = self.dialect.card
+        if fields.id is not None:
+            return str(get(data, fields.id))
+        number = get(data, fields.id_from_number)
+        if not isinstance(number, str | int) or isinstance(number, bool) or not str(number):
+            raise ValueError("no card number to derive the card id from")
+        return derived_card_id(self.id_key, str(number))
+
+    def _number_of(self, user_id: str, card_id: str) -> str:
+        """The number behind a derived card id, found among the shopper's own cards (never sent or shown)."""
+        data = self._call("list_cards", {"user_id": user_id})
+        op = self.dialect.operations["list_cards"]
+        where = self.dialect.card.id_from_number
+        rows = self._parse("list_cards", lambda d: items_of(op, d), data)
+        ids = self._parse("list_cards", lambda rs: [self._card_id(r) for r in rs], rows)
+        number = next((str(get(row, where)) for row, row_id in zip(rows, ids, strict=True) if row_id == card_id), None)
+        if number is None:
+            raise CardSystemError(ErrorCode.CARD_NOT_FOUND)
+        return number
 
     def bind(self, request: BindRequest) -> Card:
         values = {"user_id": request.user_id, "card_number": request.card_number}
@@ -128,8 +159,8 @@ class MappedAdapter(HttpAdapter):
 
     def list_cards(self, user_id: str) -> list[Card]:
         data = self._call("list_cards", {"user_id": user_id})
-        items = self.dialect.operations["list_cards"].answer
-        return self._parse("list_cards", lambda d: [self._card(c) for c in get(d, items)], data)
+        op = self.dialect.operations["list_cards"]
+        return self._parse("list_cards", lambda d: [self._card(c) for c in items_of(op, d)], data)
 
     def card_detail(self, user_id: str, card_id: str) -> Card:
         if not self.dialect.has("card_detail"):
@@ -147,18 +178,12 @@ class MappedAdapter(HttpAdapter):
 
     def transactions(self, user_id: str, card_id: str, cursor: str | None, limit: int) -> TransactionPage:
         op = self.dialect.operations["transactions"]
-        page = int(cursor) if cursor and op.next is None and cursor.isdigit() else 1
-        values = {"user_id": user_id, "card_id": card_id, "limit": limit, "page": page, "cursor": cursor}
-        data = self._call("transactions", values)
+        where, state = request_values(op.paging, cursor)
+        data = self._call("transactions", {"user_id": user_id, "card_id": card_id, "limit": limit, **where})
 
         def parse(d: Any) -> TransactionPage:
-            items = [self._transaction(t) for t in get(d, op.answer)]
-            if op.next is not None:
-                token = get(d, op.next)
-                return TransactionPage(tuple(items), str(token) if token else None)
-            total = get(d, op.total) if op.total else None
-            more = page * limit < int(total) if total is not None else len(items) == limit
-            return TransactionPage(tuple(items), str(page + 1) if more and items else None)
+            items = [self._transaction(t) for t in items_of(op, d)]
+            return TransactionPage(tuple(items), next_cursor(op.paging, state, d, len(items), limit))
 
         return self._parse("transactions", parse, data)
 
@@ -169,8 +194,9 @@ class MappedAdapter(HttpAdapter):
         if not fields.amount_signed:
             amount = -abs(amount) if kind is TxnKind.PAYMENT else abs(amount)
         after = get(data, fields.balance_after) if fields.balance_after else None
+        row_id = get(data, fields.id) if fields.id else derived_row_id([get(data, f) for f in fields.id_from])
         return Transaction(
-            txn_id=str(get(data, fields.id)),
+            txn_id=str(row_id),
             kind=kind,
             amount=amount,
             balance_after=None if after is None else self.codec.parse_amount(after),

@@ -17,6 +17,10 @@ class CardGateway(abc.ABC):
         """Whether the card system has this operation at all (some merchants' systems lack some)."""
         return True
 
+    def give_back_by(self, age_seconds: float | None) -> str | None:
+        """How a leg paid age_seconds ago is given back in full: "reverse", "refund", or None when it can't be."""
+        return "reverse" if self.supports("reverse") else "refund" if self.supports("refund") else None
+
     @abc.abstractmethod
     def bind(self, request: BindRequest) -> Card: ...
 

@@ -75,9 +75,14 @@ class Payer:
         return self.ledger.settle_attempt(checkout.checkout_id, seq)
 
     def reverse_leg(self, gateway: CardGateway, leg: LegRecord) -> None:
-        """Give a succeeded leg's money back (in full by refund where there is no reversal); retried if unconfirmed."""
+        """Give a succeeded leg's money back in full (void or refund, as the system says); retried if unconfirmed."""
+        age = None if leg.sent_at is None else self.clock() - leg.sent_at
         try:
-            if not gateway.supports("reverse"):
+            how = gateway.give_back_by(age)
+            if how is None:
+                log.error("payment %s: the card system can neither reverse nor refund it", leg.payment_id)
+                return
+            if how == "refund":
                 gateway.refund(leg.payment_id, f"{leg.payment_id}:give-back", leg.amount - leg.refunded)
                 self.ledger.given_back_by_refund(leg.payment_id, leg.amount - leg.refunded)
                 return

@@ -3,13 +3,37 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 import requests
 import yaml
 
-from bff.connector.check import TestCards
+from bff.wallet.binding import luhn_ok
+
+
+@dataclass(frozen=True)
+class TestCards:
+    """What the merchant's system provider gives for a check: a shopper id and test cards."""
+
+    user_id: str
+    number: str  # an unbound, active card with at least ¥2.00 on it
+    secret: str | None  # its password (password binding)
+    other_number: str  # another existing card (wrong-secret and unknown-card checks)
+    sms_code: Callable[[str], str] | None = None  # reads the code texted for a number (SMS binding)
+
+
+def unknown_number(near: str, luhn: bool) -> str:
+    """A number shaped like a real one (same length, prefix, check digit) that no card should have."""
+    body = near[:-5] + ("0" if near[-5] != "0" else "1") + near[-4:-1]
+    if not luhn or not body.isdigit():
+        return body + near[-1]
+    for digit in "0123456789":
+        if luhn_ok(body + digit):
+            return body + digit
+    raise AssertionError("unreachable: one check digit always fits")
 
 
 def _reader(template: str | None):  # noqa: ANN202

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bff.cards.errors import ErrorCode
 from bff.merchants.base import Model
+from bff.merchants.dialect_answers import Expr, IndexedList, Result
+from bff.merchants.dialect_paging import Paging, paging_problem
 from bff.merchants.dialect_signing import Signing, WireSecret
+from bff.merchants.dialect_undo import GiveBack, Undo, give_back_by
 
 OPERATIONS = (
     "bind",
@@ -36,12 +38,13 @@ PLACEHOLDERS = {
     "refund_id",
     "limit",
     "page",
+    "offset",
     "cursor",
     "now",
     "uuid",
 }
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
-Path = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.]*$", description="Dotted path into the answer; '' is the root")]
+Path = Expr  # a JMESPath expression; plain dotted paths are ones
 
 
 def _check_templates(value: Any, known: frozenset[str] | set[str] = PLACEHOLDERS) -> Any:
@@ -64,9 +67,18 @@ class Operation(Model):
     path: str = Field(..., pattern=r"^/", description="Path template, e.g. /customers/{user_id}/cards")
     params: dict[str, Any] = Field(default_factory=dict, description="Their field name: template of our value")
     answer: Path = Field("", description="Where this operation's object or list sits in the answer data")
-    next: Path | None = Field(None, description="transactions: where the next page token is (token paging)")
-    total: Path | None = Field(None, description="transactions: where the total count is (page paging)")
+    indexed: IndexedList | None = Field(None, description="The list is flat numbered fields of the answer object")
+    paging: Paging | None = Field(None, description="transactions: how the history pages (docs/mapping.md)")
     masked_phone: Path | None = Field(None, description="sms: where the masked phone number the code went to is")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_paging(cls, value: Any) -> Any:
+        if isinstance(value, dict) and ("next" in value or "total" in value):
+            raise ValueError(
+                "next/total moved into paging: {mechanism: token, next: …} or {mechanism: page_total, total: …}"
+            )
+        return value
 
     @field_validator("path", "params")
     @classmethod
@@ -74,14 +86,11 @@ class Operation(Model):
         return _check_templates(value)
 
 
-class Result(Model):
-    code: Path = Field(..., description="Where the answer's result code is")
-    ok: list[str] = Field(..., min_length=1, description="Codes that mean success")
-    errors: dict[str, ErrorCode] = Field(default_factory=dict, description="Their code: our error code")
-
-
 class CardFields(Model):
-    id: Path
+    id: Path | None = Field(None, description="Where the card's id is; leave out to derive it (id_from_number)")
+    id_from_number: Path | None = Field(
+        None, description="No card id: where the full card number is; the id is a keyed hash of it, never the number"
+    )
     last4: Path = Field(..., description="Any string ending in the card number's last four characters")
     type: Path | None = None
     type_map: dict[str, str] = Field(default_factory=dict)
@@ -90,9 +99,18 @@ class CardFields(Model):
     balance: Path | None = None
     expires_on: Path | None = None
 
+    @model_validator(mode="after")
+    def _identity(self) -> CardFields:
+        if (self.id is None) == (self.id_from_number is None):
+            raise ValueError("say the card's id (id) or where its number is to derive one (id_from_number), not both")
+        return self
+
 
 class TransactionFields(Model):
-    id: Path
+    id: Path | None = Field(None, description="Where the row's id is; leave out to derive it (id_from)")
+    id_from: list[Path] = Field(
+        default_factory=list, description="No row id: the fields whose values, hashed, make a stable id"
+    )
     kind: Path
     kind_map: dict[str, Literal["TOPUP", "PAYMENT", "REVERSAL", "REFUND", "ADJUSTMENT"]]
     amount: Path
@@ -101,6 +119,12 @@ class TransactionFields(Model):
     created_at: Path
     description: Path | None = None
     payment_id: Path | None = None
+
+    @model_validator(mode="after")
+    def _identity(self) -> TransactionFields:
+        if (self.id is None) == (not self.id_from):
+            raise ValueError("say the row's id (id) or the fields to derive one from (id_from), not both")
+        return self
 
 
 class PaymentFields(Model):
@@ -128,6 +152,7 @@ class Dialect(Model):
     card: CardFields
     transaction: TransactionFields | None = None
     payment: PaymentFields | None = None
+    undo: Undo | None = Field(None, description="How a paid leg is given back; default reverse, else refund")
     operations: dict[Literal[OPERATIONS], Operation]  # type: ignore[valid-type]
 
     @field_validator("common")
@@ -155,7 +180,37 @@ class Dialect(Model):
             raise ValueError("payment operations need the payment field map")
         if "pay" in ops and "payment_status" not in ops:
             raise ValueError("pay without payment_status: an unknown outcome could never be confirmed")
+        for name, op in ops.items():
+            if op.paging is not None and name != "transactions":
+                raise ValueError(f"operations.{name}: only transactions pages")
+            if op.indexed is not None and name not in ("list_cards", "transactions"):
+                raise ValueError(f"operations.{name}: only list_cards and transactions answer lists (indexed)")
+        if "transactions" in ops:
+            history = ops["transactions"]
+            problem = paging_problem(history.paging, f"{history.path} {history.params}")
+            if problem:
+                raise ValueError(f"operations.transactions: {problem}")
+        if self.card.id_from_number is not None:
+            _check_derived_card_ids(self)
+        missing = self.undo.needs() - set(ops) if self.undo else set()
+        if missing:
+            raise ValueError(f"undo by {self.undo.by} needs the {' and '.join(sorted(missing))} operation")
         return self
+
+    def give_back_by(self, age_seconds: float | None) -> GiveBack | None:
+        """How a leg paid age_seconds ago is given back; None when the system can neither reverse nor refund."""
+        return give_back_by(self.undo, self.operations, age_seconds)
 
     def has(self, operation: str) -> bool:
         return operation in self.operations
+
+
+def _check_derived_card_ids(dialect: Dialect) -> None:
+    """A card id derived from the number is keyed by the dialect's key and means nothing to the system."""
+    if dialect.signing is None or not (dialect.signing.key_env or dialect.signing.private_key_env):
+        raise ValueError(
+            "card.id_from_number: the derived card id is keyed by the dialect's key; configure signing with a key"
+        )
+    for name, op in dialect.operations.items():
+        if "{card_id}" in f"{op.path} {op.params}":
+            raise ValueError(f"operations.{name}: no card id in this system (id_from_number): send {{card_number}}")

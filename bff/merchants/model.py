@@ -174,6 +174,10 @@ class Backend(Model):
         """Whether the merchant's card system can do an operation (the standard API does all)."""
         return self.dialect is None or self.dialect.has(operation)
 
+    def can_give_back(self) -> bool:
+        """Whether a paid leg can be given back in full (by reverse or by refund) when a split fails."""
+        return self.dialect is None or self.dialect.give_back_by(None) is not None
+
     @field_validator("base_url")
     @classmethod
     def _url(cls, value: str, info: ValidationInfo) -> str:
@@ -251,9 +255,9 @@ class MerchantConfig(Model):
         if self.checkout is not None:
             if not (backend.has("pay") and backend.has("payment_status")):
                 raise ValueError("checkout needs the pay and payment_status operations")
-            if not backend.has("reverse") and self.checkout.max_cards > 1:
+            if not backend.can_give_back() and self.checkout.max_cards > 1:
                 raise ValueError(
-                    "without a reverse operation a failed split can't be undone: set checkout.max_cards: 1"
+                    "with neither reverse nor refund a failed split can't be undone: set checkout.max_cards: 1"
                 )
         return self
 

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from bff import csrf
 from bff.adapters.factory import Gateways
 from bff.connector.check import Check, as_table, failed
+from bff.connector.profile import profile_of
 from bff.connector.test_cards import from_file, from_sandbox
 from bff.merchants.loader import MERCHANT_ID, ConfigProblem, InvalidConfig, parse_merchant
 from bff.merchants.yaml_limits import MAX_BYTES
@@ -238,7 +239,8 @@ def check(merchant_id: str) -> Response:
         return _page("ops/message.html", status=409, title="No test cards", lines=[str(exc)], merchant_id=merchant_id)
     gateways = Gateways(policy=services().registry.policy)
     bind = merchant.config.flows.bind
-    rows = Check(gateways.for_merchant(merchant), cards, bind.method, bind.card_number.luhn).run()
+    gateway = gateways.for_merchant(merchant)
+    rows = Check(gateway, cards, bind.method, bind.card_number.luhn, profile_of(merchant.config)).run()
     gateways.close()
     report = as_table(rows)
     desk().record_check(merchant_id, text, not failed(rows), current_ops_user(), report)
