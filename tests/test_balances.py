@@ -65,7 +65,7 @@ class FakeGateway(CardGateway):
 def book(tmp_path):
     store = open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
     executor = ThreadPoolExecutor(8)
-    yield BalanceBook(store, executor)
+    yield BalanceBook(store, executor, "test-secret")
     executor.shutdown(wait=True, cancel_futures=True)  # no thread may use the store after it closes
     store.close()
 
