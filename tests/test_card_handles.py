@@ -188,3 +188,4 @@ def test_handles_are_opaque_stable_and_differ_between_shoppers():
     assert handle != CardHandles(handle_key("another secret"), "shop", "u1").of(number)
     assert number not in handle and re.fullmatch(r"[A-Za-z0-9_-]{22}", handle)
     assert mine.find(handle, ["c_1", number]) == number and theirs.find(handle, [number]) is None
+    assert mine.find("签名" * 11, [number]) is None and mine.find(number, [number]) is None

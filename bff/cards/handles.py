@@ -10,9 +10,11 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterable
 
 HANDLE_CHARS = 22  # 132 bits of the MAC, URL-safe base64
+_SHAPE = re.compile(rf"[A-Za-z0-9_-]{{{HANDLE_CHARS}}}")
 
 
 def handle_key(secret_key: str) -> bytes:
@@ -33,6 +35,13 @@ class CardHandles:
         mac = hmac.new(self._key, message, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(mac).decode()[:HANDLE_CHARS]
 
+    @staticmethod
+    def well_formed(handle: str) -> bool:
+        """Whether this could be a handle at all (anything else names no card, without asking anyone)."""
+        return _SHAPE.fullmatch(handle) is not None
+
     def find(self, handle: str, card_ids: Iterable[str]) -> str | None:
         """The card among these whose handle this is; None when it names none of them."""
-        return next((c for c in card_ids if hmac.compare_digest(self.of(c), handle)), None)
+        if not self.well_formed(handle):
+            return None
+        return next((c for c in card_ids if hmac.compare_digest(self.of(c).encode(), handle.encode())), None)

@@ -125,6 +125,8 @@ class BalanceBook:
     def card_id_of(self, gateway: CardGateway, merchant_id: str, user_id: str, handle: str) -> str | None:
         """The shopper's card this handle names: from the remembered list, else the live one; None if none."""
         handles = self.handles(merchant_id, user_id)
+        if not handles.well_formed(handle):
+            return None
         remembered = self.remembered_card_ids(merchant_id, user_id) or set()
         found = handles.find(handle, remembered)
         if found is not None:
