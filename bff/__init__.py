@@ -68,7 +68,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         registry=MerchantRegistry(config_dir, app.config["KABAO_CONFIG_RELOAD_SECONDS"], policy),
         store=store,
         gateways=Gateways(policy=policy),
-        balances=BalanceBook(store, executor),
+        balances=BalanceBook(store, executor, app.config["SECRET_KEY"]),
         binder=Binder(guard, SmsLimiter(store, app.config["SECRET_KEY"].encode())),
         executor=executor,
         ledger=ledger,

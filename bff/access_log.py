@@ -13,7 +13,7 @@ _URL_KEYS = ("RAW_URI", "REQUEST_URI", "HTTP_REFERER")
 
 
 class RedactingGunicornLogger(Logger):
-    """gunicorn's logger, fed a copy of the request with tokens and card handles blanked."""
+    """gunicorn's logger, fed a copy of the request with tokens blanked (and anything posing as a card handle)."""
 
     def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict[str, Any]:
         clean = dict(environ)
@@ -30,7 +30,7 @@ class RedactingGunicornLogger(Logger):
 
 
 class RedactingRequestHandler(WSGIRequestHandler):
-    """werkzeug's dev-server handler, logging the request line with tokens and card handles blanked."""
+    """werkzeug's dev-server handler, logging the request line redacted as gunicorn's is."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         # the environ was built from the path already; what is left of it here only feeds the log line

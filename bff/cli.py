@@ -128,7 +128,7 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 20)
     "--access-log",
     default=lambda: os.environ.get("KABAO_ACCESS_LOG", "-"),
     show_default="KABAO_ACCESS_LOG or - (stdout)",
-    help="Where gunicorn writes its access log (tokens and card handles redacted).",
+    help="Where gunicorn writes its access log (tokens redacted; card handles are opaque and kept).",
 )
 def serve(bind_to: str, workers: int, threads: int, access_log: str) -> None:
     """Run the wallet alone under gunicorn (threaded workers), settings from KABAO_* variables."""

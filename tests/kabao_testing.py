@@ -184,3 +184,33 @@ def capture_server(answer=None, hang: float = 0.0) -> Iterator[tuple[str, list[d
         release.set()
         server.shutdown()
         server.server_close()
+
+
+_WALLET_CARD = re.compile(r'<li id="card-([^"]+)" class="wallet-card">.*?class="face-number">([^<]*)<', re.S)
+_CHECKOUT_CARD = re.compile(r'name="card" value="([^"]+)".*?class="pick-name">([^<]*)<', re.S)
+
+
+def _only(found: list[str], last4: str, where: str) -> str:
+    assert len(found) == 1, f"{len(found)} cards ending {last4} on {where}"
+    return found[0]
+
+
+def handle_in_wallet(html: str, last4: str) -> str:
+    """The handle of the card a wallet page shows ending in last4, found as a shopper finds it: by what is shown."""
+    return _only([h for h, shown in _WALLET_CARD.findall(html) if shown.strip().endswith(last4)], last4, "the wallet")
+
+
+def wallet_handle(client: FlaskClient, last4: str) -> str:
+    """The handle of the card ending in last4 on the shopper's wallet page."""
+    return handle_in_wallet(client.get("/wallet").get_data(as_text=True), last4)
+
+
+def card_path(client: FlaskClient, card: dict) -> str:
+    """The card page of this sandbox card, reached from the wallet by its last four digits."""
+    return f"/cards/{wallet_handle(client, card['card_number'][-4:])}"
+
+
+def checkout_handle(html: str, last4: str) -> str:
+    """The form value the checkout page gives the card it shows ending in last4."""
+    found = [h for h, shown in _CHECKOUT_CARD.findall(html) if shown.strip().endswith(last4)]
+    return _only(found, last4, "the checkout page")

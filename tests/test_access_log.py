@@ -1,4 +1,4 @@
-"""Access logs never hold a launch or checkout token, a signed result, or a card handle."""
+"""Access logs never hold a launch or checkout token, a signed result, or a card number; opaque card handles stay."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import uuid
 
 import pytest
 import requests
-from kabao_testing import bff_env, kabao_serve, mint_checkout_token, mint_launch_token, wait_for
+from kabao_testing import bff_env, kabao_serve, mint_checkout_token, mint_launch_token, sandbox_cards, wait_for
 
 from bff.access_log import RedactingRequestHandler
 from bff.security.redaction import redact_target
 
 
-def test_kabao_serve_access_log_has_no_tokens_or_card_handles(card_system, tmp_path):
+def test_kabao_serve_access_log_has_no_tokens_or_card_numbers_but_keeps_handles(card_system, tmp_path):
     log_file = tmp_path / "access.log"
     env = {**bff_env(card_system, tmp_path), "KABAO_ACCESS_LOG": str(log_file)}
     secret = card_system.host_secret
@@ -34,10 +34,13 @@ def test_kabao_serve_access_log_has_no_tokens_or_card_handles(card_system, tmp_p
         back = shopper.get(f"{page.url}/return", allow_redirects=False, timeout=10)
         result = back.headers["Location"].split("kabao_result=")[1]
         shopper.get(f"{url}/wallet?kabao_result={result}", timeout=10)
+        numbers = [c["card_number"] for c in sandbox_cards(card_system, "lime", user_id="u1001")]
+        assert shopper.get(f"{url}/cards/{numbers[0]}", timeout=10).status_code == 404  # typed in by hand
         assert wait_for(lambda: log_file.exists() and "kabao_result=" in log_file.read_text())
     log = log_file.read_text()
     assert "/launch?token=-redacted-" in log and "/cards/-redacted-" in log
-    for secret_text in (launch, checkout, result, *handles):
+    assert all(f"/cards/{handle}" in log for handle in handles)  # opaque: kept, so one card's requests can be followed
+    for secret_text in (launch, checkout, result, *numbers):
         assert secret_text not in log
 
 
@@ -47,7 +50,11 @@ def test_kabao_serve_access_log_has_no_tokens_or_card_handles(card_system, tmp_p
         ("/launch?token=abc.def.ghi", "/launch?token=-redacted-"),
         ("/checkout?lang=en&token=x&y=1", "/checkout?lang=en&token=-redacted-&y=1"),
         ("/cards/c_123/transactions?cursor=5", "/cards/-redacted-/transactions?cursor=5"),
-        ("/wallet/cards/c_9", "/wallet/cards/-redacted-"),
+        ("/wallet/cards/6222000011112222", "/wallet/cards/-redacted-"),
+        ("/wallet/cards/6222000011112222333344", "/wallet/cards/-redacted-"),  # handle-sized, but a number
+        ("/cards/Zx3-9_aQk2LmN0pR7sT1uV", "/cards/Zx3-9_aQk2LmN0pR7sT1uV"),  # an opaque handle stays
+        ("/checkout/x/preview?card=6222000011112222", "/checkout/x/preview?card=-redacted-"),
+        ("/checkout/x/preview?card=Zx3-9_aQk2LmN0pR7sT1uV", "/checkout/x/preview?card=Zx3-9_aQk2LmN0pR7sT1uV"),
         ("http://app.example/sim/return?kabao_result=R", "http://app.example/sim/return?kabao_result=-redacted-"),
         ("/wallet", "/wallet"),
     ],

@@ -65,7 +65,7 @@ class FakeGateway(CardGateway):
 def book(tmp_path):
     store = open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
     executor = ThreadPoolExecutor(8)
-    yield BalanceBook(store, executor)
+    yield BalanceBook(store, executor, "test-secret")
     executor.shutdown(wait=True, cancel_futures=True)  # no thread may use the store after it closes
     store.close()
 
@@ -97,6 +97,20 @@ def test_card_list_failure_falls_back_to_the_remembered_list(book):
     view = book.wallet(gateway, "shop", "u1", deadline=5)
     assert not view.list_live and view.cards[0].balance == 100 and not view.cards[0].live
     assert book.wallet(gateway, "shop", "someone-else", deadline=5) is None
+
+
+def test_the_store_holds_no_card_id_and_a_rotated_secret_forgets_the_list(book, tmp_path):
+    number = "6222000011112222"  # a card system without card tokens: the number is the card id
+    gateway = FakeGateway({number: 100})
+    book.wallet(gateway, "shop", "u1", deadline=5)
+    rows = [f"{k} {v}" for k, v in book.store.db.connection().execute("SELECT key, value FROM kv")]
+    assert len(rows) == 2 and not [r for r in rows if number in r]
+    handle = book.handles("shop", "u1").of(number)
+    assert book.card_id_of(gateway, "shop", "u1", handle) == number
+    assert book.card_id_of(gateway, "shop", "u2", handle) is None  # another shopper's handle names nothing
+    rotated = BalanceBook(book.store, book.executor, "another-secret")
+    gateway.list_fails = True
+    assert rotated.wallet(gateway, "shop", "u1", deadline=5) is None  # sealed with the old key: unreadable
 
 
 def test_frozen_cards_do_not_count_towards_the_spendable_total(book):

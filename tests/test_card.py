@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from kabao_testing import add_fault, csrf_token, sandbox_cards, text_of
+from kabao_testing import add_fault, card_path, csrf_token, sandbox_cards, text_of
 
 
 def rich_card(sandbox) -> dict:
@@ -23,7 +23,8 @@ def rows(html: str) -> list[str]:
 def test_history_pages_newest_first_with_load_more(client, launch, card_system):
     launch()
     card = rich_card(card_system)
-    first = client.get(f"/cards/{card['card_id']}").get_data(as_text=True)
+    path = card_path(client, card)
+    first = client.get(path).get_data(as_text=True)
     assert len(rows(first)) == 10
     seen, html, pages = 10, first, 1
     while True:
@@ -36,7 +37,7 @@ def test_history_pages_newest_first_with_load_more(client, launch, card_system):
         pages += 1
     assert "没有更多记录了" in html
     assert pages >= 3 and seen >= 21
-    times = re.findall(r"(\d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2})", text_of(client.get(f"/cards/{card['card_id']}")))
+    times = re.findall(r"(\d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2})", text_of(client.get(path)))
     stamps = [datetime.strptime(t, "%Y/%m/%d %H:%M") for t in times]
     assert len(stamps) == 10 and stamps == sorted(stamps, reverse=True)
 
@@ -44,12 +45,13 @@ def test_history_pages_newest_first_with_load_more(client, launch, card_system):
 def test_history_load_more_link_works_without_javascript(client, launch, card_system):
     launch()
     card = rich_card(card_system)
-    first = client.get(f"/cards/{card['card_id']}").get_data(as_text=True)
+    path = card_path(client, card)
+    first = client.get(path).get_data(as_text=True)
     href = re.search(r'<a class="button secondary block" href="([^"]+)"', first).group(1).replace("&amp;", "&")
     second = client.get(href)
     assert second.status_code == 200 and len(rows(second.get_data(as_text=True))) == 10
     assert "查看最新记录" in text_of(second)
-    plain = client.get(href.replace(f"/cards/{card['card_id']}?", f"/cards/{card['card_id']}/transactions?"))
+    plain = client.get(href.replace(f"{path}?", f"{path}/transactions?"))
     assert plain.status_code == 303  # a non-htmx request for the fragment goes to the whole page
 
 
@@ -64,7 +66,7 @@ def test_a_freshly_bound_card_shows_its_one_page_of_history_and_its_end(client, 
             "secret": card["secret"],
         },
     )
-    html = client.get(f"/cards/{card['card_id']}").get_data(as_text=True)
+    html = client.get(card_path(client, card)).get_data(as_text=True)
     assert len(rows(html)) == 1  # the seed's top-up
     assert "充值" in text_of_html(html) and "没有更多记录了" in text_of_html(html) and "加载更多" not in html
 
@@ -73,7 +75,7 @@ def test_history_unavailable_keeps_the_page_usable(client, launch, card_system):
     launch()
     card = rich_card(card_system)
     add_fault(card_system, system="lime", op="transactions", mode="error_5xx")
-    response = client.get(f"/cards/{card['card_id']}")
+    response = client.get(card_path(client, card))
     assert response.status_code == 200
     page = text_of(response)
     assert "交易记录暂时无法获取" in page and "¥500.00" in page and "解除绑定" in page
@@ -82,7 +84,7 @@ def test_history_unavailable_keeps_the_page_usable(client, launch, card_system):
 def test_unbind_asks_first_and_cancel_keeps_the_card(client, launch, card_system):
     launch()
     card = rich_card(card_system)
-    confirm = client.get(f"/cards/{card['card_id']}/unbind")
+    confirm = client.get(f"{card_path(client, card)}/unbind")
     assert f"确定要解绑尾号 {card['card_number'][-4:]} 的卡吗" in text_of(confirm)
     assert "再想想" in text_of(confirm)
     assert any(c["card_id"] == card["card_id"] for c in sandbox_cards(card_system, "lime", user_id="u1001"))
@@ -91,7 +93,7 @@ def test_unbind_asks_first_and_cancel_keeps_the_card(client, launch, card_system
 def test_unbind_confirmed_removes_the_card(client, launch, card_system):
     launch()
     card = rich_card(card_system)
-    path = f"/cards/{card['card_id']}/unbind"
+    path = f"{card_path(client, card)}/unbind"
     response = client.post(path, data={"csrf_token": csrf_token(client, path)})
     assert response.status_code == 303 and response.headers["Location"] == "/wallet"
     wallet = text_of(client.get("/wallet"))
@@ -102,7 +104,7 @@ def test_unbind_confirmed_removes_the_card(client, launch, card_system):
 def test_unbind_when_card_system_fails_says_so_and_keeps_the_card(client, launch, card_system):
     launch()
     card = rich_card(card_system)
-    path = f"/cards/{card['card_id']}/unbind"
+    path = f"{card_path(client, card)}/unbind"
     token = csrf_token(client, path)
     add_fault(card_system, system="lime", op="unbind", mode="error_5xx")
     response = client.post(path, data={"csrf_token": token})
@@ -113,14 +115,14 @@ def test_unbind_when_card_system_fails_says_so_and_keeps_the_card(client, launch
 def test_unbind_without_csrf_token_is_refused(client, launch, card_system):
     launch()
     card = rich_card(card_system)
-    assert client.post(f"/cards/{card['card_id']}/unbind").status_code == 400
+    assert client.post(f"{card_path(client, card)}/unbind").status_code == 400
     assert any(c["card_id"] == card["card_id"] for c in sandbox_cards(card_system, "lime", user_id="u1001"))
 
 
 def test_an_unbind_applied_but_its_answer_lost_shows_the_card_unbound(client, launch, card_system):
     launch()
     card = rich_card(card_system)
-    path = f"/cards/{card['card_id']}/unbind"
+    path = f"{card_path(client, card)}/unbind"
     token = csrf_token(client, path)
     add_fault(card_system, system="lime", op="unbind", mode="drop_response", count=1)
     response = client.post(path, data={"csrf_token": token})
@@ -132,7 +134,7 @@ def test_an_unbind_applied_but_its_answer_lost_shows_the_card_unbound(client, la
 def test_a_lost_unbind_answer_that_cannot_be_confirmed_says_so(client, launch, card_system):
     launch()
     card = rich_card(card_system)
-    path = f"/cards/{card['card_id']}/unbind"
+    path = f"{card_path(client, card)}/unbind"
     token = csrf_token(client, path)
     add_fault(card_system, system="lime", op="unbind", mode="drop_response", count=1)
     add_fault(card_system, system="lime", op="list_cards", mode="error_5xx")

@@ -8,7 +8,15 @@ import uuid
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
-from kabao_testing import add_fault, mint_checkout_token, sandbox_cards, sandbox_payments, text_of, wait_for
+from kabao_testing import (
+    add_fault,
+    checkout_handle,
+    mint_checkout_token,
+    sandbox_cards,
+    sandbox_payments,
+    text_of,
+    wait_for,
+)
 
 SYSTEM = {
     "lime-market": "lime",
@@ -45,9 +53,20 @@ class Shopper:
     def attempt(self) -> str:
         return re.search(r'name="attempt" value="(\d+)"', self.page.get_data(as_text=True)).group(1)
 
+    def handle(self, card_id: str) -> str:
+        """The checkout page's name for a sandbox card, found by the last four digits the page shows.
+
+        A card the page doesn't show is sent by its raw id, as someone tampering with the form would."""
+        numbers = {c["card_id"]: c["card_number"] for c in sandbox_cards(self.sandbox, SYSTEM[self.merchant])}
+        html = self.page.get_data(as_text=True)
+        if card_id not in numbers or f"···· {numbers[card_id][-4:]}<" not in html:
+            return card_id
+        return checkout_handle(html, numbers[card_id][-4:])
+
     def pay(self, card_ids, pins=None, attempt=None):
-        data = {"csrf_token": self.csrf(), "attempt": attempt or self.attempt(), "card": card_ids}
-        data.update({f"pin-{cid}": pin for cid, pin in (pins or {}).items()})
+        handles = {cid: self.handle(cid) for cid in {*card_ids, *(pins or {})}}
+        data = {"csrf_token": self.csrf(), "attempt": attempt or self.attempt(), "card": [handles[c] for c in card_ids]}
+        data.update({f"pin-{handles[cid]}": pin for cid, pin in (pins or {}).items()})
         return self.client.post(f"{self.path}/pay", data=data)
 
     def result(self):
@@ -193,7 +212,7 @@ def test_concurrent_pays_from_two_bff_processes_charge_once(make_app, card_syste
         cookie = dict(s)
     with other.session_transaction() as s:
         s.update(cookie)
-    data = {"csrf_token": shopper.csrf(), "attempt": shopper.attempt(), "card": [card["card_id"]]}
+    data = {"csrf_token": shopper.csrf(), "attempt": shopper.attempt(), "card": [shopper.handle(card["card_id"])]}
     codes = []
 
     def post(c):

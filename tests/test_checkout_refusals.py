@@ -70,7 +70,7 @@ def test_a_double_tap_that_lands_after_the_first_paid_shows_the_result(shop, car
     shopper = shop(amount=3650)  # the order takes the whole balance
     ledger = shopper.app.extensions["kabao"].ledger
     before = ledger.checkout_by_order("lime-market", shopper.order_id)
-    data = {"csrf_token": shopper.csrf(), "attempt": shopper.attempt(), "card": [card["card_id"]]}
+    data = {"csrf_token": shopper.csrf(), "attempt": shopper.attempt(), "card": [shopper.handle(card["card_id"])]}
     assert shopper.client.post(f"{shopper.path}/pay", data=data).status_code == 303
     # the second tap read the ledger before the first tap wrote; by the time it looks, the card is empty
     _stale_once(monkeypatch, ledger, "checkout", lambda _cid: before)

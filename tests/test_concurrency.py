@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from kabao_testing import bff_env, kabao_serve, mint_checkout_token, sandbox_cards, sandbox_payments
+from kabao_testing import bff_env, checkout_handle, kabao_serve, mint_checkout_token, sandbox_cards, sandbox_payments
 
 from bff.security.signatures import sign_request
 
@@ -32,9 +32,15 @@ class Tab:
         self.browser, self.url = browser, f"{base}{path}"
         self.csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
         self.attempt = re.search(r'name="attempt" value="(\d+)"', page.text).group(1)
+        self.page = page.text
 
-    def pay(self, card_id: str) -> int:
-        form = {"csrf_token": self.csrf, "attempt": self.attempt, "card": card_id}
+    def pay(self, card: dict) -> int:
+        """Pay with the card the page shows ending in this sandbox card's last four digits."""
+        form = {
+            "csrf_token": self.csrf,
+            "attempt": self.attempt,
+            "card": checkout_handle(self.page, card["card_number"][-4:]),
+        }
         return self.browser.post(f"{self.url}/pay", data=form, allow_redirects=False, timeout=30).status_code
 
 
@@ -66,7 +72,7 @@ def test_twenty_submits_of_one_attempt_charge_once(served, card_system):
     card = lime_cards(card_system)[50000]
     browser, path, order_id = open_checkout(served, card_system)
     tab = Tab(browser, served, path)
-    codes = all_at_once([lambda: tab.pay(card["card_id"])] * CALLS)
+    codes = all_at_once([lambda: tab.pay(card)] * CALLS)
     assert codes == [303] * CALLS
     assert [(s, a) for _, s, a in charges(card_system, order_id)] == [("SUCCEEDED", 12800)]
     assert lime_cards(card_system)[50000 - 12800]["card_id"] == card["card_id"]
@@ -76,7 +82,7 @@ def test_twenty_submits_from_two_tabs_charge_one_attempt_once(served, card_syste
     cards = lime_cards(card_system)
     browser, path, order_id = open_checkout(served, card_system)
     first, second = Tab(browser, served, path), Tab(browser, served, path)  # both opened before paying
-    jobs = [lambda: first.pay(cards[50000]["card_id"]), lambda: second.pay(cards[12800]["card_id"])] * (CALLS // 2)
+    jobs = [lambda: first.pay(cards[50000]), lambda: second.pay(cards[12800])] * (CALLS // 2)
     codes = all_at_once(jobs)
     assert all(code < 500 for code in codes), codes
     [(payment_id, status, amount)] = charges(card_system, order_id)  # one tab's attempt, charged once
@@ -99,7 +105,7 @@ def signed_refund(base: str, secret: str, body: dict) -> requests.Response:
 def test_twenty_posts_of_one_refund_id_refund_once(served, card_system):
     card = lime_cards(card_system)[50000]
     browser, path, order_id = open_checkout(served, card_system)
-    assert Tab(browser, served, path).pay(card["card_id"]) == 303
+    assert Tab(browser, served, path).pay(card) == 303
     body = {"merchant_id": "lime-market", "order_id": order_id, "refund_id": "R-many", "amount": 5000}
     answers = all_at_once([lambda: signed_refund(served, card_system.host_secret, body)] * CALLS)
     assert [a.status_code for a in answers] == [200] * CALLS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from kabao_testing import csrf_token, sandbox_cards, text_of, wait_for
+from kabao_testing import card_path, csrf_token, sandbox_cards, text_of, wait_for
 from test_checkout import Shopper
 
 SYSTEMS: dict[str, str] = {"olive-fresh": "olive", "maple-cinema": "maple", "birch-tea": "birch"}
@@ -40,7 +40,7 @@ def test_bind_with_the_merchants_method(client, launch, card_system, merchant):
 def test_history_is_shown_only_where_the_card_system_has_it(client, launch, card_system, merchant, history):
     launch(merchant_id=merchant)
     rich = next(c for c in sandbox_cards(card_system, SYSTEMS[merchant], user_id="u1001") if c["balance"] == 50000)
-    page = text_of(client.get(f"/cards/{rich['card_id']}"))
+    page = text_of(client.get(card_path(client, rich)))
     assert ("交易记录" in page) is history
     assert ("解除绑定" in page) is history  # birch has no unbind either
     if history:

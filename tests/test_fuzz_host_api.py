@@ -10,7 +10,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from kabao_testing import REPO, mint_checkout_token
+from kabao_testing import REPO, checkout_handle, mint_checkout_token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -55,8 +55,10 @@ def pay_example_order(app, card_system) -> None:
         app.config["KABAO_HOST_SECRET"], "u1001", "lime-market", EXAMPLE_ORDER, 12800, f"{card_system.url}/sim/return"
     )
     path = client.get(f"/checkout?token={token}").headers["Location"]
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
-    paid = client.post(f"{path}/pay", data={"csrf_token": csrf, "attempt": "1", "card": [card["card_id"]]})
+    page = client.get(path).get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    handle = checkout_handle(page, card["card_number"][-4:])
+    paid = client.post(f"{path}/pay", data={"csrf_token": csrf, "attempt": "1", "card": [handle]})
     assert paid.status_code == 303
 
 

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from kabao_testing import csrf_token, mint_checkout_token, mint_launch_token
+from kabao_testing import csrf_token, handle_in_wallet, mint_checkout_token, mint_launch_token
 from test_checkout import cards_of
 
 FUZZ = settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck), database=None)
@@ -64,7 +64,9 @@ class Session:
     def __init__(self, app, client, sandbox, merchant="lime-market"):
         self.client, self.merchant = client, merchant
         client.get(f"/launch?token={mint_launch_token(app.config['KABAO_HOST_SECRET'], 'u1001', merchant)}")
-        by_balance = {balance: c["card_id"] for balance, c in cards_of(sandbox, merchant).items()}
+        # the cards by their handles, found on the wallet by the last four digits it shows
+        shown = client.get("/wallet").get_data(as_text=True)
+        by_balance = {b: handle_in_wallet(shown, c["card_number"][-4:]) for b, c in cards_of(sandbox, merchant).items()}
         self.cards = list(by_balance.values())
         self.usable = [by_balance[50000], by_balance[3650]]  # the seed's active cards with money
         token = mint_checkout_token(

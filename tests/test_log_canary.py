@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import requests
-from kabao_testing import csrf_token, sandbox_cards
+from kabao_testing import card_path, csrf_token, sandbox_cards
 
 
 def test_canary_numbers_and_secrets_never_appear_in_logs(client, launch, card_system, caplog):
@@ -25,7 +25,7 @@ def test_canary_numbers_and_secrets_never_appear_in_logs(client, launch, card_sy
         client.post("/bind", data={"csrf_token": csrf_token(client, "/bind"), "card_number": number, "secret": secret})
         client.post("/bind", data={"card_number": number, "secret": secret})  # no CSRF token
     client.get("/wallet")
-    client.get(f"/cards/{lime['card_id']}")
+    client.get(card_path(client, lime))
 
     launch(merchant_id="harbor-books")
     client.post(

@@ -11,6 +11,7 @@ import yaml
 from kabao_testing import (
     CONFIG_DIR,
     bff_env,
+    checkout_handle,
     kabao_serve,
     mint_checkout_token,
     mint_launch_token,
@@ -68,7 +69,7 @@ def test_a_merchant_file_dropped_into_a_running_bff_works_at_once(tmp_path, card
         form = {
             "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1),
             "attempt": "1",
-            "card": card["card_id"],
+            "card": checkout_handle(page.text, card["card_number"][-4:]),
         }
         assert browser.post(f"{bff}{path}/pay", data=form, allow_redirects=False, timeout=15).status_code == 303
         assert "<h1>支付成功" in browser.get(f"{bff}{path}/result", timeout=5).text

@@ -12,7 +12,7 @@ import pytest
 import requests
 from hypothesis import given
 from hypothesis import strategies as st
-from kabao_testing import add_fault, mint_launch_token, sandbox_cards, sandbox_payments, text_of
+from kabao_testing import add_fault, card_path, mint_launch_token, sandbox_cards, sandbox_payments, text_of
 from test_checkout import Shopper, cards_of
 
 from bff.checkout.reconcile import reconcile
@@ -86,7 +86,7 @@ def test_partial_refund_goes_to_the_last_paid_card_first_and_shows_in_history(cl
     balances = {c["card_id"]: c["balance"] for c in sandbox_cards(card_system, "peach", user_id="u1001")}
     assert balances[paid.small["card_id"]] == 3650 and balances[paid.big["card_id"]] == 1000
     client.get(f"/launch?token={mint_launch_token(paid.app.config['KABAO_HOST_SECRET'], 'u1001', 'peach-bakery')}")
-    history = text_of(client.get(f"/cards/{paid.small['card_id']}"))
+    history = text_of(client.get(card_path(client, paid.small)))
     assert "退款" in history and "+¥20.00" in history and "-¥20.00" in history
 
 

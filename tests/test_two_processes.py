@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 import requests
-from kabao_testing import bff_env, kabao_serve, mint_checkout_token, sandbox_cards, sandbox_payments
+from kabao_testing import bff_env, checkout_handle, kabao_serve, mint_checkout_token, sandbox_cards, sandbox_payments
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def test_concurrent_pays_on_two_processes_charge_once(two_bffs, card_system):
     path = page.url.removeprefix(first)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     attempt = re.search(r'name="attempt" value="(\d+)"', page.text).group(1)
-    form = {"csrf_token": csrf, "attempt": attempt, "card": card["card_id"]}
+    form = {"csrf_token": csrf, "attempt": attempt, "card": checkout_handle(page.text, card["card_number"][-4:])}
     codes = []
 
     def pay(base: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from kabao_testing import add_fault, sandbox_cards, text_of
+from kabao_testing import add_fault, handle_in_wallet, sandbox_cards, text_of
 
 
 def test_wallet_shows_cards_balances_and_spendable_total(client, launch, card_system):
@@ -61,19 +61,22 @@ def test_one_failing_card_says_unavailable_and_the_rest_render(client, launch, c
     assert response.status_code == 200
     assert "余额暂时无法获取" in page and "¥36.50" in page
     assert "部分卡片余额暂时无法获取" in page
-    assert f'hx-get="/wallet/cards/{rich["card_id"]}"' in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert f'hx-get="/wallet/cards/{handle_in_wallet(html, rich["card_number"][-4:])}"' in html
 
 
 def test_down_card_system_shows_last_known_balances_and_retry_recovers(client, launch, card_system):
     launch()
     assert "¥500.00" in text_of(client.get("/wallet"))
     add_fault(card_system, system="lime", op="*", mode="error_5xx")
-    page = text_of(client.get("/wallet"))
+    degraded = client.get("/wallet")
+    page = text_of(degraded)
     assert "卡片列表暂时无法更新" in page
     assert "上次余额 ¥500.00" in page and "重试" in page
     requests.delete(f"{card_system.url}/_sandbox/faults", timeout=5)
     rich = next(c for c in sandbox_cards(card_system, "lime", user_id="u1001") if c["balance"] == 50000)
-    fragment = client.get(f"/wallet/cards/{rich['card_id']}", headers={"HX-Request": "true"})
+    retry = f"/wallet/cards/{handle_in_wallet(degraded.get_data(as_text=True), rich['card_number'][-4:])}"
+    fragment = client.get(retry, headers={"HX-Request": "true"})
     assert fragment.status_code == 200
     assert "<html" not in fragment.get_data(as_text=True)
     assert "¥500.00" in text_of(fragment) and "余额暂时无法获取" not in text_of(fragment)
@@ -105,15 +108,21 @@ def test_malformed_answers_are_unavailable_not_errors(client, launch, card_syste
 
 def test_another_shoppers_card_is_not_found(client, launch, card_system):
     other = sandbox_cards(card_system, "lime", user_id="u1002")[0]
+    their_handle = client.application.extensions["kabao"].balances.handles("lime-market", "u1002").of(other["card_id"])
     launch(user_id="u1001")
-    for path in (
-        f"/wallet/cards/{other['card_id']}",
-        f"/cards/{other['card_id']}",
-        f"/cards/{other['card_id']}/unbind",
-    ):
-        response = client.get(path)
-        assert response.status_code == 404, path
-        assert f"{other['balance'] / 100:.2f}" not in response.get_data(as_text=True)
+    for name in (their_handle, other["card_id"]):  # the other shopper's handle, or the raw card id
+        for path in (f"/wallet/cards/{name}", f"/cards/{name}", f"/cards/{name}/unbind"):
+            response = client.get(path)
+            assert response.status_code == 404, path
+            assert f"{other['balance'] / 100:.2f}" not in response.get_data(as_text=True)
+
+
+def test_a_shoppers_own_card_id_is_no_address_for_it(client, launch, card_system):
+    own = next(c for c in sandbox_cards(card_system, "lime", user_id="u1001") if c["balance"] == 50000)
+    launch(user_id="u1001")
+    assert "¥500.00" in text_of(client.get("/wallet"))
+    for path in (f"/wallet/cards/{own['card_id']}", f"/cards/{own['card_id']}", f"/cards/{own['card_number']}"):
+        assert client.get(path).status_code == 404, path
 
 
 def test_slow_balances_are_fetched_side_by_side_so_all_arrive_in_time(client, launch, card_system):

@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 
 from bff.cards.errors import CardSystemError, CardSystemUnavailable
 from bff.cards.gateway import CardGateway
+from bff.cards.handles import CardHandles, handle_key
 from bff.cards.models import Card, CardStatus
+from bff.security.sealing import Sealer
 from bff.store import Store
 
 log = logging.getLogger(__name__)
@@ -48,21 +50,34 @@ class WalletView:
 
 
 class BalanceBook:
-    """Fetches balances through the gateway and remembers the last good ones in the store."""
+    """Fetches balances through the gateway and remembers the last good ones in the store.
 
-    def __init__(self, store: Store, executor: Executor) -> None:
+    The store never sees a card id (it may be the card number): balances are keyed by the card's
+    handle, and the remembered card list is sealed with a key of Kabao's own.
+    """
+
+    def __init__(self, store: Store, executor: Executor, secret_key: str) -> None:
         self.store = store
         self.executor = executor
+        self._handle_key = handle_key(secret_key)
+        self._sealer = Sealer(secret_key)
+
+    def handles(self, merchant_id: str, user_id: str) -> CardHandles:
+        """The handles of this shopper's cards."""
+        return CardHandles(self._handle_key, merchant_id, user_id)
 
     def _key(self, merchant_id: str, user_id: str, suffix: str) -> str:
         return f"wallet:{merchant_id}:{user_id}:{suffix}"
 
+    def _balance_key(self, merchant_id: str, user_id: str, card_id: str) -> str:
+        return self._key(merchant_id, user_id, f"bal:{self.handles(merchant_id, user_id).of(card_id)}")
+
     def remember(self, merchant_id: str, user_id: str, card: Card) -> None:
         value = json.dumps({"balance": card.balance, "at": time.time()})
-        self.store.put(self._key(merchant_id, user_id, f"bal:{card.card_id}"), value, REMEMBER_SECONDS)
+        self.store.put(self._balance_key(merchant_id, user_id, card.card_id), value, REMEMBER_SECONDS)
 
     def last_known(self, merchant_id: str, user_id: str, card: Card) -> CardView:
-        raw = self.store.get(self._key(merchant_id, user_id, f"bal:{card.card_id}"))
+        raw = self.store.get(self._balance_key(merchant_id, user_id, card.card_id))
         if raw is None:
             return CardView(replace(card, balance=None), live=False)
         data = json.loads(raw)
@@ -70,7 +85,7 @@ class BalanceBook:
         return CardView(replace(card, balance=data["balance"]), live=False, known_at=at)
 
     def _remember_list(self, merchant_id: str, user_id: str, cards: list[Card]) -> None:
-        value = json.dumps(
+        listed = json.dumps(
             [
                 {
                     "card_id": c.card_id,
@@ -83,10 +98,11 @@ class BalanceBook:
                 for c in cards
             ]
         )
-        self.store.put(self._key(merchant_id, user_id, "cards"), value, REMEMBER_SECONDS)
+        self.store.put(self._key(merchant_id, user_id, "cards"), self._sealer.seal(listed), REMEMBER_SECONDS)
 
     def _last_list(self, merchant_id: str, user_id: str) -> list[Card] | None:
-        raw = self.store.get(self._key(merchant_id, user_id, "cards"))
+        sealed = self.store.get(self._key(merchant_id, user_id, "cards"))
+        raw = None if sealed is None else self._sealer.open(sealed)
         if raw is None:
             return None
         return [
@@ -105,6 +121,22 @@ class BalanceBook:
         """The ids of the cards the shopper's wallet last listed; None when nothing is remembered."""
         remembered = self._last_list(merchant_id, user_id)
         return None if remembered is None else {c.card_id for c in remembered}
+
+    def card_id_of(self, gateway: CardGateway, merchant_id: str, user_id: str, handle: str) -> str | None:
+        """The shopper's card this handle names: from the remembered list, else the live one; None if none."""
+        handles = self.handles(merchant_id, user_id)
+        if not handles.well_formed(handle):
+            return None
+        remembered = self.remembered_card_ids(merchant_id, user_id) or set()
+        found = handles.find(handle, remembered)
+        if found is not None:
+            return found
+        try:
+            cards = gateway.list_cards(user_id)
+        except (CardSystemUnavailable, CardSystemError):
+            return None
+        self._remember_list(merchant_id, user_id, cards)
+        return handles.find(handle, (c.card_id for c in cards))
 
     def _live(self, gateway: CardGateway, merchant_id: str, user_id: str, card_id: str) -> CardView:
         """The card as its system says now, remembered for when it can't say; raises what the gateway raises."""

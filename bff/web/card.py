@@ -34,11 +34,12 @@ def _history(shopper: Shopper, card_id: str, cursor: str | None) -> TransactionP
         return None
 
 
-@bp.get("/<card_id>")
+@bp.get("/<handle>")
 @shopper_required
-def detail(card_id: str) -> Response:
+def detail(handle: str) -> Response:
     """The card, its balance and the newest transactions (or older ones from ?cursor=)."""
     shopper = current_shopper()
+    card_id = shopper.card_id(handle)
     view = services().balances.one_card(shopper.gateway, shopper.merchant.id, shopper.user_id, card_id)
     if view is None:
         abort(404)
@@ -47,28 +48,29 @@ def detail(card_id: str) -> Response:
     return no_store(page_or_fragment("card/detail.html", "card/detail.html", view=view, history=history, cursor=cursor))
 
 
-@bp.get("/<card_id>/transactions")
+@bp.get("/<handle>/transactions")
 @shopper_required
-def transactions(card_id: str) -> Response:
+def transactions(handle: str) -> Response:
     """The next page of history as rows and a new "load more", for htmx; a redirect otherwise."""
     shopper = current_shopper()
     cursor = request.args.get("cursor") or None
     if not is_htmx():
-        return redirect(url_for("card.detail", card_id=card_id, cursor=cursor), 303)
+        return redirect(url_for("card.detail", handle=handle, cursor=cursor), 303)
     if not shopper.merchant.config.offers("history"):
         abort(404)
-    history = _history(shopper, card_id, cursor)
-    body = render_template("partials/transactions.html", card_id=card_id, history=history, cursor=cursor)
+    history = _history(shopper, shopper.card_id(handle), cursor)
+    body = render_template("partials/transactions.html", card_handle=handle, history=history, cursor=cursor)
     return no_store(make_response(body))
 
 
-@bp.route("/<card_id>/unbind", methods=["GET", "POST"])
+@bp.route("/<handle>/unbind", methods=["GET", "POST"])
 @shopper_required
-def unbind(card_id: str) -> Response:
+def unbind(handle: str) -> Response:
     """Ask first; on the confirming POST unbind and go back to the wallet."""
     shopper = current_shopper()
     if not shopper.merchant.config.offers("unbind"):
         abort(404)
+    card_id = shopper.card_id(handle)
     t = translator()
     view = services().balances.one_card(shopper.gateway, shopper.merchant.id, shopper.user_id, card_id)
     if view is None:

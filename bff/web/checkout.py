@@ -82,8 +82,10 @@ def _views(shopper: Shopper) -> list[CardView]:
     return [] if wallet is None else list(wallet.cards)
 
 
-def _picked() -> list[str]:
-    return request.form.getlist("card")
+def _picked(shopper: Shopper, views: list[CardView]) -> list[str]:
+    """The cards the form picked by handle; a handle naming none of the shopper's cards stays unusable."""
+    ids = [v.card.card_id for v in views]
+    return [shopper.handles.find(h, ids) or f"?{h}" for h in request.form.getlist("card")]
 
 
 def _render_choice(
@@ -132,7 +134,8 @@ def choose_cards(checkout_id: str) -> Response:
 def preview(checkout_id: str) -> Response:
     """Recompute the split for the cards now picked (htmx on every change; a button without JS)."""
     shopper, checkout, rules = _owned(checkout_id)
-    return _render_choice(checkout, rules, _views(shopper), _picked())
+    views = _views(shopper)
+    return _render_choice(checkout, rules, views, _picked(shopper, views))
 
 
 @bp.post("/<checkout_id>/pay")
@@ -148,7 +151,8 @@ def pay(checkout_id: str) -> Response:
     seqs = [a.seq for a in ledger.attempts(checkout_id)]
     if checkout.status is not CheckoutStatus.OPEN or seq in seqs:
         return redirect_after_post(done)  # a double tap, a reload or another tab: never a second charge
-    views, picked = _views(shopper), _picked()
+    views = _views(shopper)
+    picked = _picked(shopper, views)
     if seq != max(seqs, default=0) + 1:  # a form from before a later attempt, or a number nobody issued
         return _render_choice(checkout, rules, views, picked, translator()("checkout.problem.stale"), 409)
     choice = choose(checkout.amount, views, picked, rules)
@@ -193,7 +197,7 @@ def _pins(shopper: Shopper, choice: Choice) -> tuple[dict[str, str], str | None]
     t, rule = translator(), shopper.merchant.config.flows.bind.secret
     pins = {}
     for leg in choice.legs:
-        pin = request.form.get(f"pin-{leg.card_id}", "").strip()
+        pin = request.form.get(f"pin-{shopper.handles.of(leg.card_id)}", "").strip()
         if len(pin) != rule.length or (rule.digits_only and not pin.isdigit()):
             return {}, t("checkout.problem.pin", last4=leg.last4, length=rule.length)
         pins[leg.card_id] = pin

@@ -11,6 +11,7 @@ from typing import Any
 from flask import abort, current_app, g, session
 
 from bff.cards.gateway import CardGateway
+from bff.cards.handles import CardHandles
 from bff.cards.models import Card
 from bff.i18n import Translator
 from bff.merchants.loader import Merchant
@@ -31,6 +32,17 @@ class Shopper:
     @property
     def gateway(self) -> CardGateway:
         return services().gateways.for_merchant(self.merchant)
+
+    @property
+    def handles(self) -> CardHandles:
+        return services().balances.handles(self.merchant.id, self.user_id)
+
+    def card_id(self, handle: str) -> str:
+        """The shopper's own card this handle names; 404 when it names none (another shopper's, say)."""
+        found = services().balances.card_id_of(self.gateway, self.merchant.id, self.user_id, handle)
+        if found is None:
+            abort(404)
+        return found
 
     def wallet(self) -> WalletView | None:
         """Every card with its balance, fetched in parallel and waited for no longer than the timeouts."""
@@ -108,6 +120,7 @@ def template_context() -> dict[str, Any]:
     shopper = current_shopper()
     return {
         "face_key": face_key,
+        "handle": shopper.handles.of if shopper else None,
         "card_type_label": card_type_label,
         "t": translator(),
         "shopper": shopper,

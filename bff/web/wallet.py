@@ -25,11 +25,12 @@ def home() -> Response:
     return no_store(page_or_fragment("wallet/home.html", "wallet/home.html", wallet=view))
 
 
-@bp.get("/wallet/cards/<card_id>")
+@bp.get("/wallet/cards/<handle>")
 @shopper_required
-def card_balance(card_id: str) -> Response:
+def card_balance(handle: str) -> Response:
     """One wallet card with a fresh balance: what the retry of an unavailable card loads."""
     shopper = current_shopper()
+    card_id = shopper.card_id(handle)
     view = services().balances.one_card(shopper.gateway, shopper.merchant.id, shopper.user_id, card_id)
     if view is None:
         abort(404)
