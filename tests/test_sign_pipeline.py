@@ -11,11 +11,12 @@ from urllib.parse import parse_qsl
 import pytest
 import yaml
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from gmssl import sm2, sm4
 from kabao_testing import REPO
 from pydantic import ValidationError
+from test_mapped_signing import pem_pair
 
 from bff.adapters import sign_crypto
 from bff.adapters.sign_pipeline import SignPipeline, sorted_params
@@ -37,15 +38,7 @@ PUBLIC_ENV = "KABAO_MERCHANT_T_PUBLIC"
 
 @pytest.fixture(scope="module")
 def rsa_pem() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
+    _, private, public = pem_pair()
     return private, public
 
 
