@@ -20,15 +20,18 @@ from body_fakes import (
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
+from test_mapped_signing import olive_variant
 
 from bff.adapters.bodies import BodyCodec
 from bff.adapters.breaker import CircuitBreaker
+from bff.adapters.dialect_codec import get
 from bff.adapters.guarded import make_session
 from bff.adapters.http import HttpClient
 from bff.adapters.mapped import MappedAdapter
 from bff.cards.errors import CardSystemUnavailable
 from bff.cards.models import BindRequest, PaymentStatus, PayRequest
 from bff.merchants.dialect import Dialect
+from bff.merchants.loader import InvalidConfig, load_merchant
 
 BASE = "http://gbk.test/api"
 BILLION_LAUGHS = (
@@ -108,6 +111,19 @@ def test_an_xml_bomb_or_external_entity_is_unknown_never_a_crash(gbk, answer, ve
     assert "root:" not in caplog.text and "passwd" not in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("cards", "ids"),
+    [
+        ("<card><id>1</id></card><card><id>2</id></card>", ["1", "2"]),
+        ("<card><id>1</id></card>", ["1"]),  # one repeated element reads as an object, not a list
+        ("", []),
+    ],
+)
+def test_nested_xml_answers_read_lists_with_to_array(cards, ids):
+    data = BodyCodec("xml", "gb18030").answer(f"<xml><cards>{cards}</cards></xml>".encode("gb18030"))
+    assert [row["id"] for row in get(data, "to_array(cards.card || `[]`)")] == ids
+
+
 def test_an_answer_not_in_the_charset_is_unknown(gbk):
     gbk.answer_override = b"<xml><return_code>SUCCESS</return_code><x>\xff\xff\xff</x></xml>"
     with pytest.raises(CardSystemUnavailable):
@@ -127,7 +143,7 @@ def test_a_forged_gbk_answer_signature_is_unknown(gbk):
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        ({"encoding": "json", "json_in_field": "biz_content"}, "json_in_field"),
+        ({"encoding": "json", "json_in_field": "biz_content"}, "json_in_field puts JSON inside a form field"),
         ({"encoding": "json", "xml_root": "request"}, "xml_root is for encoding: xml"),
         ({"charset": "latin-1"}, "charset"),
         ({"common": {"bad name": "x"}}, "'bad name' can't be an XML element name"),
@@ -138,6 +154,27 @@ def test_body_mistakes_are_refused_by_key_path(change, words):
     with pytest.raises(ValidationError) as error:
         Dialect.model_validate(config)
     assert words in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ({"json_in_field": "biz_content", "encoding": "json"}, "json_in_field"),
+        ({"xml_root": "request"}, "xml_root"),
+        ({"charset": "big5"}, "charset"),
+        ({"encoding": "yaml"}, "encoding"),
+    ],
+)
+def test_a_merchant_file_with_a_body_mistake_is_refused_by_key_path(tmp_path, change, where):
+    with pytest.raises(InvalidConfig) as caught:
+        load_merchant(olive_variant(tmp_path, lambda d: d.update(change)))
+    found = [str(p) for p in caught.value.problems]
+    assert any(p.startswith(f"olive-fresh.yaml: backend.dialect.{where}: ") for p in found), found
+
+
+def test_the_olive_form_dialect_in_gbk_is_a_valid_merchant_file(tmp_path):
+    merchant = load_merchant(olive_variant(tmp_path, lambda d: d.update(charset="gbk")))
+    assert merchant.config.backend.dialect.charset == "gbk"
 
 
 def test_params_go_as_json_in_a_form_field_and_the_final_form_is_signed():

@@ -54,7 +54,7 @@ class BodyCodec:
     def answer(self, raw: bytes) -> Any:
         """The answer as data; ValueError when it isn't one in this dialect's encoding and charset."""
         try:
-            text = raw.decode(self.charset)
+            text = raw.decode("utf-8-sig" if self.charset == "utf-8" else self.charset)  # a BOM is no content
         except UnicodeDecodeError:
             raise ValueError(f"answer is not {self.charset} text") from None
         if self.encoding != "xml":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from bff.merchants.base import Model
 from bff.merchants.dialect_answers import Expr, IndexedList, Result
@@ -173,12 +173,22 @@ class Dialect(Model):
             raise ValueError('an envelope must say where the parameters go with "{params}"')
         return _check_templates(value, PLACEHOLDERS | {"params"})
 
-    @model_validator(mode="after")
-    def _bodies(self) -> Dialect:
-        if self.json_in_field is not None and self.encoding != "form":
+    @field_validator("json_in_field")
+    @classmethod
+    def _json_in_field(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("encoding") != "form":
             raise ValueError("json_in_field puts JSON inside a form field: it needs encoding: form")
-        if self.xml_root != "xml" and self.encoding != "xml":
+        return value
+
+    @field_validator("xml_root")
+    @classmethod
+    def _xml_root(cls, value: str, info: ValidationInfo) -> str:
+        if value != "xml" and info.data.get("encoding") != "xml":
             raise ValueError("xml_root is for encoding: xml")
+        return value
+
+    @model_validator(mode="after")
+    def _xml_names(self) -> Dialect:
         if self.encoding == "xml":
             named = {"common": self.common, "envelope": self.envelope or {}}
             named |= {f"operations.{name}.params": op.params for name, op in self.operations.items()}
