@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import json
 import logging
+from urllib.parse import parse_qsl
 
 import pytest
 import responses
@@ -16,6 +19,7 @@ from body_fakes import (
     BizContentGateway,
     GbkXmlGateway,
     biz_content_dialect,
+    md5_sign,
 )
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -28,6 +32,7 @@ from bff.adapters.dialect_codec import get
 from bff.adapters.guarded import make_session
 from bff.adapters.http import HttpClient
 from bff.adapters.mapped import MappedAdapter
+from bff.adapters.sign_pipeline import SignPipeline
 from bff.cards.errors import CardSystemUnavailable
 from bff.cards.models import BindRequest, PaymentStatus, PayRequest
 from bff.merchants.dialect import Dialect
@@ -211,3 +216,49 @@ def test_a_refused_biz_content_signature_is_an_error_not_success():
         with pytest.raises(CardSystemUnavailable):  # their unknown refusal code is unknown, never cards
             adapter.list_cards("shopper-7")
     assert len(system.received) == 1
+
+
+def test_a_gbk_form_body_is_percent_encoded_in_gbk_and_signed_over_those_bytes():
+    signing = {
+        "key_env": "KABAO_MERCHANT_GBK_KEY",
+        "signed": {"source": "params", "append": "&key={key}"},
+        "algorithm": "md5",
+        "encoding": "hex_upper",
+        "put": {"field": "sign"},
+    }
+    config = Dialect.model_validate({**copy.deepcopy(GBK_XML_DIALECT), "encoding": "form", "signing": signing})
+    pipeline = SignPipeline(config.signing, BodyCodec("form", "gbk"), {"KABAO_MERCHANT_GBK_KEY": GBK_KEY})
+    _, kwargs, headers = pipeline.request("POST", "", "/pay", {"body": PAY_NOTE, "total_fee": 100})
+    sent = dict(parse_qsl(kwargs["data"].decode("ascii"), encoding="gbk"))
+    assert sent["body"] == PAY_NOTE and "%BF%A8" in kwargs["data"].decode("ascii")  # 卡 in GBK
+    assert sent["sign"] == md5_sign(sent, GBK_KEY, "gbk") != md5_sign(sent, GBK_KEY, "utf-8")
+    assert headers["Content-Type"] == "application/x-www-form-urlencoded; charset=GBK"
+
+
+def test_a_gbk_json_answer_signed_over_its_raw_bytes_verifies_and_reads_back():
+    signing = {
+        "key_env": "KABAO_MERCHANT_GBK_KEY",
+        "algorithm": "hmac_sha256",
+        "put": {"header": "X-Sign"},
+        "verify": {"algorithm": "hmac_sha256", "signature": {"header": "X-Sign"}},
+    }
+    config = {
+        **copy.deepcopy(biz_content_dialect("KABAO_MERCHANT_ALI_KEY")),
+        "encoding": "json",
+        "json_in_field": None,
+        "charset": "gbk",
+        "signing": signing,
+    }
+    adapter = MappedAdapter(client(), Dialect.model_validate(config), {"KABAO_MERCHANT_GBK_KEY": GBK_KEY})
+    answer = json.dumps(
+        {"response": {"code": "10000", "cards": [{"card_id": "礼品卡-1", "card_no": "****4321", "balance": "1.00"}]}},
+        ensure_ascii=False,
+    ).encode("gbk")
+    good = hmac.new(GBK_KEY.encode(), answer, hashlib.sha256).hexdigest()
+    with responses.RequestsMock() as mock:
+        mock.post(f"{BASE}/cards", body=answer, headers={"X-Sign": good})
+        assert [c.card_id for c in adapter.list_cards("u1")] == ["礼品卡-1"]
+        assert json.loads(mock.calls[0].request.body.decode("gbk"))["user_id"] == "u1"
+        mock.post(f"{BASE}/cards", body=answer, headers={"X-Sign": "0" * 64})
+        with pytest.raises(CardSystemUnavailable):
+            adapter.list_cards("u1")
