@@ -26,7 +26,7 @@ MIN_TRY = 0.05  # a retry needs at least this much of the deadline left to be wo
 
 
 class HttpClient:
-    """Sends requests to one card system and hands back (status, parsed JSON) or raises.
+    """Sends requests to one card system and hands back (status, parsed answer) or raises.
 
     A call never takes longer than the merchant's timeouts (connect + read) in all: a GET that
     fails or stalls is retried only within what is left of that deadline, never with a fresh one.
@@ -58,7 +58,7 @@ class HttpClient:
         self.sleep = sleep
 
     def request(self, op: str, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
-        """Call the card system; transport failures and non-JSON bodies raise CardSystemUnavailable."""
+        """Call the card system; transport failures and unreadable answers raise CardSystemUnavailable."""
         if self.refused:
             log.error("merchant %s %s: not sent, %s", self.name, op, self.refused)
             raise CardSystemUnavailable(f"{op}: the card system's address is refused")
@@ -93,6 +93,7 @@ class HttpClient:
         timeout: tuple[float, float],
         headers: dict[str, str],
         answer_check: Callable[[requests.Response], str | None] | None = None,
+        answer_parser: Callable[[bytes], Any] | None = None,
         **kwargs: Any,
     ) -> tuple[int, Any]:
         try:
@@ -113,11 +114,13 @@ class HttpClient:
         if problem:  # a signed answer that doesn't verify is unknown, never success
             log.warning("%s %s: %s; the answer is treated as unknown", self.name, op, problem)
             raise CardSystemUnavailable(f"{op}: answer signature does not verify")
-        try:
-            body = response.json()
-        except ValueError:
-            log.warning("%s %s: HTTP %s, body not JSON", self.name, op, response.status_code)
-            raise CardSystemUnavailable(f"{op}: HTTP {response.status_code}, body not JSON") from None
+        try:  # the dialect's parser reads the raw bytes (XML, another charset); JSON by default
+            body = answer_parser(response.content) if answer_parser else response.json()
+        except ValueError as exc:  # includes an XML bomb or external entity refused by defusedxml
+            log.warning(
+                "%s %s: HTTP %s, unreadable answer (%s)", self.name, op, response.status_code, type(exc).__name__
+            )
+            raise CardSystemUnavailable(f"{op}: HTTP {response.status_code}, answer unreadable") from None
         return response.status_code, body
 
 

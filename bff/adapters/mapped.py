@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import uuid
 from collections.abc import Mapping
@@ -11,6 +12,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from bff.adapters.answers import UnknownResult, derived_card_id, derived_row_id, items_of, result_error
+from bff.adapters.bodies import BodyCodec
 from bff.adapters.dialect_codec import DialectCodec, get
 from bff.adapters.http import HttpAdapter, HttpClient
 from bff.adapters.paging import next_cursor, request_values
@@ -42,7 +44,8 @@ class MappedAdapter(HttpAdapter):
         """keys: the values of the environment variables the dialect names, read through the env policy."""
         super().__init__(client)
         self.dialect = dialect
-        self.signer = SignPipeline(dialect.signing, dialect.encoding, keys, name=client.name)
+        self.bodies = BodyCodec(dialect.encoding, dialect.charset, dialect.xml_root)
+        self.signer = SignPipeline(dialect.signing, self.bodies, keys, name=client.name)
         self.secrets = WireSecrets(dialect.wire_secret, keys, name=client.name)
         self.codec = DialectCodec(dialect)
         signing = dialect.signing
@@ -86,12 +89,17 @@ class MappedAdapter(HttpAdapter):
             values["amount"] = self.codec.format_amount(values["amount"])
         values = self.secrets.apply(values)
         path = PLACEHOLDER.sub(lambda m: quote(str(values.get(m.group(1), "")), safe=""), op.path)
-        params = {**self._fill(self.dialect.common, values), **self._fill(op.params, values)}
+        params = self._fill(op.params, values)
+        if self.dialect.json_in_field:  # the biz_content way: our params as one JSON string in a form field
+            params = {self.dialect.json_in_field: json.dumps(params, ensure_ascii=False, separators=(",", ":"))}
+        params = {**self._fill(self.dialect.common, values), **params}
         if self.dialect.envelope is not None and op.method != "GET":
             params = self._fill(self.dialect.envelope, {**values, "params": params})
         path, kwargs, headers = self.signer.request(op.method, self.base_path, path, params)
         check = self.signer.answer_check()
-        status, body = self.client.request(name, op.method, path, headers=headers, answer_check=check, **kwargs)
+        status, body = self.client.request(
+            name, op.method, path, headers=headers, answer_check=check, answer_parser=self.bodies.answer, **kwargs
+        )
         self._check(name, status, body)
         return get(body, self.dialect.data)
 

@@ -8,12 +8,12 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import requests
 
 from bff.adapters import sign_crypto
+from bff.adapters.bodies import BodyCodec
 from bff.adapters.dialect_codec import get
 from bff.cards.errors import CardSystemUnavailable
 from bff.merchants.dialect_signing import PLACEHOLDER, AnswerCheck, Place, Signed, Signing, Stamp
@@ -59,14 +59,14 @@ class SignPipeline:
     def __init__(
         self,
         signing: Signing | None,
-        encoding: str,
+        codec: BodyCodec | str,
         keys: Mapping[str, str],
         clock: Callable[[], float] = time.time,
         name: str = "",
     ) -> None:
         self.name = name  # the merchant, for log lines
         self.signing = signing
-        self.encoding = encoding
+        self.codec = BodyCodec(codec) if isinstance(codec, str) else codec  # a str: that encoding in UTF-8
         self.keys = keys
         self.clock = clock
 
@@ -100,8 +100,8 @@ class SignPipeline:
             "path": base_path + path,
             "path_with_query": base_path + path_with_query,
             "query": path_with_query.partition("?")[2],
-            "body": body.decode(),
-            "payload": body.decode() if body else base_path + path_with_query,
+            "body": self.codec.bytes_text(body),
+            "payload": self.codec.bytes_text(body) if body else base_path + path_with_query,
             "key": self._key(signing.key_env),
         }
         signature = self._signature(signing, params, values)
@@ -114,15 +114,11 @@ class SignPipeline:
         self, method: str, path: str, params: dict[str, Any], query: dict[str, str], headers: dict[str, str]
     ) -> tuple[str, dict[str, Any], bytes]:
         if method == "GET":
-            text = urlencode({**params, **query})
+            text = self.codec.query({**params, **query})
             return path + (f"?{text}" if text else ""), {}, b""
-        if self.encoding == "form":
-            body = urlencode(params).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        else:
-            body = json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode()
-            headers["Content-Type"] = "application/json"
-        return path + (f"?{urlencode(query)}" if query else ""), {"data": body}, body
+        body = self.codec.body(params)
+        headers["Content-Type"] = self.codec.content_type()
+        return path + (f"?{self.codec.query(query)}" if query else ""), {"data": body}, body
 
     def _signature(self, signing: Signing, params: dict[str, Any], values: dict[str, str]) -> str:
         skip = {signing.put.field} if signing.put.field else set()
@@ -130,7 +126,7 @@ class SignPipeline:
         try:
             raw = sign_crypto.sign(
                 signing.algorithm,
-                text.encode(),
+                self.codec.text_bytes(text),  # signed as the bytes sent: GBK text as GBK
                 key=values["key"],
                 private_key=self._key(signing.private_key_env),
             )
@@ -151,15 +147,15 @@ class SignPipeline:
         answer: Any = None
         if check.signed.source == "params" or check.signature.field:
             try:
-                answer = response.json()
+                answer = self.codec.answer(response.content)
             except ValueError:
-                return "answer is not JSON, its signature can't be read"
+                return "answer can't be read, nor its signature"
         where = check.signature
         given = response.headers.get(where.header) if where.header else get(answer, where.field)
         if not isinstance(given, str) or not given:
             return f"answer carries no signature in {where.header or where.field}"
         values = {
-            "body": response.content.decode("utf-8", "surrogateescape"),  # back to the very bytes signed
+            "body": self.codec.bytes_text(response.content),  # back to the very bytes signed
             "timestamp": response.headers.get(check.timestamp_header, "") if check.timestamp_header else "",
             "nonce": response.headers.get(check.nonce_header, "") if check.nonce_header else "",
             "key": self._key(check.key_env or (self.signing.key_env if self.signing else None)),
@@ -168,7 +164,7 @@ class SignPipeline:
         text = _text(check.signed, data, values, {where.field} if where.field else set())
         try:
             raw = sign_crypto.decode(given, check.encoding)
-            signed = text.encode("utf-8", "surrogateescape")
+            signed = self.codec.text_bytes(text)
             good = sign_crypto.verify(
                 check.algorithm, signed, raw, key=values["key"], public_key=self._key(check.public_key_env)
             )

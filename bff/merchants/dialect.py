@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from bff.merchants.base import Model
 from bff.merchants.dialect_answers import Expr, IndexedList, Result
@@ -44,6 +44,7 @@ PLACEHOLDERS = {
     "uuid",
 }
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
+XML_NAME = re.compile(r"[A-Za-z_][\w.-]*")
 Path = Expr  # a JMESPath expression; plain dotted paths are ones
 
 
@@ -137,7 +138,12 @@ class PaymentFields(Model):
 class Dialect(Model):
     """A merchant card API that isn't the standard one, described well enough to speak it."""
 
-    encoding: Literal["form", "json"] = "json"
+    encoding: Literal["form", "json", "xml"] = Field("json", description="How request bodies are written")
+    charset: Literal["utf-8", "gbk", "gb18030"] = Field("utf-8", description="Of request bodies and answers")
+    xml_root: str = Field("xml", pattern=r"^[A-Za-z_][\w.-]*$", description="xml: the root element's name")
+    json_in_field: str | None = Field(
+        None, min_length=1, description="form: the operation's params go as one JSON string in this field"
+    )
     common: dict[str, Any] = Field(default_factory=dict, description="Parameters every request carries")
     envelope: dict[str, Any] | None = Field(None, description='Request wrapper; "{params}" marks where they go')
     data: Path = Field("", description="Where every answer's data sits")
@@ -166,6 +172,31 @@ class Dialect(Model):
         if value is not None and "{params}" not in str(value):
             raise ValueError('an envelope must say where the parameters go with "{params}"')
         return _check_templates(value, PLACEHOLDERS | {"params"})
+
+    @field_validator("json_in_field")
+    @classmethod
+    def _json_in_field(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("encoding") != "form":
+            raise ValueError("json_in_field puts JSON inside a form field: it needs encoding: form")
+        return value
+
+    @field_validator("xml_root")
+    @classmethod
+    def _xml_root(cls, value: str, info: ValidationInfo) -> str:
+        if value != "xml" and info.data.get("encoding") != "xml":
+            raise ValueError("xml_root is for encoding: xml")
+        return value
+
+    @model_validator(mode="after")
+    def _xml_names(self) -> Dialect:
+        if self.encoding == "xml":
+            named = {"common": self.common, "envelope": self.envelope or {}}
+            named |= {f"operations.{name}.params": op.params for name, op in self.operations.items()}
+            for where, params in named.items():
+                bad = _bad_xml_name(params)
+                if bad is not None:
+                    raise ValueError(f"{where}: {bad!r} can't be an XML element name")
+        return self
 
     @model_validator(mode="after")
     def _complete(self) -> Dialect:
@@ -203,6 +234,21 @@ class Dialect(Model):
 
     def has(self, operation: str) -> bool:
         return operation in self.operations
+
+
+def _bad_xml_name(value: Any) -> str | None:
+    """The first key of a (nested) mapping that isn't a plain XML element name."""
+    if isinstance(value, list):
+        return next((bad for item in value if (bad := _bad_xml_name(item)) is not None), None)
+    if not isinstance(value, dict):
+        return None
+    for name, item in value.items():
+        if not isinstance(name, str) or not XML_NAME.fullmatch(name):
+            return str(name)
+        bad = _bad_xml_name(item)
+        if bad is not None:
+            return bad
+    return None
 
 
 def _check_derived_card_ids(dialect: Dialect) -> None:
