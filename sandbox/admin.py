@@ -8,7 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from sandbox import checkout, faults, notifications, orders, records
 from sandbox.context import current
-from sandbox.merchants import load_merchants
+from sandbox.merchants import load_merchants, system_in_url
 from sandbox.money import MAX_FEN
 from sandbox.seed import SYSTEM_ID, ensure_system, reset
 from sandbox.tokens import LOCALES, checkout_url, launch_url, mint_checkout_token, mint_launch_token
@@ -46,6 +46,15 @@ def reset_all() -> Response:
 def merchants() -> Response:
     """The merchants of the config directory."""
     return jsonify([m.to_json() for m in load_merchants(current().config_dir)])
+
+
+@bp.get("/system-of")
+def system_of() -> Response | tuple[Response, int]:
+    """Which sandbox card system a merchant's base URL names (for a draft merchant the list doesn't have yet)."""
+    system = system_in_url(request.args.get("base_url", ""))
+    if system is None:
+        return jsonify({"error": "the base URL names no sandbox card system"}), 404
+    return jsonify({"system": system})
 
 
 @bp.get("/shoppers")

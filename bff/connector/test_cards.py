@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,10 +58,6 @@ def from_file(path: Path) -> TestCards:
     )
 
 
-# how the sandbox names a card system in a base URL (docs/sandbox-contract.md)
-SANDBOX_SYSTEM = re.compile(r"/(?:cs|legacy|openapi|birch)/([A-Za-z0-9_-]+)")
-
-
 def from_sandbox(url: str, merchant_id: str, base_url: str = "") -> TestCards:
     """Two unbound active cards of the merchant's sandbox system, and its SMS inbox.
 
@@ -71,8 +66,9 @@ def from_sandbox(url: str, merchant_id: str, base_url: str = "") -> TestCards:
     base = url.rstrip("/")
     merchants = requests.get(f"{base}/_sandbox/merchants", timeout=5).json()
     system = next((m["system"] for m in merchants if m["id"] == merchant_id), None)
-    if system is None and (match := SANDBOX_SYSTEM.search(base_url)):
-        system = match.group(1)
+    if system is None and base_url:  # the sandbox knows how its API faces name a system in a URL
+        found = requests.get(f"{base}/_sandbox/system-of", params={"base_url": base_url}, timeout=5)
+        system = found.json().get("system") if found.ok else None
     if system is None:
         raise LookupError(f"the sandbox has no card system for {merchant_id}")
     cards = requests.get(f"{base}/_sandbox/systems/{system}/cards", params={"bound": "0"}, timeout=5).json()

@@ -177,3 +177,9 @@ def test_secret_checks_count_every_secret_tried_even_on_a_locked_card(admin, api
         api.call("lime", "POST", "/bindings", json=body)
     answer = admin.get(checks, card_id=card["card_id"]).json()
     assert answer["count"] == 7 and {c["kind"] for c in answer["checks"]} == {"password"}
+
+
+def test_the_sandbox_says_which_system_a_base_url_names(admin) -> None:
+    named = admin.get("/system-of", base_url="http://x/legacy/olive")
+    assert named.status_code == 200 and named.json() == {"system": "olive"}
+    assert admin.get("/system-of", base_url="http://x/elsewhere").status_code == 404
