@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-from kabao_testing import CONFIG_DIR, LOOPBACK_SANDBOX, add_fault
+from kabao_testing import CONFIG_DIR, LOOPBACK_SANDBOX, add_fault, sandbox_cards
 
 from bff.cli import main
 
@@ -152,3 +152,14 @@ def test_what_the_check_spent_is_given_back(check, card_system):
     assert len(gave) == 6 and all(" pass " in line for line in gave)  # the refunded half, the 5 history payments
     summary = next(line for line in result.output.splitlines() if line.startswith("give back  "))
     assert "spent 215 fen, gave back 215 fen; balance 10000 fen, 10000 fen at the start" in summary
+
+
+def test_a_draft_merchant_gets_test_cards_of_the_system_its_base_url_names(card_system):
+    """A merchant the sandbox doesn't list yet is found by its base URL, by the sandbox itself (no dialect in bff/)."""
+    from bff.connector.test_cards import from_sandbox
+
+    cards = from_sandbox(card_system.url, "a-draft", base_url=f"{card_system.url}/legacy/olive")
+    olive_numbers = {c["card_number"] for c in sandbox_cards(card_system, "olive")}
+    assert {cards.number, cards.other_number} <= olive_numbers
+    with pytest.raises(LookupError):
+        from_sandbox(card_system.url, "a-draft", base_url=f"{card_system.url}/nowhere")
