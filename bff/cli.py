@@ -50,6 +50,7 @@ def demo(port: int, host: str, config_dir: str, data_dir: str) -> None:
         # the sandbox's legacy card systems sign with these; the merchants on them name them in config
         "KABAO_MERCHANT_OLIVE_SIGN_KEY": os.environ.get("KABAO_MERCHANT_OLIVE_SIGN_KEY") or secrets.token_urlsafe(24),
         "KABAO_MERCHANT_MAPLE_HMAC_KEY": os.environ.get("KABAO_MERCHANT_MAPLE_HMAC_KEY") or secrets.token_urlsafe(24),
+        "KABAO_MERCHANT_CEDAR_KEY": os.environ.get("KABAO_MERCHANT_CEDAR_KEY") or secrets.token_urlsafe(24),
         "KABAO_CONFIG_DIR": config_dir,
         "KABAO_STORE_URL": f"sqlite:///{(data / 'bff.sqlite3').resolve()}",
         "KABAO_LEDGER_PATH": str((data / "ledger.sqlite3").resolve()),

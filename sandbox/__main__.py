@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         host_secret=os.environ["KABAO_HOST_SECRET"],
         olive_sign_key=os.environ["KABAO_MERCHANT_OLIVE_SIGN_KEY"],
         maple_hmac_key=os.environ["KABAO_MERCHANT_MAPLE_HMAC_KEY"],
+        gateway_xml_key=os.environ.get("KABAO_MERCHANT_CEDAR_KEY", ""),
     )
     server = make_server(args.host, args.port, app, threaded=True)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)

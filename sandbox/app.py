@@ -12,12 +12,12 @@ from werkzeug.exceptions import HTTPException
 from sandbox import admin, api, checkout, notifications, refunds, simulator
 from sandbox.context import Sandbox
 from sandbox.db import Database
-from sandbox.dialects import birch, maple, olive
+from sandbox.dialects import birch, gateway_xml, maple, olive
 from sandbox.hostapi import HostApi
 from sandbox.money import plain_yuan, yuan
 from sandbox.seed import load_seed, seed_if_empty
 
-DIALECTS = (olive, maple, birch)
+DIALECTS = (olive, maple, birch, gateway_xml)
 
 
 def create_app(
@@ -29,6 +29,7 @@ def create_app(
     *,
     olive_sign_key: str = "",
     maple_hmac_key: str = "",
+    gateway_xml_key: str = "",
 ) -> Flask:
     """Build the sandbox: create and seed its database if new, register the blueprints."""
     app = Flask(__name__)
@@ -52,6 +53,7 @@ def create_app(
         host_api=HostApi(bff_url, host_secret, requests.Session()),
         olive_sign_key=olive_sign_key,
         maple_hmac_key=maple_hmac_key,
+        gateway_xml_key=gateway_xml_key,
     )
     app.teardown_appcontext(lambda _error: db.close())
     app.add_template_filter(yuan, "yuan")

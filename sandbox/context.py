@@ -25,6 +25,7 @@ class Sandbox:
     host_api: HostApi
     olive_sign_key: str = ""  # empty: every olive request is refused as badly signed
     maple_hmac_key: str = ""  # empty: every maple request is refused as badly signed
+    gateway_xml_key: str = ""  # empty: every gateway_xml request is refused as badly signed
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ DEFAULT_ENV = {
     "KABAO_HOST_SECRET": "sandbox-test-host-secret",
     "KABAO_MERCHANT_OLIVE_SIGN_KEY": "sandbox-test-olive-sign-key",
     "KABAO_MERCHANT_MAPLE_HMAC_KEY": "sandbox-test-maple-hmac-key",
+    "KABAO_MERCHANT_CEDAR_KEY": "sandbox-test-cedar-key",
 }
 
 
@@ -45,6 +46,7 @@ class RunningSandbox:
         self.host_secret = env["KABAO_HOST_SECRET"]
         self.olive_sign_key = env["KABAO_MERCHANT_OLIVE_SIGN_KEY"]
         self.maple_hmac_key = env["KABAO_MERCHANT_MAPLE_HMAC_KEY"]
+        self.cedar_key = env["KABAO_MERCHANT_CEDAR_KEY"]
         self._workdir = workdir
         self.log_path = Path(workdir.name) / "sandbox.log"
         self._log: IO[bytes] = self.log_path.open("wb")

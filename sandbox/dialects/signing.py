@@ -13,6 +13,11 @@ def olive_sign(params: Mapping[str, str], key: str) -> str:
     return hashlib.md5(f"{pairs}&key={key}".encode()).hexdigest().upper()  # noqa: S324 - olive's own protocol
 
 
+def md5_key_sign(params: Mapping[str, str], key: str) -> str:
+    """The gateway_xml sign: the same MD5 over sorted non-empty fields then &key=KEY, on requests and answers."""
+    return olive_sign(params, key)
+
+
 def maple_signature(key: str, timestamp: str, payload: str | bytes) -> str:
     """Hex HMAC-SHA256 over "{timestamp}.{payload}" (the raw body of a POST, the path and query of a GET)."""
     body = payload.encode() if isinstance(payload, str) else payload
