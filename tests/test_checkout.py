@@ -25,6 +25,7 @@ SYSTEM = {
     "olive-fresh": "olive",
     "maple-cinema": "maple",
     "birch-tea": "birch",
+    "cedar-noodles": "cedar",
 }
 
 

@@ -7,7 +7,12 @@ import requests
 from kabao_testing import card_path, csrf_token, sandbox_cards, text_of, wait_for
 from test_checkout import Shopper
 
-SYSTEMS: dict[str, str] = {"olive-fresh": "olive", "maple-cinema": "maple", "birch-tea": "birch"}
+SYSTEMS: dict[str, str] = {
+    "olive-fresh": "olive",
+    "maple-cinema": "maple",
+    "birch-tea": "birch",
+    "cedar-noodles": "cedar",
+}
 
 
 @pytest.mark.parametrize("merchant", SYSTEMS)
@@ -36,7 +41,10 @@ def test_bind_with_the_merchants_method(client, launch, card_system, merchant):
     assert owner == "u1001"
 
 
-@pytest.mark.parametrize(("merchant", "history"), [("olive-fresh", True), ("maple-cinema", True), ("birch-tea", False)])
+@pytest.mark.parametrize(
+    ("merchant", "history"),
+    [("olive-fresh", True), ("maple-cinema", True), ("birch-tea", False), ("cedar-noodles", True)],
+)
 def test_history_is_shown_only_where_the_card_system_has_it(client, launch, card_system, merchant, history):
     launch(merchant_id=merchant)
     rich = next(c for c in sandbox_cards(card_system, SYSTEMS[merchant], user_id="u1001") if c["balance"] == 50000)

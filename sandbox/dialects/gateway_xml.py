@@ -50,8 +50,9 @@ DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 def _xml(fields: dict[str, Any]) -> Response:
-    """A GBK XML answer with nonce_str and sign (MD5 over its sorted non-empty fields, then &key=KEY)."""
-    values = {name: str(value) for name, value in fields.items() if value is not None}
+    """A GBK XML answer, empty fields left out, with nonce_str and sign (MD5 over its sorted fields, &key=KEY)."""
+    # what can't be written in GBK is replaced before signing, so the sign covers the bytes sent
+    values = {name: _gbk(str(value)) for name, value in fields.items() if value not in (None, "")}
     values["nonce_str"] = secrets.token_hex(16)
     key = current().gateway_xml_key
     if key:
@@ -59,6 +60,10 @@ def _xml(fields: dict[str, Any]) -> Response:
     body = "".join(f"<{name}>{escape(value)}</{name}>" for name, value in values.items())
     text = f'<?xml version="1.0" encoding="GBK"?><xml>{body}</xml>'
     return Response(text.encode(CHARSET, errors="replace"), 200, content_type="text/xml; charset=GBK")
+
+
+def _gbk(text: str) -> str:
+    return text.encode(CHARSET, errors="replace").decode(CHARSET)
 
 
 def answer(**fields: Any) -> Response:

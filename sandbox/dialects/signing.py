@@ -13,9 +13,10 @@ def olive_sign(params: Mapping[str, str], key: str) -> str:
     return hashlib.md5(f"{pairs}&key={key}".encode()).hexdigest().upper()  # noqa: S324 - olive's own protocol
 
 
-def md5_key_sign(params: Mapping[str, str], key: str) -> str:
-    """The gateway_xml sign: the same MD5 over sorted non-empty fields then &key=KEY, on requests and answers."""
-    return olive_sign(params, key)
+def md5_key_sign(params: Mapping[str, str], key: str, charset: str = "gbk") -> str:
+    """The gateway_xml sign, on requests and answers: olive's MD5 text, hashed over its bytes in the charset."""
+    pairs = "&".join(f"{name}={value}" for name, value in sorted(params.items()) if name != "sign" and value != "")
+    return hashlib.md5(f"{pairs}&key={key}".encode(charset)).hexdigest().upper()  # noqa: S324 - their protocol
 
 
 def maple_signature(key: str, timestamp: str, payload: str | bytes) -> str:
