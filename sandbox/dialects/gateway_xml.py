@@ -46,6 +46,7 @@ CARD_STATES = {"ACTIVE": "NORMAL", "FROZEN": "FROZEN", "EXPIRED": "EXPIRED"}
 TRADE_TYPES = {"PAYMENT": "PAY", "REFUND": "REFUND", "REVERSAL": "REVOKE", "TOPUP": "RECHARGE", "ADJUSTMENT": "ADJUST"}
 TRADE_STATES = {"SUCCEEDED": "SUCCESS", "FAILED": "PAYERROR", "PROCESSING": "USERPAYING", "REVERSED": "REVOKED"}
 FEE = re.compile(r"^[1-9][0-9]{0,14}$")
+NOT_A_PASSWORD = "md5:"  # prefixed to a digest that is wrong, so no password can equal it
 DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
@@ -141,14 +142,16 @@ def _card_id() -> str:
 
 
 def _secret(card_no: str, digest: str | None) -> str | None:
-    """The card's real password when the digest is MD5(card_no + password) in upper-case hex, else the digest."""
+    """The card's password when the digest is MD5(card_no + password) in upper-case hex, else a wrong one.
+
+    A wrong digest still counts as a wrong password (and towards the lock); a clear PIN is a wrong digest."""
     if digest is None:
         return None
     card = cards.card_by_number(current().db.connection(), g.cs.id, card_no)
     if card is None or not card["secret"]:
-        return digest
+        return NOT_A_PASSWORD + digest
     right = hashlib.md5(f"{card_no}{card['secret']}".encode()).hexdigest().upper()  # noqa: S324 - their protocol
-    return card["secret"] if hmac.compare_digest(digest.encode(), right.encode()) else digest
+    return card["secret"] if hmac.compare_digest(digest.encode(), right.encode()) else NOT_A_PASSWORD + digest
 
 
 def _card(card: dict[str, Any], suffix: str = "") -> dict[str, Any]:

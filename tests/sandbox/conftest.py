@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import requests
-from dialects_testing import BirchClient, MapleClient, OliveClient
+from dialects_testing import BirchClient, GatewayXmlClient, MapleClient, OliveClient
 from flask import Flask
 from flask.testing import FlaskClient
 from openapi_core import OpenAPI
@@ -267,6 +267,12 @@ def seeded(admin: Admin) -> Any:
 def olive_api(sandbox: RunningSandbox, http: requests.Session) -> OliveClient:
     """The olive dialect of the olive system, signed with the sandbox's key."""
     return OliveClient(sandbox, http)
+
+
+@pytest.fixture
+def cedar_api(sandbox: RunningSandbox, http: requests.Session) -> GatewayXmlClient:
+    """The gateway_xml dialect of the cedar system, signed with the sandbox's key."""
+    return GatewayXmlClient(sandbox, http)
 
 
 @pytest.fixture

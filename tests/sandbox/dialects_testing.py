@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
+import uuid
 from datetime import datetime
 from typing import Any
 
 import requests
+import xmltodict
 
 from sandbox.clock import CST
-from sandbox.dialects.signing import maple_signature, olive_sign
+from sandbox.dialects.signing import maple_signature, md5_key_sign, olive_sign
 from sandbox.runner import RunningSandbox
 
 
@@ -149,3 +152,47 @@ class BirchClient:
         answer = self.call("GET", f"/users/{user}/cards").json()
         assert answer["code"] == "OK", answer
         return {card["id"]: card["balance"] for card in answer["data"]["cards"]}
+
+
+class GatewayXmlClient:
+    """GBK XML posts to /xmlgw/{system}/gateway, MD5-signed over GBK bytes with the sandbox's cedar key."""
+
+    def __init__(self, sandbox: RunningSandbox, session: requests.Session, system: str = "cedar") -> None:
+        self.sandbox = sandbox
+        self.session = session
+        self.url = f"{sandbox.url}/xmlgw/{system}/gateway"
+
+    def post(
+        self, service: str, *, key: str | None = None, sign: str | None = None, **params: str
+    ) -> requests.Response:
+        """Post the service's fields with mch_id, nonce_str and sign added (a given sign replaces the right one)."""
+        fields = {"service": service, "mch_id": "CDR1001", "nonce_str": uuid.uuid4().hex, **params}
+        fields["sign"] = sign if sign is not None else md5_key_sign(fields, key or self.sandbox.cedar_key)
+        return self.raw("<xml>" + "".join(f"<{k}>{v}</{k}>" for k, v in fields.items()) + "</xml>")
+
+    def raw(self, text: str, charset: str = "gbk") -> requests.Response:
+        """Post a document as it is, in the charset."""
+        headers = {"Content-Type": f"text/xml; charset={charset}"}
+        return self.session.post(self.url, data=text.encode(charset), headers=headers, timeout=30)
+
+    def call(self, service: str, **params: str) -> dict[str, str]:
+        """A signed call's fields, after checking the answer's own sign."""
+        return self.read(self.post(service, **params))
+
+    def read(self, response: requests.Response) -> dict[str, str]:
+        """An answer's fields (GBK XML), its sign checked over GBK bytes."""
+        assert response.status_code == 200, response.text
+        fields = xmltodict.parse(response.content.decode("gbk"))["xml"] or {}
+        assert fields["sign"] == md5_key_sign(fields, self.sandbox.cedar_key), fields
+        return fields
+
+    def ok(self, service: str, **params: str) -> dict[str, str]:
+        """A call that must succeed at both levels."""
+        fields = self.call(service, **params)
+        assert (fields["return_code"], fields.get("result_code")) == ("SUCCESS", "SUCCESS"), fields
+        return fields
+
+
+def pin_digest(card_number: str, pin: str) -> str:
+    """How gateway_xml sends a password or PIN: MD5 of the card number then the PIN, upper-case hex."""
+    return hashlib.md5(f"{card_number}{pin}".encode()).hexdigest().upper()  # noqa: S324 - their protocol
