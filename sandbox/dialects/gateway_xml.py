@@ -46,7 +46,7 @@ CARD_STATES = {"ACTIVE": "NORMAL", "FROZEN": "FROZEN", "EXPIRED": "EXPIRED"}
 TRADE_TYPES = {"PAYMENT": "PAY", "REFUND": "REFUND", "REVERSAL": "REVOKE", "TOPUP": "RECHARGE", "ADJUSTMENT": "ADJUST"}
 TRADE_STATES = {"SUCCEEDED": "SUCCESS", "FAILED": "PAYERROR", "PROCESSING": "USERPAYING", "REVERSED": "REVOKED"}
 FEE = re.compile(r"^[1-9][0-9]{0,14}$")
-NOT_A_PASSWORD = "md5:"  # prefixed to a digest that is wrong, so no password can equal it
+WRONG_DIGEST_MARK = "md5:"  # prefixed to a digest that is wrong, so no password can equal it
 DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
@@ -149,9 +149,9 @@ def _secret(card_no: str, digest: str | None) -> str | None:
         return None
     card = cards.card_by_number(current().db.connection(), g.cs.id, card_no)
     if card is None or not card["secret"]:
-        return NOT_A_PASSWORD + digest
+        return WRONG_DIGEST_MARK + digest
     right = hashlib.md5(f"{card_no}{card['secret']}".encode()).hexdigest().upper()  # noqa: S324 - their protocol
-    return card["secret"] if hmac.compare_digest(digest.encode(), right.encode()) else NOT_A_PASSWORD + digest
+    return card["secret"] if hmac.compare_digest(digest.encode(), right.encode()) else WRONG_DIGEST_MARK + digest
 
 
 def _card(card: dict[str, Any], suffix: str = "") -> dict[str, Any]:
