@@ -19,6 +19,7 @@ def check(card_system, monkeypatch):
     monkeypatch.delenv("KABAO_CONFIG_DIR", raising=False)
     monkeypatch.setenv("KABAO_MERCHANT_OLIVE_SIGN_KEY", card_system.olive_sign_key)
     monkeypatch.setenv("KABAO_MERCHANT_MAPLE_HMAC_KEY", card_system.maple_hmac_key)
+    monkeypatch.setenv("KABAO_MERCHANT_CEDAR_KEY", card_system.cedar_key)
     for key, value in LOOPBACK_SANDBOX.items():
         monkeypatch.setenv(key, value)
 
@@ -50,6 +51,17 @@ def test_complete_card_systems_pass_every_line(check, merchant):
     assert signatures["outcome"] == "skipped" and signatures["received"].startswith("not configured")
     others = [r for r in rows if r is not signatures]
     assert all(r["outcome"] == "pass" for r in others), [r for r in others if r["outcome"] != "pass"]
+
+
+def test_a_gateway_xml_system_onboarded_by_file_alone_passes_with_verified_answers(check):
+    result = check("cedar-noodles", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert all(r["outcome"] == "pass" for r in rows), [r for r in rows if r["outcome"] != "pass"]
+    signatures = next(r for r in rows if r["operation"] == "answer signatures")
+    assert signatures["received"].startswith("md5: answers verified")
+    paging = next(r for r in rows if r["operation"] == "transactions paging")
+    assert paging["received"].startswith("page_has_more")
 
 
 def test_a_system_that_loses_pay_answers_is_reported_and_exits_non_zero(check, card_system):

@@ -152,3 +152,17 @@ def test_reverse_and_refund(cedar_api, cedar, admin) -> None:
 
 def test_an_unknown_service_fails_at_the_first_level(cedar_api) -> None:
     assert cedar_api.call("card.nothing")["return_code"] == "FAIL"
+
+
+def test_bind_takes_the_password_digest_and_refuses_it_in_clear(cedar_api, cedar, admin) -> None:
+    card = cedar["unbound"][0]
+    clear = cedar_api.call("card.bind", user_id="u1003", card_no=card["card_number"], card_pwd=card["secret"])
+    assert clear["err_code"] == "PASSWORD_ERROR"
+    digest = pin_digest(card["card_number"], card["secret"])
+    bound = cedar_api.ok("card.bind", user_id="u1003", card_no=card["card_number"], card_pwd=digest)
+    assert (bound["card_id"], bound["card_state"], bound["balance"]) == (
+        card["card_id"],
+        "NORMAL",
+        str(card["balance"]),
+    )
+    assert admin.card("cedar", card["card_id"])["user_id"] == "u1003"
