@@ -11,7 +11,7 @@ from flask import Response, g, request
 
 from sandbox import cards, clock, faults
 from sandbox.context import CardSystem, card_system, current
-from sandbox.errors import invalid
+from sandbox.errors import invalid, require_text
 from sandbox.seed import SYSTEM_ID, ensure_system
 
 MAX_AMOUNT = 10**15  # fen: far above every limit, far inside SQLite's integer range
@@ -92,3 +92,13 @@ def fen(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_AMOUNT:
         raise invalid(f"{name} must be a positive integer in fen")
     return value
+
+
+def need(name: str) -> str:
+    """A required text field of the request's parameters (g.params, set by a flat-params dialect)."""
+    return require_text(g.params, name)
+
+
+def optional(name: str) -> str | None:
+    """An optional text field of the request's parameters (g.params)."""
+    return require_text(g.params, name, optional=True)

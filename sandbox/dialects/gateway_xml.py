@@ -19,7 +19,7 @@ from sandbox import cards, faults, payments
 from sandbox.context import current
 from sandbox.dialects import common
 from sandbox.dialects.signing import md5_key_sign
-from sandbox.errors import CardError, invalid, require_text
+from sandbox.errors import CardError, invalid
 
 ROOT = "/xmlgw/"
 CHARSET = "gbk"
@@ -118,16 +118,8 @@ def _params() -> dict[str, str]:
     return params
 
 
-def _need(name: str) -> str:
-    return require_text(g.params, name)
-
-
-def _optional(name: str) -> str | None:
-    return require_text(g.params, name, optional=True)
-
-
 def _fee(name: str) -> int:
-    text = _need(name)
+    text = common.need(name)
     if not FEE.match(text) or int(text) > common.MAX_AMOUNT:
         raise invalid(f"{name} must be a positive whole number of fen")
     return int(text)
@@ -135,7 +127,7 @@ def _fee(name: str) -> int:
 
 def _card_id() -> str:
     """The id of the card named by card_no (an unknown number is CARD_NOT_FOUND)."""
-    card_id = common.card_id_of_number(current().db.connection(), g.cs, _need("card_no"))
+    card_id = common.card_id_of_number(current().db.connection(), g.cs, common.need("card_no"))
     if card_id is None:
         raise CardError("CARD_NOT_FOUND", "no card with this number")
     return card_id
@@ -190,14 +182,18 @@ def _line(txn: dict[str, Any], i: int) -> dict[str, Any]:
 
 def bind() -> Response:
     """card.bind: bind a card with the digest of its number and password."""
-    number = _need("card_no")
-    body = {"user_id": _need("user_id"), "card_number": number, "secret": _secret(number, _need("card_pwd"))}
+    number = common.need("card_no")
+    body = {
+        "user_id": common.need("user_id"),
+        "card_number": number,
+        "secret": _secret(number, common.need("card_pwd")),
+    }
     return answer(**_card(cards.bind(current().db, g.cs, body)))
 
 
 def list_cards() -> Response:
     """card.list: the member's cards with balances, as card_no_0, card_id_0, … and card_count."""
-    db, user_id = current().db, _need("user_id")
+    db, user_id = current().db, common.need("user_id")
     found = [cards.card_detail(db, g.cs, user_id, card["card_id"]) for card in cards.list_cards(db, g.cs, user_id)]
     fields: dict[str, Any] = {"card_count": len(found)}
     for i, card in enumerate(found):
@@ -207,14 +203,14 @@ def list_cards() -> Response:
 
 def card_detail() -> Response:
     """card.query: one of the member's cards with its balance."""
-    return answer(**_card(cards.card_detail(current().db, g.cs, _need("user_id"), _card_id())))
+    return answer(**_card(cards.card_detail(current().db, g.cs, common.need("user_id"), _card_id())))
 
 
 def transactions() -> Response:
     """card.history: page page_no (from 1) of the card's trades, newest first, with has_more."""
     page_no = _fee("page_no")
-    size = common.page_size(_optional("page_size"), "page_size")
-    found, total = cards.numbered_page(current().db, g.cs, _need("user_id"), _card_id(), page_no, size)
+    size = common.page_size(common.optional("page_size"), "page_size")
+    found, total = cards.numbered_page(current().db, g.cs, common.need("user_id"), _card_id(), page_no, size)
     fields: dict[str, Any] = {"record_count": len(found), "has_more": str(page_no * size < total).lower()}
     for i, txn in enumerate(found):
         fields |= _line(txn, i)
@@ -223,22 +219,22 @@ def transactions() -> Response:
 
 def unbind() -> Response:
     """card.unbind."""
-    cards.unbind(current().db, g.cs, _need("user_id"), _card_id())
+    cards.unbind(current().db, g.cs, common.need("user_id"), _card_id())
     return answer()
 
 
 def pay() -> Response:
     """trade.pay: a known out_trade_no is OUT_TRADE_NO_USED; a slow one answers USERPAYING (poll trade.query)."""
-    out_trade_no, number = _need("out_trade_no"), _need("card_no")
+    out_trade_no, number = common.need("out_trade_no"), common.need("card_no")
     charge = {
         "payment_id": out_trade_no,
-        "user_id": _need("user_id"),
+        "user_id": common.need("user_id"),
         "card_id": _card_id(),
-        "order_id": _optional("attach") or out_trade_no,
+        "order_id": common.optional("attach") or out_trade_no,
         "amount": _fee("total_fee"),
         "currency": g.cs.rules.currency,
     }
-    secret = _secret(number, _optional("pay_pwd"))
+    secret = _secret(number, common.optional("pay_pwd"))
     with current().db.write() as conn:
         if payments.payment_exists(conn, g.cs.id, out_trade_no):
             raise CardError("DUPLICATE", "out_trade_no was used before")
@@ -250,19 +246,19 @@ def pay() -> Response:
 
 def payment_status() -> Response:
     """trade.query: SUCCESS, PAYERROR, USERPAYING or REVOKED, and the total refunded."""
-    return answer(**_trade(payments.payment_status(current().db, g.cs, _need("out_trade_no"))))
+    return answer(**_trade(payments.payment_status(current().db, g.cs, common.need("out_trade_no"))))
 
 
 def reverse() -> Response:
     """trade.reverse: give the whole trade back."""
-    return answer(**_trade(payments.reverse(current().db, g.cs, _need("out_trade_no"))))
+    return answer(**_trade(payments.reverse(current().db, g.cs, common.need("out_trade_no"))))
 
 
 def refund() -> Response:
     """trade.refund: refund part of a trade, once per out_refund_no."""
-    body = {"refund_id": _need("out_refund_no"), "amount": _fee("refund_fee")}
+    body = {"refund_id": common.need("out_refund_no"), "amount": _fee("refund_fee")}
     try:
-        result = payments.refund(current().db, g.cs, _need("out_trade_no"), body)
+        result = payments.refund(current().db, g.cs, common.need("out_trade_no"), body)
     except CardError as error:
         if error.code == "DUPLICATE":
             raise CardError("DUPLICATE", "out_refund_no was used for another trade or amount") from None

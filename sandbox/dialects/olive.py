@@ -16,7 +16,7 @@ from sandbox import cards, payments
 from sandbox.context import current
 from sandbox.dialects import common
 from sandbox.dialects.signing import olive_sign
-from sandbox.errors import CardError, invalid, require_text
+from sandbox.errors import CardError, invalid
 from sandbox.money import plain_yuan
 
 ROOT = "/legacy/"
@@ -92,8 +92,8 @@ def _check_sign_and_inject_faults() -> Response | None:
     # an unset key signs nothing: refusing everything beats accepting MD5 over a key anyone can guess
     if not key or not hmac.compare_digest(given.encode(), olive_sign(g.params, key).encode()):
         return answer("8001")
-    _need("mch_no")
-    _check_timestamp(_need("timestamp"))
+    common.need("mch_no")
+    _check_timestamp(common.need("timestamp"))
     g.cs = common.open_system(g.system)
     return common.inject_faults(_card_of_request)
 
@@ -121,14 +121,6 @@ def _form() -> dict[str, str]:
     return params
 
 
-def _need(name: str) -> str:
-    return require_text(g.params, name)
-
-
-def _optional(name: str) -> str | None:
-    return require_text(g.params, name, optional=True)
-
-
 def _check_timestamp(text: str) -> None:
     try:
         if TIMESTAMP.match(text):
@@ -141,7 +133,7 @@ def _check_timestamp(text: str) -> None:
 
 def _fen(name: str) -> int:
     """A yuan amount such as "12.34" (always two decimals) in fen."""
-    text = _need(name)
+    text = common.need(name)
     fen = int(Decimal(text) * 100) if YUAN.match(text) else 0
     if fen <= 0:
         raise invalid(f"{name} must be a positive yuan amount with two decimals, e.g. 12.34")
@@ -149,7 +141,7 @@ def _fen(name: str) -> int:
 
 
 def _page_no() -> int:
-    text = _optional("page_no") or "1"
+    text = common.optional("page_no") or "1"
     if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise invalid("page_no must be a whole number from 1")
     return int(text)
@@ -201,52 +193,58 @@ def _trade_line(txn: dict[str, Any]) -> dict[str, Any]:
 @bp.post("/card/bind")
 def bind() -> Response:
     """Bind a card to a member with its password."""
-    body = {"user_id": _need("member_id"), "card_number": _need("card_no"), "secret": _need("card_pwd")}
+    body = {
+        "user_id": common.need("member_id"),
+        "card_number": common.need("card_no"),
+        "secret": common.need("card_pwd"),
+    }
     return answer("0000", **_card(cards.bind(current().db, g.cs, body), with_balance=True))
 
 
 @bp.post("/card/list")
 def list_cards() -> Response:
     """A member's cards, without balances."""
-    found = cards.list_cards(current().db, g.cs, _need("member_id"))
+    found = cards.list_cards(current().db, g.cs, common.need("member_id"))
     return answer("0000", cards=[_card(card, with_balance=False) for card in found])
 
 
 @bp.post("/card/query")
 def card_detail() -> Response:
     """One of the member's cards with its balance."""
-    card = cards.card_detail(current().db, g.cs, _need("member_id"), _need("card_id"))
+    card = cards.card_detail(current().db, g.cs, common.need("member_id"), common.need("card_id"))
     return answer("0000", **_card(card, with_balance=True))
 
 
 @bp.post("/card/trades")
 def transactions() -> Response:
     """A numbered page of the card's trades, newest first, with the total count."""
-    size = common.page_size(_optional("page_size"), "page_size")
-    found, total = cards.numbered_page(current().db, g.cs, _need("member_id"), _need("card_id"), _page_no(), size)
+    size = common.page_size(common.optional("page_size"), "page_size")
+    found, total = cards.numbered_page(
+        current().db, g.cs, common.need("member_id"), common.need("card_id"), _page_no(), size
+    )
     return answer("0000", total=total, trades=[_trade_line(txn) for txn in found])
 
 
 @bp.post("/card/unbind")
 def unbind() -> Response:
     """Unbind one of the member's cards."""
-    cards.unbind(current().db, g.cs, _need("member_id"), _need("card_id"))
+    cards.unbind(current().db, g.cs, common.need("member_id"), common.need("card_id"))
     return answer("0000")
 
 
 @bp.post("/trade/pay")
 def pay() -> Response:
     """Charge a card; a known out_trade_no answers 2003 and charges nothing (olive has no idempotency)."""
-    out_trade_no = _need("out_trade_no")
+    out_trade_no = common.need("out_trade_no")
     charge = {
         "payment_id": out_trade_no,
-        "user_id": _need("member_id"),
-        "card_id": _need("card_id"),
+        "user_id": common.need("member_id"),
+        "card_id": common.need("card_id"),
         "order_id": out_trade_no,
         "amount": _fen("total_amt"),
         "currency": g.cs.rules.currency,
     }
-    pin = _optional("pay_pwd")
+    pin = common.optional("pay_pwd")
     with current().db.write() as conn:
         if payments.payment_exists(conn, g.cs.id, out_trade_no):
             raise CardError("DUPLICATE", "out_trade_no was used before")
@@ -257,22 +255,22 @@ def pay() -> Response:
 @bp.post("/trade/query")
 def payment_status() -> Response:
     """A trade's state and how much of it was refunded."""
-    payment = payments.payment_status(current().db, g.cs, _need("out_trade_no"))
+    payment = payments.payment_status(current().db, g.cs, common.need("out_trade_no"))
     return answer("0000", **_trade(payment, refunds=True))
 
 
 @bp.post("/trade/cancel")
 def reverse() -> Response:
     """Cancel a trade in full (money back to the card)."""
-    return answer("0000", **_trade(payments.reverse(current().db, g.cs, _need("out_trade_no"))))
+    return answer("0000", **_trade(payments.reverse(current().db, g.cs, common.need("out_trade_no"))))
 
 
 @bp.post("/trade/refund")
 def refund() -> Response:
     """Refund part of a trade, once per out_refund_no."""
-    body = {"refund_id": _need("out_refund_no"), "amount": _fen("refund_amt")}
+    body = {"refund_id": common.need("out_refund_no"), "amount": _fen("refund_amt")}
     try:
-        result = payments.refund(current().db, g.cs, _need("out_trade_no"), body)
+        result = payments.refund(current().db, g.cs, common.need("out_trade_no"), body)
     except CardError as error:
         if error.code == "DUPLICATE":
             raise CardError("DUPLICATE", "out_refund_no was used for another trade or amount") from None
