@@ -9,9 +9,9 @@ from typing import Any
 
 from flask import Response, g, request
 
-from sandbox import cards, clock, faults
+from sandbox import cards, clock, faults, payments
 from sandbox.context import CardSystem, card_system, current
-from sandbox.errors import invalid, require_text
+from sandbox.errors import CardError, invalid, require_text
 from sandbox.seed import SYSTEM_ID, ensure_system
 
 MAX_AMOUNT = 10**15  # fen: far above every limit, far inside SQLite's integer range
@@ -102,3 +102,14 @@ def need(name: str) -> str:
 def optional(name: str) -> str | None:
     """An optional text field of the request's parameters (g.params)."""
     return require_text(g.params, name, optional=True)
+
+
+def refund_by_out_refund_no(amount: int) -> dict[str, Any]:
+    """Refund part of the trade `out_trade_no` once per `out_refund_no` (the flat-params dialects' refund)."""
+    body = {"refund_id": need("out_refund_no"), "amount": amount}
+    try:
+        return payments.refund(current().db, g.cs, need("out_trade_no"), body)
+    except CardError as error:
+        if error.code == "DUPLICATE":
+            raise CardError("DUPLICATE", "out_refund_no was used for another trade or amount") from None
+        raise

@@ -256,13 +256,7 @@ def reverse() -> Response:
 
 def refund() -> Response:
     """trade.refund: refund part of a trade, once per out_refund_no."""
-    body = {"refund_id": common.need("out_refund_no"), "amount": _fee("refund_fee")}
-    try:
-        result = payments.refund(current().db, g.cs, common.need("out_trade_no"), body)
-    except CardError as error:
-        if error.code == "DUPLICATE":
-            raise CardError("DUPLICATE", "out_refund_no was used for another trade or amount") from None
-        raise
+    result = common.refund_by_out_refund_no(_fee("refund_fee"))
     return answer(**_trade(result["payment"]))
 
 

@@ -268,11 +268,5 @@ def reverse() -> Response:
 @bp.post("/trade/refund")
 def refund() -> Response:
     """Refund part of a trade, once per out_refund_no."""
-    body = {"refund_id": common.need("out_refund_no"), "amount": _fen("refund_amt")}
-    try:
-        result = payments.refund(current().db, g.cs, common.need("out_trade_no"), body)
-    except CardError as error:
-        if error.code == "DUPLICATE":
-            raise CardError("DUPLICATE", "out_refund_no was used for another trade or amount") from None
-        raise
+    result = common.refund_by_out_refund_no(_fen("refund_amt"))
     return answer("0000", **_trade(result["payment"], refunds=True))
