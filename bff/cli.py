@@ -34,6 +34,7 @@ def demo(port: int, host: str, config_dir: str, data_dir: str) -> None:
     from werkzeug.serving import make_server
 
     from bff import create_app
+    from sandbox import keys as sandbox_keys  # the demo runs the sandbox: both get the same dialect keys
 
     if not Path(config_dir).is_dir():
         raise click.UsageError(f"no config dir {config_dir!r}: run from the repository or pass --config-dir")
@@ -47,10 +48,8 @@ def demo(port: int, host: str, config_dir: str, data_dir: str) -> None:
         "KABAO_MERCHANT_SANDBOX_API_KEY": os.environ.get("KABAO_MERCHANT_SANDBOX_API_KEY") or secrets.token_urlsafe(24),
         "KABAO_HOST_SECRET": os.environ.get("KABAO_HOST_SECRET") or secrets.token_urlsafe(32),
         "KABAO_SECRET_KEY": os.environ.get("KABAO_SECRET_KEY") or secrets.token_urlsafe(32),
-        # the sandbox's legacy card systems sign with these; the merchants on them name them in config
-        "KABAO_MERCHANT_OLIVE_SIGN_KEY": os.environ.get("KABAO_MERCHANT_OLIVE_SIGN_KEY") or secrets.token_urlsafe(24),
-        "KABAO_MERCHANT_MAPLE_HMAC_KEY": os.environ.get("KABAO_MERCHANT_MAPLE_HMAC_KEY") or secrets.token_urlsafe(24),
-        "KABAO_MERCHANT_CEDAR_KEY": os.environ.get("KABAO_MERCHANT_CEDAR_KEY") or secrets.token_urlsafe(24),
+        # the sandbox's dialect card systems sign with these; the merchants on them name them in config
+        **sandbox_keys.fill(os.environ),
         "KABAO_CONFIG_DIR": config_dir,
         "KABAO_STORE_URL": f"sqlite:///{(data / 'bff.sqlite3').resolve()}",
         "KABAO_LEDGER_PATH": str((data / "ledger.sqlite3").resolve()),

@@ -10,14 +10,10 @@ from types import FrameType
 
 from werkzeug.serving import make_server
 
+from sandbox import keys
 from sandbox.app import create_app
 
-REQUIRED_ENV = (
-    "KABAO_MERCHANT_SANDBOX_API_KEY",
-    "KABAO_HOST_SECRET",
-    "KABAO_MERCHANT_OLIVE_SIGN_KEY",
-    "KABAO_MERCHANT_MAPLE_HMAC_KEY",
-)
+REQUIRED_ENV = ("KABAO_MERCHANT_SANDBOX_API_KEY", "KABAO_HOST_SECRET")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -25,7 +21,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m sandbox",
         description="Kabao sandbox card systems (standard API and legacy dialects) and host-app simulator."
-        f" Needs the environment variables {', '.join(REQUIRED_ENV)}.",
+        f" Needs the environment variables {', '.join(REQUIRED_ENV)}; the dialects' keys are"
+        f" {', '.join(keys.NAMES)} (a dialect whose key is missing refuses every request).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     parser.add_argument("--port", type=int, default=8000, help="port (0 = any free port)")
@@ -36,8 +33,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     missing = [name for name in REQUIRED_ENV if not os.environ.get(name)]
     if missing:
         parser.error(
-            f"the environment variables {', '.join(missing)} are required (the standard API's key, the host app's"
-            " secret, the olive dialect's MD5 signing key and the maple dialect's HMAC key)"
+            f"the environment variables {', '.join(missing)} are required (the standard API's key and the host app's"
+            " secret)"
         )
     return args
 
@@ -51,10 +48,14 @@ def main(argv: list[str] | None = None) -> int:
         bff_url=args.bff_url,
         api_key=os.environ["KABAO_MERCHANT_SANDBOX_API_KEY"],
         host_secret=os.environ["KABAO_HOST_SECRET"],
-        olive_sign_key=os.environ["KABAO_MERCHANT_OLIVE_SIGN_KEY"],
-        maple_hmac_key=os.environ["KABAO_MERCHANT_MAPLE_HMAC_KEY"],
-        gateway_xml_key=os.environ.get("KABAO_MERCHANT_CEDAR_KEY", ""),
+        keys=keys.given(os.environ),
     )
+    for key in keys.missing(os.environ):
+        print(
+            f"sandbox: {key.env} is not set: {key.about} is missing, so that dialect refuses every request",
+            file=sys.stderr,
+            flush=True,
+        )
     server = make_server(args.host, args.port, app, threaded=True)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     print(f"sandbox ready on http://{args.host}:{server.server_port}", flush=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,9 +28,7 @@ def create_app(
     api_key: str,
     host_secret: str,
     *,
-    olive_sign_key: str = "",
-    maple_hmac_key: str = "",
-    gateway_xml_key: str = "",
+    keys: Mapping[str, str] | None = None,
 ) -> Flask:
     """Build the sandbox: create and seed its database if new, register the blueprints."""
     app = Flask(__name__)
@@ -51,9 +50,7 @@ def create_app(
         api_key=api_key,
         host_secret=host_secret,
         host_api=HostApi(bff_url, host_secret, requests.Session()),
-        olive_sign_key=olive_sign_key,
-        maple_hmac_key=maple_hmac_key,
-        gateway_xml_key=gateway_xml_key,
+        keys=dict(keys or {}),
     )
     app.teardown_appcontext(lambda _error: db.close())
     app.add_template_filter(yuan, "yuan")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app
@@ -23,9 +24,7 @@ class Sandbox:
     api_key: str
     host_secret: str
     host_api: HostApi
-    olive_sign_key: str = ""  # empty: every olive request is refused as badly signed
-    maple_hmac_key: str = ""  # empty: every maple request is refused as badly signed
-    gateway_xml_key: str = ""  # empty: every gateway_xml request is refused as badly signed
+    keys: Mapping[str, str] = field(default_factory=dict)  # sandbox/keys.py; a missing key refuses every request
 
 
 @dataclass(frozen=True)

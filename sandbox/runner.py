@@ -15,13 +15,12 @@ from typing import IO
 
 import requests
 
+from sandbox import keys
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ENV = {
     "KABAO_MERCHANT_SANDBOX_API_KEY": "sandbox-test-api-key",
     "KABAO_HOST_SECRET": "sandbox-test-host-secret",
-    "KABAO_MERCHANT_OLIVE_SIGN_KEY": "sandbox-test-olive-sign-key",
-    "KABAO_MERCHANT_MAPLE_HMAC_KEY": "sandbox-test-maple-hmac-key",
-    "KABAO_MERCHANT_CEDAR_KEY": "sandbox-test-cedar-key",
 }
 
 
@@ -44,9 +43,10 @@ class RunningSandbox:
         self.bff_url = bff_url
         self.api_key = env["KABAO_MERCHANT_SANDBOX_API_KEY"]
         self.host_secret = env["KABAO_HOST_SECRET"]
-        self.olive_sign_key = env["KABAO_MERCHANT_OLIVE_SIGN_KEY"]
-        self.maple_hmac_key = env["KABAO_MERCHANT_MAPLE_HMAC_KEY"]
-        self.cedar_key = env["KABAO_MERCHANT_CEDAR_KEY"]
+        self.keys = keys.given(env)  # the dialects' keys (sandbox/keys.py), by environment variable
+        self.olive_sign_key = self.keys["KABAO_MERCHANT_OLIVE_SIGN_KEY"]
+        self.maple_hmac_key = self.keys["KABAO_MERCHANT_MAPLE_HMAC_KEY"]
+        self.cedar_key = self.keys["KABAO_MERCHANT_CEDAR_KEY"]
         self._workdir = workdir
         self.log_path = Path(workdir.name) / "sandbox.log"
         self._log: IO[bytes] = self.log_path.open("wb")
@@ -138,6 +138,7 @@ def start_sandbox(
     """Start a sandbox and wait until it is healthy (a temporary database unless db_path)."""
     workdir = tempfile.TemporaryDirectory(prefix="kabao-sandbox-")
     process_env = {**DEFAULT_ENV, **os.environ, **(env or {})}
+    process_env.update(keys.fill(process_env))
     return RunningSandbox(
         port=port or free_port(),
         db_path=Path(db_path) if db_path else Path(workdir.name) / "sandbox.sqlite3",

@@ -34,9 +34,8 @@ def card_system(sandbox: RunningSandbox) -> RunningSandbox:
 def make_app(tmp_path: Path, card_system: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator:
     monkeypatch.setenv("KABAO_MERCHANT_SANDBOX_URL", card_system.url)
     monkeypatch.setenv("KABAO_MERCHANT_SANDBOX_API_KEY", card_system.api_key)
-    monkeypatch.setenv("KABAO_MERCHANT_OLIVE_SIGN_KEY", card_system.olive_sign_key)
-    monkeypatch.setenv("KABAO_MERCHANT_MAPLE_HMAC_KEY", card_system.maple_hmac_key)
-    monkeypatch.setenv("KABAO_MERCHANT_CEDAR_KEY", card_system.cedar_key)
+    for name, value in card_system.keys.items():
+        monkeypatch.setenv(name, value)
     apps: list[Flask] = []
 
     def make(config_dir: Path = CONFIG_DIR, **overrides: object) -> Flask:

@@ -103,9 +103,7 @@ def bff_env(sandbox: RunningSandbox, tmp_path: Path, config_dir: Path = CONFIG_D
         "KABAO_LEDGER_PATH": str(tmp_path / "ledger.sqlite3"),
         "KABAO_MERCHANT_SANDBOX_URL": sandbox.url,
         "KABAO_MERCHANT_SANDBOX_API_KEY": sandbox.api_key,
-        "KABAO_MERCHANT_OLIVE_SIGN_KEY": sandbox.olive_sign_key,
-        "KABAO_MERCHANT_MAPLE_HMAC_KEY": sandbox.maple_hmac_key,
-        "KABAO_MERCHANT_CEDAR_KEY": sandbox.cedar_key,
+        **sandbox.keys,
         **LOOPBACK_SANDBOX,
     }
 

@@ -17,9 +17,8 @@ def check(card_system, monkeypatch):
     monkeypatch.setenv("KABAO_MERCHANT_SANDBOX_URL", card_system.url)
     monkeypatch.setenv("KABAO_MERCHANT_SANDBOX_API_KEY", card_system.api_key)
     monkeypatch.delenv("KABAO_CONFIG_DIR", raising=False)
-    monkeypatch.setenv("KABAO_MERCHANT_OLIVE_SIGN_KEY", card_system.olive_sign_key)
-    monkeypatch.setenv("KABAO_MERCHANT_MAPLE_HMAC_KEY", card_system.maple_hmac_key)
-    monkeypatch.setenv("KABAO_MERCHANT_CEDAR_KEY", card_system.cedar_key)
+    for name, value in card_system.keys.items():
+        monkeypatch.setenv(name, value)
     for key, value in LOOPBACK_SANDBOX.items():
         monkeypatch.setenv(key, value)
 

@@ -55,7 +55,7 @@ def _xml(fields: dict[str, Any]) -> Response:
     # what can't be written in GBK is replaced before signing, so the sign covers the bytes sent
     values = {name: _gbk(str(value)) for name, value in fields.items() if value not in (None, "")}
     values["nonce_str"] = secrets.token_hex(16)
-    key = current().gateway_xml_key
+    key = current().keys.get("KABAO_MERCHANT_CEDAR_KEY", "")
     if key:
         values["sign"] = md5_key_sign(values, key)
     body = "".join(f"<{name}>{escape(value)}</{name}>" for name, value in values.items())
@@ -289,7 +289,7 @@ def gateway() -> Response:
         g.params = _params()
     except CardError as error:
         return failed(error.message)
-    key = current().gateway_xml_key
+    key = current().keys.get("KABAO_MERCHANT_CEDAR_KEY", "")
     given = g.params.get("sign", "")
     if not key or not hmac.compare_digest(given.encode(), md5_key_sign(g.params, key).encode()):
         return failed("签名错误")

@@ -85,7 +85,7 @@ def _card_error(error: CardError) -> Response:
 
 
 def _signed() -> bool:
-    key = current().maple_hmac_key
+    key = current().keys.get("KABAO_MERCHANT_MAPLE_HMAC_KEY", "")
     timestamp = request.headers.get("X-Maple-Timestamp", "")
     given = request.headers.get("X-Maple-Signature", "")
     if not key or not given.isascii() or not (timestamp.isascii() and timestamp.isdigit()):

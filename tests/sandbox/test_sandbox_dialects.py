@@ -219,13 +219,13 @@ def test_a_merchants_system_is_read_from_any_face_of_the_sandbox(url, system) ->
     assert system_in_url(url) == system
 
 
-def dialect_merchants_app(tmp_path: Path, **keys: str):
+def dialect_merchants_app(tmp_path: Path, keys: dict[str, str] | None = None):
     """The sandbox in this process with a config dir of dialect merchants."""
     config = tmp_path / "config"
     config.mkdir()
     for name, text in MERCHANTS.items():
         (config / name).write_text(text, encoding="utf-8")
-    return create_app(tmp_path / "s.sqlite3", config, "http://bff.test", "k", "h", **keys)
+    return create_app(tmp_path / "s.sqlite3", config, "http://bff.test", "k", "h", keys=keys)
 
 
 def test_dialect_merchants_appear_in_the_admin_api_and_the_simulator(tmp_path) -> None:
@@ -252,7 +252,9 @@ def test_without_keys_every_olive_and_maple_request_is_refused(tmp_path) -> None
 
 
 def test_keys_given_to_the_factory_sign_requests(tmp_path) -> None:
-    client = dialect_merchants_app(tmp_path, olive_sign_key="ok", maple_hmac_key="mk").test_client()
+    client = dialect_merchants_app(
+        tmp_path, {"KABAO_MERCHANT_OLIVE_SIGN_KEY": "ok", "KABAO_MERCHANT_MAPLE_HMAC_KEY": "mk"}
+    ).test_client()
     form = {"mch_no": "m", "timestamp": "20261125120000", "member_id": "u1001"}
     form["sign"] = olive_sign(form, "ok")
     assert client.post("/legacy/olive/card/list", data=form).get_json()["ret_code"] == "0000"
@@ -263,9 +265,36 @@ def test_keys_given_to_the_factory_sign_requests(tmp_path) -> None:
     assert client.get("/openapi/maple/v2/customers/u1/cards", headers=headers).status_code == 200
 
 
-def test_the_process_refuses_to_start_without_the_dialect_keys() -> None:
+def test_the_process_starts_without_dialect_keys_and_names_each_one_missing(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KABAO_")}
-    env.update(KABAO_MERCHANT_SANDBOX_API_KEY="a", KABAO_HOST_SECRET="b")
+    env.update(KABAO_MERCHANT_SANDBOX_API_KEY="a", KABAO_HOST_SECRET="b", KABAO_MERCHANT_OLIVE_SIGN_KEY="o")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "--port", "0", "--db", str(tmp_path / "s.sqlite3")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("sandbox ready"):
+                break
+    finally:
+        process.kill()
+        process.wait()
+        process.stdout.close()
+    text = "".join(lines)
+    assert "sandbox ready on" in text
+    assert "KABAO_MERCHANT_MAPLE_HMAC_KEY is not set" in text
+    assert "KABAO_MERCHANT_CEDAR_KEY is not set" in text
+    assert "OLIVE" not in text
+
+
+def test_the_process_refuses_to_start_without_its_own_keys() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KABAO_")}
+    env.update(KABAO_HOST_SECRET="b")
     result = subprocess.run(
         [sys.executable, "-m", "sandbox", "--port", "0"],
         env=env,
@@ -275,4 +304,4 @@ def test_the_process_refuses_to_start_without_the_dialect_keys() -> None:
         check=False,
     )
     assert result.returncode == 2
-    assert "KABAO_MERCHANT_OLIVE_SIGN_KEY, KABAO_MERCHANT_MAPLE_HMAC_KEY are required" in result.stderr
+    assert "KABAO_MERCHANT_SANDBOX_API_KEY are required" in result.stderr

@@ -1,0 +1,79 @@
+"""The keys of the sandbox's dialect card systems: one list, named by the variables merchant files name.
+
+Every key a sandbox dialect signs, verifies or decrypts with is listed here once. The sandbox
+process reads them from its environment; `kabao demo` and the test runner generate the ones not
+given (`fill`) and hand the same values to the sandbox and the BFF, so no key is ever committed.
+A dialect whose key is missing refuses every request as badly signed.
+
+A key pair is two entries: the private key generated, the public key derived from it (PEM for
+RSA). A dialect module reads its keys with `current().keys.get(NAME, "")`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+
+def shared_key(_made: Mapping[str, str]) -> str:
+    """A random shared key (MD5 `&key=` or HMAC)."""
+    return secrets.token_urlsafe(24)
+
+
+def rsa_private_pem(_made: Mapping[str, str]) -> str:
+    """A fresh 2048-bit RSA private key, PKCS#8 PEM."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode("ascii")
+
+
+def rsa_public_of(private_env: str) -> Callable[[Mapping[str, str]], str]:
+    """The public half (SubjectPublicKeyInfo PEM) of the RSA private key named by private_env."""
+
+    def derive(made: Mapping[str, str]) -> str:
+        private = serialization.load_pem_private_key(made[private_env].encode("ascii"), password=None)
+        return (
+            private.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode("ascii")
+        )
+
+    return derive
+
+
+@dataclass(frozen=True)
+class DialectKey:
+    env: str  # the environment variable: the sandbox reads it, the merchant file names it
+    make: Callable[[Mapping[str, str]], str]  # a new value, given the keys made before it in KEYS
+    about: str  # what it is for, for the sandbox's warning and the docs
+
+
+KEYS: tuple[DialectKey, ...] = (
+    DialectKey("KABAO_MERCHANT_OLIVE_SIGN_KEY", shared_key, "the olive dialect's MD5 signing key"),
+    DialectKey("KABAO_MERCHANT_MAPLE_HMAC_KEY", shared_key, "the maple dialect's HMAC key"),
+    DialectKey("KABAO_MERCHANT_CEDAR_KEY", shared_key, "the gateway_xml dialect's MD5 signing key"),
+)
+NAMES = tuple(key.env for key in KEYS)
+
+
+def fill(env: Mapping[str, str]) -> dict[str, str]:
+    """Every dialect key: the value env gives, else a new one (public halves derived from their private keys)."""
+    made: dict[str, str] = {}
+    for key in KEYS:
+        made[key.env] = env.get(key.env) or key.make(made)
+    return made
+
+
+def given(env: Mapping[str, str]) -> dict[str, str]:
+    """The dialect keys env gives, and no others."""
+    return {key.env: env[key.env] for key in KEYS if env.get(key.env)}
+
+
+def missing(env: Mapping[str, str]) -> list[DialectKey]:
+    """The dialect keys env doesn't give."""
+    return [key for key in KEYS if not env.get(key.env)]
