@@ -26,4 +26,7 @@ python3 -m venv .venv
 .venv/bin/ruff check .
 .venv/bin/kabao config validate wallet_config
 # pytest exits 5 when it collects nothing: with `set -e` an empty run fails instead of passing.
-.venv/bin/python -m pytest -p no:cacheprovider "$@"
+# Tests run in KABAO_TEST_WORKERS processes (pytest-xdist; default 2, the CI machine's cores; 0 = in this process):
+# every worker starts its own sandbox, Redis and demo stack on free ports, so they share nothing.
+workers="${KABAO_TEST_WORKERS:-2}"
+.venv/bin/python -m pytest -p no:cacheprovider -n "$workers" "$@"
