@@ -21,6 +21,10 @@ class UnknownResult(Exception):
         self.raw = raw
 
 
+class InProgressResult(UnknownResult):
+    """The answer says the operation is still in progress (a `pending` code): a payment is PROCESSING."""
+
+
 def result_error(result: Result, http_status: int, body: Any) -> ErrorCode | None:
     """None when the answer says success at every level; our error code when it says which; else UnknownResult."""
     for level in (result, result.business):
@@ -36,6 +40,8 @@ def _level_error(level: ResultLevel, http_status: int, body: Any) -> ErrorCode |
     if _succeeded(level, http_status, body):
         return None
     raw = get(body, level.error or level.code)
+    if raw is not None and str(raw) in level.pending:
+        raise InProgressResult(raw)
     error = level.errors.get(str(raw)) if raw is not None else None
     if error is None:
         raise UnknownResult(raw)

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from bff.adapters.answers import UnknownResult, derived_card_id, derived_row_id, items_of, result_error
+from bff.adapters.answers import InProgressResult, UnknownResult, derived_card_id, derived_row_id, items_of, result_error
 from bff.adapters.bodies import BodyCodec
 from bff.adapters.dialect_codec import DialectCodec, get
 from bff.adapters.http import HttpAdapter, HttpClient
@@ -35,6 +35,14 @@ from bff.cards.models import (
 from bff.merchants.dialect import PLACEHOLDER, Dialect, Operation
 
 log = logging.getLogger(__name__)
+
+
+class StillInProgress(CardSystemUnavailable):
+    """The answer carries one of the dialect's `pending` codes: in progress, neither success nor failure."""
+
+    def __init__(self, message: str, data: Any) -> None:
+        super().__init__(message)
+        self.data = data  # the answer's data, for the amount a status query may give
 
 
 class MappedAdapter(HttpAdapter):
@@ -106,6 +114,9 @@ class MappedAdapter(HttpAdapter):
     def _check(self, name: str, status: int, body: Any) -> None:
         try:
             error = result_error(self.dialect.result, status, body)
+        except InProgressResult as pending:
+            log.info("%s %s: in progress (code %r)", self.client.name, name, str(pending.raw))
+            raise StillInProgress(f"{name}: in progress", get(body, self.dialect.data)) from None
         except UnknownResult as unknown:
             code = None if unknown.raw is None else str(unknown.raw)
             log.warning("%s %s: unknown result code %r (HTTP %s)", self.client.name, name, code, status)
@@ -253,6 +264,8 @@ class MappedAdapter(HttpAdapter):
         }
         try:
             data = self._call("pay", values)
+        except StillInProgress:
+            return Payment(request.payment_id, PaymentStatus.PROCESSING, request.amount)
         except CardSystemError as exc:
             if exc.code in DEFINITIVE_DECLINES:
                 return Payment(request.payment_id, PaymentStatus.FAILED, request.amount, error_code=exc.code.value)
@@ -265,11 +278,21 @@ class MappedAdapter(HttpAdapter):
     def payment_status(self, payment_id: str) -> Payment | None:
         try:
             data = self._call("payment_status", {"payment_id": payment_id})
+        except StillInProgress as pending:
+            return self._parse("payment_status", lambda d: self._in_progress(payment_id, d), pending.data)
         except CardSystemError as exc:
             if exc.code is ErrorCode.PAYMENT_NOT_FOUND:
                 return None
             raise CardSystemUnavailable(f"payment_status: {exc.code}") from None
         return self._parse("payment_status", lambda d: self._payment("payment_status", payment_id, None, d), data)
+
+    def _in_progress(self, payment_id: str, data: Any) -> Payment:
+        """PROCESSING, with the amount the answer gives; without one the status stays unknown (asked again)."""
+        where = self.dialect.payment.amount
+        amount = get(get(data, self.dialect.operations["payment_status"].answer), where) if where else None
+        if amount is None:
+            raise CardSystemUnavailable("payment_status: in progress, amount not given")
+        return Payment(payment_id, PaymentStatus.PROCESSING, self.codec.parse_amount(amount))
 
     def reverse(self, payment_id: str) -> Payment:
         data = self._call("reverse", {"payment_id": payment_id})
