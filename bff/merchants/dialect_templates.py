@@ -165,6 +165,8 @@ def check(text: str, known: frozenset[str] | set[str]) -> None:
         raise TemplateProblem(f"not a template: {exc.message}") from None
     if any(not isinstance(node, nodes.Output) for node in tree.body):
         raise TemplateProblem("only expressions ({{ … }})")
+    if any(True for _ in tree.find_all(nodes.Getattr)):
+        raise TemplateProblem("no attributes (a.b): our values are plain text and numbers; use filters")
     unknown_filters = {f.name for f in tree.find_all(nodes.Filter)} - set(env.filters)
     if unknown_filters:
         raise TemplateProblem(f"unknown filter {sorted(unknown_filters)[0]!r}; known: {', '.join(sorted(env.filters))}")
