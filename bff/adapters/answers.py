@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from bff.adapters.dialect_codec import get
-from bff.cards.errors import ErrorCode
+from bff.cards.errors import CardSystemUnavailable, ErrorCode
 from bff.merchants.dialect import Operation
 from bff.merchants.dialect_answers import Result, ResultLevel
 
@@ -23,6 +23,14 @@ class UnknownResult(Exception):
 
 class InProgressResult(UnknownResult):
     """The answer says the operation is still in progress (a `pending` code): a payment is PROCESSING."""
+
+
+class StillInProgress(CardSystemUnavailable):
+    """An operation answered with a `pending` code: in progress, neither success nor failure."""
+
+    def __init__(self, message: str, data: Any) -> None:
+        super().__init__(message)
+        self.data = data  # the answer's data, for the amount a status query may give
 
 
 def result_error(result: Result, http_status: int, body: Any) -> ErrorCode | None:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from bff.adapters.answers import (
     InProgressResult,
+    StillInProgress,
     UnknownResult,
     derived_card_id,
     derived_row_id,
@@ -44,14 +45,6 @@ from bff.merchants.dialect_requests import reads_card_number
 from bff.merchants.dialect_templates import TemplateProblem
 
 log = logging.getLogger(__name__)
-
-
-class StillInProgress(CardSystemUnavailable):
-    """The answer carries one of the dialect's `pending` codes: in progress, neither success nor failure."""
-
-    def __init__(self, message: str, data: Any) -> None:
-        super().__init__(message)
-        self.data = data  # the answer's data, for the amount a status query may give
 
 
 class MappedAdapter(HttpAdapter):
@@ -95,8 +88,9 @@ class MappedAdapter(HttpAdapter):
         native["secret"] = values.get("secret")  # as it goes on the wire
         try:
             path, params = self.requests.write(op, values, native)
-        except TemplateProblem as exc:
-            log.error("%s %s: request template failed (%s); not sent", self.client.name, name, exc)
+        except TemplateProblem:
+            # the reason may quote this call's values (a card number, a PIN): never logged
+            log.error("%s %s: a request template failed on this call's values; not sent", self.client.name, name)
             raise CardSystemUnavailable(f"{name}: request template failed") from None
         path, kwargs, headers = self.signer.request(op.method, self.base_path, path, params)
         check = self.signer.answer_check()
