@@ -117,7 +117,7 @@ class UnseenSystem:
         return callback
 
     def _card(self, number: str) -> dict[str, Any]:
-        return {"cardNo": number, "balance": self.cards[number], "state": "OK"}
+        return {"cardId": f"C-{number[-6:]}", "cardNo": number, "balance": self.cards[number], "state": "OK"}
 
     def _bind(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"success": True, "card": self._card(body["cardNo"])}

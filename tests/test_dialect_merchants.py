@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 import requests
 from kabao_testing import add_fault, card_path, csrf_token, sandbox_cards, text_of, wait_for
@@ -68,14 +70,17 @@ def test_pay_one_card_is_paid_once(app, client, card_system, merchant):
     assert after["balance"] == 50000 - 12800
 
 
-def test_a_userpaying_pay_stays_pending_until_the_query_says_paid(app, client, card_system):
+def test_a_userpaying_pay_stays_pending_until_the_query_says_paid(app, client, card_system, caplog):
     """gateway_xml answers a slow pay with err_code USERPAYING: pending (never paid, never declined), then polled."""
+    caplog.set_level(logging.INFO, logger="bff.adapters.mapped")
     rich = next(c for c in sandbox_cards(card_system, "cedar", user_id="u1001") if c["balance"] == 50000)
     add_fault(card_system, system="cedar", op="pay", mode="processing", delay_ms=4000)
     shopper = Shopper(app, client, card_system, merchant="cedar-noodles", amount=12800)
     shopper.pay([rich["card_id"]])
     pending = shopper.result().get_data(as_text=True)
     assert "正在确认支付结果" in pending and "<h1>支付成功" not in pending
+    assert "cedar-noodles pay: in progress (code 'USERPAYING')" in caplog.text  # result.business.pending
+    assert "unknown result code" not in caplog.text
     status = f"{shopper.path}/status"
     assert wait_for(lambda: "<h1>支付成功" in client.get(status).get_data(as_text=True), seconds=30)
     after = next(c for c in sandbox_cards(card_system, "cedar") if c["card_id"] == rich["card_id"])

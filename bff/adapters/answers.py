@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from bff.adapters.dialect_codec import get
-from bff.cards.errors import ErrorCode
+from bff.cards.errors import CardSystemUnavailable, ErrorCode
 from bff.merchants.dialect import Operation
 from bff.merchants.dialect_answers import Result, ResultLevel
 
@@ -19,6 +19,18 @@ class UnknownResult(Exception):
     def __init__(self, raw: Any) -> None:
         super().__init__(raw)
         self.raw = raw
+
+
+class InProgressResult(UnknownResult):
+    """The answer says the operation is still in progress (a `pending` code): a payment is PROCESSING."""
+
+
+class StillInProgress(CardSystemUnavailable):
+    """An operation answered with a `pending` code: in progress, neither success nor failure."""
+
+    def __init__(self, message: str, data: Any) -> None:
+        super().__init__(message)
+        self.data = data  # the answer's data, for the amount a status query may give
 
 
 def result_error(result: Result, http_status: int, body: Any) -> ErrorCode | None:
@@ -36,6 +48,8 @@ def _level_error(level: ResultLevel, http_status: int, body: Any) -> ErrorCode |
     if _succeeded(level, http_status, body):
         return None
     raw = get(body, level.error or level.code)
+    if raw is not None and str(raw) in level.pending:
+        raise InProgressResult(raw)
     error = level.errors.get(str(raw)) if raw is not None else None
     if error is None:
         raise UnknownResult(raw)

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
-from bff.adapters.answers import UnknownResult, derived_card_id, derived_row_id, items_of, result_error
+from bff.adapters.answers import (
+    InProgressResult,
+    StillInProgress,
+    UnknownResult,
+    derived_card_id,
+    derived_row_id,
+    items_of,
+    result_error,
+)
 from bff.adapters.bodies import BodyCodec
 from bff.adapters.dialect_codec import DialectCodec, get
+from bff.adapters.dialect_requests import RequestWriter
 from bff.adapters.http import HttpAdapter, HttpClient
 from bff.adapters.paging import next_cursor, request_values
 from bff.adapters.sign_pipeline import SignPipeline
@@ -32,7 +40,9 @@ from bff.cards.models import (
     TransactionPage,
     TxnKind,
 )
-from bff.merchants.dialect import PLACEHOLDER, Dialect, Operation
+from bff.merchants.dialect import Dialect, Operation
+from bff.merchants.dialect_requests import reads_card_number
+from bff.merchants.dialect_templates import TemplateProblem
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +58,8 @@ class MappedAdapter(HttpAdapter):
         self.signer = SignPipeline(dialect.signing, self.bodies, keys, name=client.name)
         self.secrets = WireSecrets(dialect.wire_secret, keys, name=client.name)
         self.codec = DialectCodec(dialect)
+        self.requests = RequestWriter(dialect, self.codec)
+        self.number_read_by = {name for name in dialect.operations if reads_card_number(dialect, name)}
         signing = dialect.signing
         key = keys.get(signing.key_env or signing.private_key_env or "", "") if signing else ""
         self.id_key = hashlib.sha256(b"kabao card id\0" + key.encode()).digest()  # derived card ids only
@@ -61,40 +73,25 @@ class MappedAdapter(HttpAdapter):
 
     # requests -----------------------------------------------------------------------------
 
-    def _fill(self, template: Any, values: dict[str, Any]) -> Any:
-        if isinstance(template, dict):
-            filled = {k: self._fill(v, values) for k, v in template.items()}
-            return {k: v for k, v in filled.items() if v is not None}
-        if isinstance(template, list):
-            return [self._fill(v, values) for v in template]
-        if not isinstance(template, str):
-            return template
-        whole = PLACEHOLDER.fullmatch(template)
-        if whole:  # a lone placeholder keeps its type (an int amount stays an int) and may be left out
-            return values.get(whole.group(1))
-        return PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), "")), template)
-
     def _call(self, name: str, values: dict[str, Any]) -> Any:
         """Send one operation; answer its data (at the dialect's data path), or raise our errors."""
         op: Operation = self.dialect.operations[name]
-        values = {
-            "currency": "CNY",  # the only currency merchants configure today
-            **values,
-            "now": self.codec.format_time(datetime.now(UTC)),
-            "uuid": uuid.uuid4().hex,
-        }
-        if self.dialect.card.id_from_number and values.get("card_id") and "card_number" not in values:
+        moment = datetime.now(UTC)
+        values = {"currency": "CNY", **values, "uuid": uuid.uuid4().hex}  # CNY: the only currency configured today
+        if values.get("card_id") and "card_number" not in values and name in self.number_read_by:
             values["card_number"] = self._number_of(values["user_id"], values["card_id"])
+        native = {**values, "now": moment}  # ours, for {{ expressions }}: fen amounts, the time as a time
+        values["now"] = self.codec.format_time(moment)
         if "amount" in values and values["amount"] is not None:
             values["amount"] = self.codec.format_amount(values["amount"])
         values = self.secrets.apply(values)
-        path = PLACEHOLDER.sub(lambda m: quote(str(values.get(m.group(1), "")), safe=""), op.path)
-        params = self._fill(op.params, values)
-        if self.dialect.json_in_field:  # the biz_content way: our params as one JSON string in a form field
-            params = {self.dialect.json_in_field: json.dumps(params, ensure_ascii=False, separators=(",", ":"))}
-        params = {**self._fill(self.dialect.common, values), **params}
-        if self.dialect.envelope is not None and op.method != "GET":
-            params = self._fill(self.dialect.envelope, {**values, "params": params})
+        native["secret"] = values.get("secret")  # as it goes on the wire
+        try:
+            path, params = self.requests.write(op, values, native)
+        except TemplateProblem:
+            # the reason may quote this call's values (a card number, a PIN): never logged
+            log.error("%s %s: a request template failed on this call's values; not sent", self.client.name, name)
+            raise CardSystemUnavailable(f"{name}: request template failed") from None
         path, kwargs, headers = self.signer.request(op.method, self.base_path, path, params)
         check = self.signer.answer_check()
         status, body = self.client.request(
@@ -106,6 +103,9 @@ class MappedAdapter(HttpAdapter):
     def _check(self, name: str, status: int, body: Any) -> None:
         try:
             error = result_error(self.dialect.result, status, body)
+        except InProgressResult as pending:
+            log.info("%s %s: in progress (code %r)", self.client.name, name, str(pending.raw))
+            raise StillInProgress(f"{name}: in progress", get(body, self.dialect.data)) from None
         except UnknownResult as unknown:
             code = None if unknown.raw is None else str(unknown.raw)
             log.warning("%s %s: unknown result code %r (HTTP %s)", self.client.name, name, code, status)
@@ -148,16 +148,18 @@ class MappedAdapter(HttpAdapter):
         return derived_card_id(self.id_key, str(number))
 
     def _number_of(self, user_id: str, card_id: str) -> str:
-        """The number behind a derived card id, found among the shopper's own cards (never sent or shown)."""
+        """The number behind a card id, found among the shopper's own cards (sent only, never shown or kept)."""
         data = self._call("list_cards", {"user_id": user_id})
         op = self.dialect.operations["list_cards"]
-        where = self.dialect.card.id_from_number
         rows = self._parse("list_cards", lambda d: items_of(op, d), data)
         ids = self._parse("list_cards", lambda rs: [self._card_id(r) for r in rs], rows)
-        number = next((str(get(row, where)) for row, row_id in zip(rows, ids, strict=True) if row_id == card_id), None)
-        if number is None:
+        row = next((row for row, row_id in zip(rows, ids, strict=True) if row_id == card_id), None)
+        if row is None:
             raise CardSystemError(ErrorCode.CARD_NOT_FOUND)
-        return number
+        number = get(row, self.dialect.card.number_at())
+        if not isinstance(number, str | int) or isinstance(number, bool) or not str(number):
+            raise CardSystemUnavailable(f"list_cards: no card number for {op.answer or 'the card'}")
+        return str(number)
 
     def bind(self, request: BindRequest) -> Card:
         values = {"user_id": request.user_id, "card_number": request.card_number}
@@ -253,6 +255,8 @@ class MappedAdapter(HttpAdapter):
         }
         try:
             data = self._call("pay", values)
+        except StillInProgress:
+            return Payment(request.payment_id, PaymentStatus.PROCESSING, request.amount)
         except CardSystemError as exc:
             if exc.code in DEFINITIVE_DECLINES:
                 return Payment(request.payment_id, PaymentStatus.FAILED, request.amount, error_code=exc.code.value)
@@ -265,11 +269,21 @@ class MappedAdapter(HttpAdapter):
     def payment_status(self, payment_id: str) -> Payment | None:
         try:
             data = self._call("payment_status", {"payment_id": payment_id})
+        except StillInProgress as pending:
+            return self._parse("payment_status", lambda d: self._in_progress(payment_id, d), pending.data)
         except CardSystemError as exc:
             if exc.code is ErrorCode.PAYMENT_NOT_FOUND:
                 return None
             raise CardSystemUnavailable(f"payment_status: {exc.code}") from None
         return self._parse("payment_status", lambda d: self._payment("payment_status", payment_id, None, d), data)
+
+    def _in_progress(self, payment_id: str, data: Any) -> Payment:
+        """PROCESSING, with the amount the answer gives; without one the status stays unknown (asked again)."""
+        where = self.dialect.payment.amount
+        amount = get(get(data, self.dialect.operations["payment_status"].answer), where) if where else None
+        if amount is None:
+            raise CardSystemUnavailable("payment_status: in progress, amount not given")
+        return Payment(payment_id, PaymentStatus.PROCESSING, self.codec.parse_amount(amount))
 
     def reverse(self, payment_id: str) -> Payment:
         data = self._call("reverse", {"payment_id": payment_id})

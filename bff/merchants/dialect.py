@@ -10,7 +10,17 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from bff.merchants.base import Model
 from bff.merchants.dialect_answers import Expr, IndexedList, Result
 from bff.merchants.dialect_paging import Paging, paging_problem
+from bff.merchants.dialect_requests import (
+    PLACEHOLDERS,
+    Gateway,
+    check_card_numbers,
+    check_derived_card_ids,
+    check_templates,
+    check_transport,
+    template_names,
+)
 from bff.merchants.dialect_signing import Signing, WireSecret
+from bff.merchants.dialect_templates import is_template
 from bff.merchants.dialect_undo import GiveBack, Undo, give_back_by
 
 OPERATIONS = (
@@ -25,47 +35,16 @@ OPERATIONS = (
     "reverse",
     "refund",
 )
-PLACEHOLDERS = {
-    "user_id",
-    "card_id",
-    "card_number",
-    "secret",
-    "sms_code",
-    "payment_id",
-    "order_id",
-    "amount",
-    "currency",
-    "refund_id",
-    "limit",
-    "page",
-    "offset",
-    "cursor",
-    "now",
-    "uuid",
-}
-PLACEHOLDER = re.compile(r"\{(\w+)\}")
 XML_NAME = re.compile(r"[A-Za-z_][\w.-]*")
 Path = Expr  # a JMESPath expression; plain dotted paths are ones
 
 
-def _check_templates(value: Any, known: frozenset[str] | set[str] = PLACEHOLDERS) -> Any:
-    """Every {placeholder} in a request template must be one the adapter knows."""
-    if isinstance(value, str):
-        unknown = set(PLACEHOLDER.findall(value)) - known
-        if unknown:
-            raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}}; known: {', '.join(sorted(PLACEHOLDERS))}")
-    elif isinstance(value, dict):
-        for item in value.values():
-            _check_templates(item, known)
-    elif isinstance(value, list):
-        for item in value:
-            _check_templates(item, known)
-    return value
-
-
 class Operation(Model):
     method: Literal["GET", "POST", "PUT", "DELETE"] = "POST"
-    path: str = Field(..., pattern=r"^/", description="Path template, e.g. /customers/{user_id}/cards")
+    path: str | None = Field(
+        None, pattern=r"^/", description="Path template, e.g. /customers/{user_id}/cards (not with a gateway)"
+    )
+    name: str | None = Field(None, min_length=1, description="With a gateway: the operation's name, e.g. card.pay")
     params: dict[str, Any] = Field(default_factory=dict, description="Their field name: template of our value")
     answer: Path = Field("", description="Where this operation's object or list sits in the answer data")
     indexed: IndexedList | None = Field(None, description="The list is flat numbered fields of the answer object")
@@ -81,16 +60,30 @@ class Operation(Model):
             )
         return value
 
-    @field_validator("path", "params")
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str | None) -> str | None:
+        if is_template(value):
+            raise ValueError("a path takes {placeholder}s only, not {{ expressions }}")
+        return check_templates(value)
+
+    @field_validator("params")
     @classmethod
     def _templates(cls, value: Any) -> Any:
-        return _check_templates(value)
+        return check_templates(value)
+
+    def request_names(self) -> set[str]:
+        """The values this operation's path and params read."""
+        return template_names(self.path or "") | template_names(self.params)
 
 
 class CardFields(Model):
     id: Path | None = Field(None, description="Where the card's id is; leave out to derive it (id_from_number)")
     id_from_number: Path | None = Field(
         None, description="No card id: where the full card number is; the id is a keyed hash of it, never the number"
+    )
+    number: Path | None = Field(
+        None, description="With id: where the full number is, read only to fill {card_number}; never shown or kept"
     )
     last4: Path = Field(..., description="Any string ending in the card number's last four characters")
     type: Path | None = None
@@ -104,7 +97,13 @@ class CardFields(Model):
     def _identity(self) -> CardFields:
         if (self.id is None) == (self.id_from_number is None):
             raise ValueError("say the card's id (id) or where its number is to derive one (id_from_number), not both")
+        if self.number is not None and self.id_from_number is not None:
+            raise ValueError("number is for cards with an id; id_from_number already says where the number is")
         return self
+
+    def number_at(self) -> Path | None:
+        """Where the full card number is in a card answer, if the dialect says."""
+        return self.id_from_number or self.number
 
 
 class TransactionFields(Model):
@@ -144,6 +143,7 @@ class Dialect(Model):
     json_in_field: str | None = Field(
         None, min_length=1, description="form: the operation's params go as one JSON string in this field"
     )
+    gateway: Gateway | None = Field(None, description="One URL for all; each operation's name goes in a field")
     common: dict[str, Any] = Field(default_factory=dict, description="Parameters every request carries")
     envelope: dict[str, Any] | None = Field(None, description='Request wrapper; "{params}" marks where they go')
     data: Path = Field("", description="Where every answer's data sits")
@@ -164,14 +164,14 @@ class Dialect(Model):
     @field_validator("common")
     @classmethod
     def _common(cls, value: dict[str, Any]) -> dict[str, Any]:
-        return _check_templates(value)
+        return check_templates(value)
 
     @field_validator("envelope")
     @classmethod
     def _envelope(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         if value is not None and "{params}" not in str(value):
             raise ValueError('an envelope must say where the parameters go with "{params}"')
-        return _check_templates(value, PLACEHOLDERS | {"params"})
+        return check_templates(value, PLACEHOLDERS | {"params"})
 
     @field_validator("json_in_field")
     @classmethod
@@ -191,11 +191,18 @@ class Dialect(Model):
     def _xml_names(self) -> Dialect:
         if self.encoding == "xml":
             named = {"common": self.common, "envelope": self.envelope or {}}
+            named |= {"gateway.field": {self.gateway.field: ""}} if self.gateway else {}
             named |= {f"operations.{name}.params": op.params for name, op in self.operations.items()}
             for where, params in named.items():
                 bad = _bad_xml_name(params)
                 if bad is not None:
                     raise ValueError(f"{where}: {bad!r} can't be an XML element name")
+        return self
+
+    @model_validator(mode="after")
+    def _transport(self) -> Dialect:
+        for name, op in self.operations.items():
+            check_transport(self, name, op)
         return self
 
     @model_validator(mode="after")
@@ -218,11 +225,12 @@ class Dialect(Model):
                 raise ValueError(f"operations.{name}: only list_cards and transactions answer lists (indexed)")
         if "transactions" in ops:
             history = ops["transactions"]
-            problem = paging_problem(history.paging, f"{history.path} {history.params}")
+            problem = paging_problem(history.paging, " ".join(f"{{{n}}}" for n in history.request_names()))
             if problem:
                 raise ValueError(f"operations.transactions: {problem}")
         if self.card.id_from_number is not None:
-            _check_derived_card_ids(self)
+            check_derived_card_ids(self)
+        check_card_numbers(self)
         missing = self.undo.needs() - set(ops) if self.undo else set()
         if missing:
             raise ValueError(f"undo by {self.undo.by} needs the {' and '.join(sorted(missing))} operation")
@@ -249,14 +257,3 @@ def _bad_xml_name(value: Any) -> str | None:
         if bad is not None:
             return bad
     return None
-
-
-def _check_derived_card_ids(dialect: Dialect) -> None:
-    """A card id derived from the number is keyed by the dialect's key and means nothing to the system."""
-    if dialect.signing is None or not (dialect.signing.key_env or dialect.signing.private_key_env):
-        raise ValueError(
-            "card.id_from_number: the derived card id is keyed by the dialect's key; configure signing with a key"
-        )
-    for name, op in dialect.operations.items():
-        if "{card_id}" in f"{op.path} {op.params}":
-            raise ValueError(f"operations.{name}: no card id in this system (id_from_number): send {{card_number}}")

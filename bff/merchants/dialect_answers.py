@@ -39,6 +39,9 @@ class ResultLevel(Model):
     http_ok: list[int] = Field(default_factory=list, description="HTTP statuses that mean success")
     error: Expr | None = Field(None, description="Where the error code is when not a success (default: code)")
     errors: dict[str, ErrorCode] = Field(default_factory=dict, description="Their code: our error code")
+    pending: list[str] = Field(
+        default_factory=list, description="Codes (where the error code is) that mean in progress: a pay is PROCESSING"
+    )
 
     @model_validator(mode="after")
     def _one_way_to_succeed(self) -> ResultLevel:
@@ -51,6 +54,11 @@ class ResultLevel(Model):
             raise ValueError("say how success reads in exactly one way: code with ok, flag, or http_ok")
         if self.errors and self.error is None and self.code is None:
             raise ValueError("errors need error: where the error code is")
+        if self.pending and self.error is None and self.code is None:
+            raise ValueError("pending needs error: where the in-progress code is")
+        both = sorted(set(self.pending) & (set(self.ok) | set(self.errors)))
+        if both:
+            raise ValueError(f"pending: {both[0]!r} is also in ok or errors; a code means one thing")
         return self
 
 

@@ -1,91 +1,33 @@
-"""The gateway_xml dialect on one URL, /xmlgw/<system>/gateway: GBK XML, a `service` field, MD5 signs both ways."""
+"""The gateway_xml dialect's services on one URL, /xmlgw/<system>/gateway, chosen by the `service` field."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import re
-import secrets
 import sqlite3
 from collections.abc import Callable
 from typing import Any
-from xml.sax.saxutils import escape
 
-from defusedxml import ElementTree
-from flask import Blueprint, Response, g, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, Response, g
 
 from sandbox import cards, faults, payments
 from sandbox.context import current
 from sandbox.dialects import common
-from sandbox.dialects.signing import md5_key_sign
+from sandbox.dialects import gateway_xml_wire as wire
+from sandbox.dialects.gateway_xml_wire import ERR_CODES, answer, failed, read_params, refused, signed_by_us
 from sandbox.errors import CardError, invalid
 
 ROOT = "/xmlgw/"
-CHARSET = "gbk"
 bp = Blueprint("gateway_xml", __name__, url_prefix="/xmlgw/<system>")
+routing_error = wire.routing_error  # the app answers unknown paths under ROOT with it
 
-ERR_CODES = {
-    "CARD_NOT_FOUND": "CARD_NOT_EXIST",
-    "WRONG_SECRET": "PASSWORD_ERROR",
-    "SECRET_LOCKED": "PASSWORD_LOCKED",
-    "CARD_FROZEN": "CARD_FROZEN",
-    "CARD_EXPIRED": "CARD_EXPIRED",
-    "ALREADY_BOUND": "CARD_BOUND",
-    "INSUFFICIENT_BALANCE": "NOTENOUGH",
-    "LIMIT_EXCEEDED": "EXCEED_LIMIT",
-    "DUPLICATE": "OUT_TRADE_NO_USED",
-    "PAYMENT_NOT_FOUND": "ORDERNOTEXIST",
-    "REFUND_EXCEEDED": "REFUND_FEE_INVALID",
-    "NOT_REVERSIBLE": "TRADE_STATE_ERROR",
-    "INVALID_REQUEST": "PARAM_ERROR",
-    "UNAVAILABLE": "SYSTEMERROR",
-}
 CARD_TYPES = {"gift": "GIFT", "member": "MEMBER"}
 CARD_STATES = {"ACTIVE": "NORMAL", "FROZEN": "FROZEN", "EXPIRED": "EXPIRED"}
 TRADE_TYPES = {"PAYMENT": "PAY", "REFUND": "REFUND", "REVERSAL": "REVOKE", "TOPUP": "RECHARGE", "ADJUSTMENT": "ADJUST"}
 TRADE_STATES = {"SUCCEEDED": "SUCCESS", "FAILED": "PAYERROR", "PROCESSING": "USERPAYING", "REVERSED": "REVOKED"}
 FEE = re.compile(r"^[1-9][0-9]{0,14}$")
 WRONG_DIGEST_MARK = "md5:"  # prefixed to a digest that is wrong, so no password can equal it
-DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-
-
-def _xml(fields: dict[str, Any]) -> Response:
-    """A GBK XML answer, empty fields left out, with nonce_str and sign (MD5 over its sorted fields, &key=KEY)."""
-    # what can't be written in GBK is replaced before signing, so the sign covers the bytes sent
-    values = {name: _gbk(str(value)) for name, value in fields.items() if value not in (None, "")}
-    values["nonce_str"] = secrets.token_hex(16)
-    key = current().keys.get("KABAO_MERCHANT_CEDAR_KEY", "")
-    if key:
-        values["sign"] = md5_key_sign(values, key)
-    body = "".join(f"<{name}>{escape(value)}</{name}>" for name, value in values.items())
-    text = f'<?xml version="1.0" encoding="GBK"?><xml>{body}</xml>'
-    return Response(text.encode(CHARSET, errors="replace"), 200, content_type="text/xml; charset=GBK")
-
-
-def _gbk(text: str) -> str:
-    return text.encode(CHARSET, errors="replace").decode(CHARSET)
-
-
-def answer(**fields: Any) -> Response:
-    """A business success."""
-    return _xml({"return_code": "SUCCESS", "return_msg": "OK", "result_code": "SUCCESS", **fields})
-
-
-def refused(err_code: str, message: str, **fields: Any) -> Response:
-    """The call went through, the business said no."""
-    head = {"return_code": "SUCCESS", "return_msg": "OK", "result_code": "FAIL"}
-    return _xml({**head, "err_code": err_code, "err_code_des": message, **fields})
-
-
-def failed(message: str) -> Response:
-    """The call itself failed (bad sign, bad XML, unknown service): no result_code."""
-    return _xml({"return_code": "FAIL", "return_msg": message})
-
-
-def routing_error(error: HTTPException) -> Response:
-    """An unknown path or method under /xmlgw answers return_code FAIL."""
-    return failed(error.description or "not found")
 
 
 @bp.url_value_preprocessor
@@ -100,22 +42,6 @@ def _card_error(error: CardError) -> Response:
 
 
 bp.after_request(common.drop_response)
-
-
-def _params() -> dict[str, str]:
-    """The request's fields: a flat GBK <xml> document, parsed without DTDs or entities."""
-    try:
-        text = DECLARATION.sub("", request.get_data().decode(CHARSET))
-        root = ElementTree.fromstring(text)
-    except (UnicodeDecodeError, ElementTree.ParseError, ValueError) as exc:
-        raise invalid(f"the body is not GBK XML: {exc}") from None
-    params: dict[str, str] = {}
-    for child in root:
-        if len(child) or child.tag in params:
-            raise invalid(f"{child.tag} must be a single flat field")
-        if child.text:
-            params[child.tag] = child.text
-    return params
 
 
 def _fee(name: str) -> int:
@@ -286,12 +212,10 @@ def gateway() -> Response:
     """The one URL: check the sign, find the service, take its fault, run it."""
     common.check_system_id(g.system)
     try:
-        g.params = _params()
+        g.params = read_params()
     except CardError as error:
         return failed(error.message)
-    key = current().keys.get("KABAO_MERCHANT_CEDAR_KEY", "")
-    given = g.params.get("sign", "")
-    if not key or not hmac.compare_digest(given.encode(), md5_key_sign(g.params, key).encode()):
+    if not signed_by_us(g.params):
         return failed("签名错误")
     service = SERVICES.get(g.params.get("service", ""))
     if service is None or not g.params.get("mch_id") or not g.params.get("nonce_str"):
