@@ -293,7 +293,7 @@ def refund() -> Response:
         result = payments.refund(current().db, g.cs, out_trade_no, request_)
     except CardError as refused:
         if refused.code == "DUPLICATE":
-            raise CardError("DUPLICATE", "out_refund_no was used for another trade or amount") from None
+            return error(409, "OUT_REFUND_NO_USED", "out_refund_no was used for another trade or amount")
         raise
     paid = result["payment"]
     return jsonify(
