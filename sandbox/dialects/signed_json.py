@@ -19,47 +19,20 @@ from werkzeug.exceptions import HTTPException
 from sandbox import cards, faults, payments
 from sandbox.context import current
 from sandbox.dialects import common
+from sandbox.dialects import signed_json_answers as answers
 from sandbox.dialects.signed_json_auth import AuthProblem, answer_headers, check_authorization, decrypt_pin
 from sandbox.errors import CardError, invalid, require_text
 
 ROOT = "/v3/"
 bp = Blueprint("signed_json", __name__, url_prefix="/v3/<system>")
 
-ERRORS = {  # our code → (HTTP status, their code)
-    "CARD_NOT_FOUND": (404, "CARD_NOT_EXISTS"),
-    "WRONG_SECRET": (403, "PASSWORD_ERROR"),
-    "SECRET_LOCKED": (403, "PASSWORD_LOCKED"),
-    "CARD_FROZEN": (403, "CARD_FROZEN"),
-    "CARD_EXPIRED": (403, "CARD_EXPIRED"),
-    "ALREADY_BOUND": (409, "CARD_BOUND"),
-    "INSUFFICIENT_BALANCE": (403, "NOTENOUGH"),
-    "LIMIT_EXCEEDED": (403, "RULE_LIMIT"),
-    "DUPLICATE": (409, "OUT_TRADE_NO_USED"),
-    "PAYMENT_NOT_FOUND": (404, "ORDER_NOT_EXIST"),
-    "REFUND_EXCEEDED": (403, "REFUND_AMOUNT_INVALID"),
-    "NOT_REVERSIBLE": (403, "TRADE_ERROR"),
-    "INVALID_REQUEST": (400, "PARAM_ERROR"),
-    "UNAUTHORIZED": (401, "SIGN_ERROR"),
-    "UNAVAILABLE": (500, "SYSTEM_ERROR"),
-}
-CARD_TYPES = {"member": "MEMBER", "course": "COURSE"}
-CARD_STATES = {"ACTIVE": "NORMAL", "FROZEN": "FROZEN", "EXPIRED": "EXPIRED"}
-BILL_TYPES = {"PAYMENT": "PAY", "REFUND": "REFUND", "REVERSAL": "CLOSE", "TOPUP": "RECHARGE", "ADJUSTMENT": "ADJUST"}
-TRADE_STATES = {"SUCCEEDED": "SUCCESS", "FAILED": "PAYERROR", "PROCESSING": "USERPAYING", "REVERSED": "CLOSED"}
 WRONG_PIN_MARK = "undecryptable:"  # prefixed to a PIN that doesn't decrypt, so no password can equal it
-MASK_HEAD = 4
-
-
-def error(status: int, code: str, message: str) -> Response:
-    response = jsonify({"code": code, "message": message})
-    response.status_code = status
-    return response
 
 
 def routing_error(http_error: HTTPException) -> Response:
     """An unknown path or method under /v3 answers PARAM_ERROR (or NOT_FOUND), signed like every answer."""
     status = http_error.code or 404
-    return _signed(error(status, "NOT_FOUND" if status == 404 else "PARAM_ERROR", http_error.description or ""))
+    return _signed(answers.error(status, "NOT_FOUND" if status == 404 else "PARAM_ERROR", http_error.description or ""))
 
 
 @bp.url_value_preprocessor
@@ -79,7 +52,7 @@ def _authenticate_and_inject_faults() -> Response | None:
             request.get_data(cache=True),
         )
     except AuthProblem as problem:
-        return error(401, "SIGN_ERROR", str(problem))
+        return answers.error(401, "SIGN_ERROR", str(problem))
     g.cs = common.open_system(g.system)
     return common.inject_faults(_card_of_request)
 
@@ -92,8 +65,8 @@ def _sign_then_maybe_drop(response: Response) -> Response:
 
 @bp.errorhandler(CardError)
 def _card_error(card_error: CardError) -> Response:
-    status, code = ERRORS[card_error.code]
-    return error(status, code, card_error.message)
+    status, code = answers.ERRORS[card_error.code]
+    return answers.error(status, code, card_error.message)
 
 
 def _signed(response: Response) -> Response:
@@ -160,45 +133,6 @@ def _card_of_request(conn: sqlite3.Connection) -> str | None:
     return common.card_id_of_number(conn, g.cs, body.get("card_no"))
 
 
-def _amount(fen: int) -> dict[str, Any]:
-    return {"total": fen, "currency": g.cs.rules.currency}
-
-
-def _card(card: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "card_id": card["card_id"],
-        "masked_card_no": common.masked(common.card_number(g.cs, card["card_id"]), MASK_HEAD),
-        "card_type": CARD_TYPES.get(card["card_type"], "OTHER"),
-        "state": CARD_STATES[card["status"]],
-        "balance": _amount(card["balance"]),
-        "expire_date": card["expires_on"],
-    }
-
-
-def _trade(payment: dict[str, Any]) -> dict[str, Any]:
-    state = TRADE_STATES[payment["status"]]
-    if state == "SUCCESS" and payment["refunded_amount"]:
-        state = "REFUND"  # v3: the trade went (partly) to refund
-    return {
-        "out_trade_no": payment["payment_id"],
-        "transaction_id": "4200" + payment["payment_id"].encode().hex()[:24],
-        "trade_state": state,
-        "amount": {**_amount(payment["amount"]), "refund": payment["refunded_amount"]},
-    }
-
-
-def _bill(txn: dict[str, Any]) -> dict[str, Any]:
-    """A history row: no id of its own."""
-    return {
-        "type": BILL_TYPES[txn["kind"]],
-        "amount": _amount(abs(txn["amount"])),
-        "balance": _amount(txn["balance_after"]),
-        "success_time": txn["created_at"],
-        "description": txn["description"],
-        "out_trade_no": txn.get("payment_id", ""),
-    }
-
-
 def _number(name: str, low: int, high: int, default: int) -> int:
     value = request.args.get(name)
     if value is None or value == "":
@@ -219,7 +153,7 @@ def bind() -> Response:
         "card_number": number,
         "secret": _pin(card["card_id"] if card else None, body.get("password")),
     }
-    return jsonify(_card(cards.bind(current().db, g.cs, request_)))
+    return jsonify(answers.card(cards.bind(current().db, g.cs, request_)))
 
 
 @bp.get("/users/<openid>/cards")
@@ -227,12 +161,12 @@ def list_cards(openid: str) -> Response:
     """The user's cards, balances included."""
     db = current().db
     found = [cards.card_detail(db, g.cs, openid, card["card_id"]) for card in cards.list_cards(db, g.cs, openid)]
-    return jsonify({"data": [_card(card) for card in found], "total_count": len(found)})
+    return jsonify({"data": [answers.card(card) for card in found], "total_count": len(found)})
 
 
 @bp.get("/users/<openid>/cards/<card_id>")
 def card_detail(openid: str, card_id: str) -> Response:
-    return jsonify(_card(cards.card_detail(current().db, g.cs, openid, card_id)))
+    return jsonify(answers.card(cards.card_detail(current().db, g.cs, openid, card_id)))
 
 
 @bp.get("/users/<openid>/cards/<card_id>/bills")
@@ -240,7 +174,9 @@ def transactions(openid: str, card_id: str) -> Response:
     """Bills newest first, from offset, at most limit, with the total count."""
     offset, limit = _number("offset", 0, 10**6, 0), _number("limit", 1, cards.MAX_PAGE, cards.DEFAULT_PAGE)
     found, total = cards.offset_page(current().db, g.cs, openid, card_id, offset, limit)
-    return jsonify({"data": [_bill(txn) for txn in found], "offset": offset, "limit": limit, "total_count": total})
+    return jsonify(
+        {"data": [answers.bill(txn) for txn in found], "offset": offset, "limit": limit, "total_count": total}
+    )
 
 
 @bp.delete("/users/<openid>/cards/<card_id>")
@@ -272,7 +208,7 @@ def pay() -> Response:
         if declined.code == "DUPLICATE":
             raise CardError("DUPLICATE", "out_trade_no was used with other parameters") from None
         raise
-    response = jsonify(_trade(payment))
+    response = jsonify(answers.trade(payment))
     response.status_code = 202 if payment["status"] == "PROCESSING" else 200
     return response
 
@@ -280,7 +216,7 @@ def pay() -> Response:
 @bp.get("/transactions/out-trade-no/<out_trade_no>")
 def payment_status(out_trade_no: str) -> Response:
     """SUCCESS, REFUND, USERPAYING, PAYERROR or CLOSED."""
-    return jsonify(_trade(payments.payment_status(current().db, g.cs, out_trade_no)))
+    return jsonify(answers.trade(payments.payment_status(current().db, g.cs, out_trade_no)))
 
 
 @bp.post("/refunds")
@@ -293,7 +229,7 @@ def refund() -> Response:
         result = payments.refund(current().db, g.cs, out_trade_no, request_)
     except CardError as refused:
         if refused.code == "DUPLICATE":
-            return error(409, "OUT_REFUND_NO_USED", "out_refund_no was used for another trade or amount")
+            return answers.error(409, "OUT_REFUND_NO_USED", "out_refund_no was used for another trade or amount")
         raise
     paid = result["payment"]
     return jsonify(
