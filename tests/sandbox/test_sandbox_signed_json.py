@@ -8,7 +8,9 @@ from datetime import datetime
 import pytest
 from signed_json_testing import MCHID, SignedJsonClient
 
+from sandbox.app import create_app
 from sandbox.keys import rsa_private_pem
+from sandbox.merchants import system_in_url
 
 
 @pytest.fixture
@@ -160,3 +162,53 @@ def test_the_bad_signature_fault_corrupts_the_answer_signature_only(aspen_api, a
     assert not aspen_api.signed(response)
     assert admin.card("aspen", card["card_id"])["balance"] == card["balance"] - 300  # it did happen
     assert aspen_api.signed(aspen_api.pay(card["card_id"], "sj-forged-2", 300))  # count 1: the next is fine
+
+
+OPS = {  # fault op → (method, path, body) with {main}, {small}, {number} from the seeded cards
+    "bind": ("POST", "/cards/bind", {"mchid": MCHID, "openid": "u1003", "card_no": "{number}", "password": "x"}),
+    "list_cards": ("GET", "/users/u1001/cards", None),
+    "card_detail": ("GET", "/users/u1001/cards/{main}", None),
+    "transactions": ("GET", "/users/u1001/cards/{main}/bills", None),
+    "unbind": ("DELETE", "/users/u1001/cards/{small}", None),
+    "pay": ("POST", "/transactions/card", {"mchid": MCHID, "openid": "u1001", "card_id": "{main}"}),
+    "payment_status": ("GET", "/transactions/out-trade-no/f", None),
+    "refund": ("POST", "/refunds", {"mchid": MCHID, "out_trade_no": "f", "out_refund_no": "r"}),
+}
+
+
+def _send(aspen_api, aspen, op):
+    method, path, body = OPS[op]
+    names = {"main": aspen["main"]["card_id"], "small": aspen["small"]["card_id"]}
+    names["number"] = aspen["unbound"][0]["card_number"]
+    filled = {k: v.format(**names) if isinstance(v, str) else v for k, v in (body or {}).items()} if body else None
+    query = {"mchid": MCHID} if method == "GET" else None
+    return aspen_api.call(method, path.format(**names), filled, query=query)
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_faults_match_signed_json_requests_by_the_standard_op_names(aspen_api, aspen, admin, op) -> None:
+    admin.add_fault(system="aspen", op=op, mode="error_5xx", count=1)
+    other = "payment_status" if op == "list_cards" else "list_cards"
+    assert _send(aspen_api, aspen, other).status_code != 500
+    failed = _send(aspen_api, aspen, op)
+    assert failed.status_code == 500 and admin.faults() == []
+
+
+def test_a_badly_signed_request_takes_no_fault(aspen_api, admin) -> None:
+    admin.add_fault(system="aspen", op="*", mode="error_5xx", count=1)
+    refused = aspen_api.call("GET", "/users/u1001/cards", query={"mchid": MCHID}, key=rsa_private_pem({}))
+    assert refused.status_code == 401
+    assert [fault["count"] for fault in admin.faults()] == [1]
+
+
+def test_a_merchants_system_is_read_from_the_v3_face() -> None:
+    assert system_in_url("${KABAO_MERCHANT_SANDBOX_URL}/v3/aspen") == "aspen"
+    assert system_in_url("http://127.0.0.1:8000/v3/aspen/") == "aspen"
+    assert system_in_url("https://cards.example.com/api/v3") is None
+
+
+def test_without_keys_every_request_is_refused_and_answers_unsigned(tmp_path) -> None:
+    client = create_app(tmp_path / "s.sqlite3", tmp_path, "http://bff.test", "k", "h", keys={}).test_client()
+    answer = client.get("/v3/aspen/users/u1001/cards", headers={"Authorization": "ASPEN-SHA256-RSA2048 x"})
+    assert answer.status_code == 401 and answer.get_json()["code"] == "SIGN_ERROR"
+    assert "Aspenpay-Signature" not in answer.headers
