@@ -134,12 +134,19 @@ def numbered_page(
     db: Database, cs: CardSystem, user_id: str, card_id: str, page_no: int, page_size: int
 ) -> tuple[list[dict[str, Any]], int]:
     """Page page_no (1-based) of the card's transactions, newest first, and how many there are in all."""
+    return offset_page(db, cs, user_id, card_id, (page_no - 1) * page_size, page_size)
+
+
+def offset_page(
+    db: Database, cs: CardSystem, user_id: str, card_id: str, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Up to limit of the card's transactions after the newest offset, newest first, and how many there are."""
     conn = db.connection()
     owned_card(conn, cs.id, user_id, card_id)
     (total,) = conn.execute("SELECT COUNT(*) FROM txns WHERE system = ? AND card_id = ?", (cs.id, card_id)).fetchone()
     rows = conn.execute(
         "SELECT * FROM txns WHERE system = ? AND card_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
-        (cs.id, card_id, page_size, (page_no - 1) * page_size),
+        (cs.id, card_id, limit, offset),
     ).fetchall()
     return [txn_json(row) for row in rows], total
 

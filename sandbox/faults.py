@@ -26,7 +26,15 @@ OPS = (
     "refund",
     "notify",  # system "host": the host app's notify endpoint (/sim/notify)
 )
-MODES = ("latency", "error_5xx", "malformed", "decline_insufficient", "processing", "drop_response")
+MODES = (
+    "latency",
+    "error_5xx",
+    "malformed",
+    "decline_insufficient",
+    "processing",
+    "drop_response",
+    "bad_signature",  # a dialect that signs its answers signs this one wrongly (the operation still happens)
+)
 PAY_ONLY_MODES = ("decline_insufficient", "processing")
 DEFAULT_DELAY_MS = {"latency": 1000, "processing": 2000, "drop_response": 0}
 MAX_DELAY_MS = 120_000
@@ -149,6 +157,11 @@ def answer_after(fault: Fault) -> Response | None:
         return None
     time.sleep(fault.effective_delay_ms / 1000)
     return Response(DROPPED_BODY, 502, mimetype="text/html")
+
+
+def corrupts_signature(fault: Fault | None) -> bool:
+    """Whether a dialect that signs its answers must sign this one wrongly (the answer itself is unchanged)."""
+    return fault is not None and fault.mode == "bad_signature"
 
 
 def _fault(row: sqlite3.Row) -> Fault:

@@ -57,6 +57,24 @@ KEYS: tuple[DialectKey, ...] = (
     DialectKey("KABAO_MERCHANT_OLIVE_SIGN_KEY", shared_key, "the olive dialect's MD5 signing key"),
     DialectKey("KABAO_MERCHANT_MAPLE_HMAC_KEY", shared_key, "the maple dialect's HMAC key"),
     DialectKey("KABAO_MERCHANT_CEDAR_KEY", shared_key, "the gateway_xml dialect's MD5 signing key"),
+    DialectKey(
+        "KABAO_MERCHANT_ASPEN_PRIVATE_KEY", rsa_private_pem, "the merchant's RSA key: Kabao signs signed_json requests"
+    ),
+    DialectKey(
+        "KABAO_MERCHANT_ASPEN_PUBLIC_KEY",
+        rsa_public_of("KABAO_MERCHANT_ASPEN_PRIVATE_KEY"),
+        "the merchant's public key: the signed_json dialect verifies requests",
+    ),
+    DialectKey(
+        "KABAO_MERCHANT_ASPEN_PLATFORM_PRIVATE_KEY",
+        rsa_private_pem,
+        "the platform's RSA key: the signed_json dialect signs answers and decrypts PINs",
+    ),
+    DialectKey(
+        "KABAO_MERCHANT_ASPEN_PLATFORM_PUBLIC_KEY",
+        rsa_public_of("KABAO_MERCHANT_ASPEN_PLATFORM_PRIVATE_KEY"),
+        "the platform's public key: Kabao verifies signed_json answers and encrypts PINs",
+    ),
 )
 NAMES = tuple(key.env for key in KEYS)
 

@@ -63,6 +63,22 @@ def test_a_gateway_xml_system_onboarded_by_file_alone_passes_with_verified_answe
     assert paging["received"].startswith("page_has_more")
 
 
+def test_a_v3_style_system_onboarded_by_file_alone_passes_with_verified_answers(check):
+    result = check("aspen-fitness", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    # no void in this system: the reverse line doesn't apply, refund gives paid legs back and must pass
+    reverse = next(r for r in rows if r["operation"] == "reverse")
+    assert reverse["outcome"] == "skipped" and reverse["received"].startswith("not offered")
+    others = [r for r in rows if r is not reverse]
+    assert all(r["outcome"] == "pass" for r in others), [r for r in others if r["outcome"] != "pass"]
+    assert {"refund", "refund repeated id", "give back"} <= {r["operation"] for r in others}
+    signatures = next(r for r in rows if r["operation"] == "answer signatures")
+    assert signatures["received"].startswith("rsa_sha256: answers verified")
+    paging = next(r for r in rows if r["operation"] == "transactions paging")
+    assert paging["received"].startswith("offset_total")
+
+
 def test_a_system_that_loses_pay_answers_is_reported_and_exits_non_zero(check, card_system):
     add_fault(card_system, system="lime", op="pay", mode="drop_response")
     result = check("lime-market")

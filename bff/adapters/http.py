@@ -114,6 +114,8 @@ class HttpClient:
         if problem:  # a signed answer that doesn't verify is unknown, never success
             log.warning("%s %s: %s; the answer is treated as unknown", self.name, op, problem)
             raise CardSystemUnavailable(f"{op}: answer signature does not verify")
+        if response.status_code == 204:  # No Content: an empty object (success only where the status says so)
+            return response.status_code, {}
         try:  # the dialect's parser reads the raw bytes (XML, another charset); JSON by default
             body = answer_parser(response.content) if answer_parser else response.json()
         except ValueError as exc:  # includes an XML bomb or external entity refused by defusedxml
