@@ -57,6 +57,18 @@ KEYS: tuple[DialectKey, ...] = (
     DialectKey("KABAO_MERCHANT_OLIVE_SIGN_KEY", shared_key, "the olive dialect's MD5 signing key"),
     DialectKey("KABAO_MERCHANT_MAPLE_HMAC_KEY", shared_key, "the maple dialect's HMAC key"),
     DialectKey("KABAO_MERCHANT_CEDAR_KEY", shared_key, "the gateway_xml dialect's MD5 signing key"),
+    DialectKey("KABAO_MERCHANT_WILLOW_PRIVATE_KEY", rsa_private_pem, "the merchant's RSA2 key for open_gateway"),
+    DialectKey(
+        "KABAO_MERCHANT_WILLOW_PUBLIC_KEY",
+        rsa_public_of("KABAO_MERCHANT_WILLOW_PRIVATE_KEY"),
+        "the open_gateway merchant's public key (the sandbox verifies requests with it)",
+    ),
+    DialectKey("KABAO_MERCHANT_WILLOW_PLATFORM_PRIVATE_KEY", rsa_private_pem, "open_gateway's key signing answers"),
+    DialectKey(
+        "KABAO_MERCHANT_WILLOW_PLATFORM_PUBLIC_KEY",
+        rsa_public_of("KABAO_MERCHANT_WILLOW_PLATFORM_PRIVATE_KEY"),
+        "open_gateway's public key (Kabao verifies answers with it)",
+    ),
 )
 NAMES = tuple(key.env for key in KEYS)
 

@@ -92,13 +92,19 @@ class MappedAdapter(HttpAdapter):
         params = self._fill(op.params, values)
         if self.dialect.json_in_field:  # the biz_content way: our params as one JSON string in a form field
             params = {self.dialect.json_in_field: json.dumps(params, ensure_ascii=False, separators=(",", ":"))}
-        params = {**self._fill(self.dialect.common, values), **params}
+        params = {**self._fill(self.dialect.common, values), **self._fill(op.fields, values), **params}
         if self.dialect.envelope is not None and op.method != "GET":
             params = self._fill(self.dialect.envelope, {**values, "params": params})
         path, kwargs, headers = self.signer.request(op.method, self.base_path, path, params)
         check = self.signer.answer_check()
         status, body = self.client.request(
-            name, op.method, path, headers=headers, answer_check=check, answer_parser=self.bodies.answer, **kwargs
+            name,
+            op.method,
+            path,
+            headers=headers,
+            answer_check=check,
+            answer_parser=self.signer.answer_parser(),
+            **kwargs,
         )
         self._check(name, status, body)
         return get(body, self.dialect.data)

@@ -67,6 +67,9 @@ class Operation(Model):
     method: Literal["GET", "POST", "PUT", "DELETE"] = "POST"
     path: str = Field(..., pattern=r"^/", description="Path template, e.g. /customers/{user_id}/cards")
     params: dict[str, Any] = Field(default_factory=dict, description="Their field name: template of our value")
+    fields: dict[str, Any] = Field(
+        default_factory=dict, description="json_in_field: top-level form fields beside the JSON, e.g. method"
+    )
     answer: Path = Field("", description="Where this operation's object or list sits in the answer data")
     indexed: IndexedList | None = Field(None, description="The list is flat numbered fields of the answer object")
     paging: Paging | None = Field(None, description="transactions: how the history pages (docs/mapping.md)")
@@ -81,7 +84,7 @@ class Operation(Model):
             )
         return value
 
-    @field_validator("path", "params")
+    @field_validator("path", "params", "fields")
     @classmethod
     def _templates(cls, value: Any) -> Any:
         return _check_templates(value)
@@ -212,6 +215,8 @@ class Dialect(Model):
         if "pay" in ops and "payment_status" not in ops:
             raise ValueError("pay without payment_status: an unknown outcome could never be confirmed")
         for name, op in ops.items():
+            if op.fields and self.json_in_field is None:
+                raise ValueError(f"operations.{name}.fields: only with json_in_field; otherwise they are params")
             if op.paging is not None and name != "transactions":
                 raise ValueError(f"operations.{name}: only transactions pages")
             if op.indexed is not None and name not in ("list_cards", "transactions"):
