@@ -72,12 +72,11 @@ def _secret(card_ref: str, digest: str | None, card: dict[str, Any] | None) -> s
     """The card's password when digest is hex SHA-256 of the card reference then the password, else a wrong one."""
     if digest is None:
         return None
+    wrong = WRONG_DIGEST_MARK + digest[:48]  # still a wrong password to the core, within its length limit
     if card is None or not card["secret"]:
-        return WRONG_DIGEST_MARK + digest
+        return wrong
     right = hashlib.sha256(f"{card_ref}{card['secret']}".encode()).hexdigest()
-    return (
-        card["secret"] if hmac.compare_digest(digest.lower().encode(), right.encode()) else WRONG_DIGEST_MARK + digest
-    )
+    return card["secret"] if hmac.compare_digest(digest.lower().encode(), right.encode()) else wrong
 
 
 def _card(card: dict[str, Any]) -> dict[str, Any]:

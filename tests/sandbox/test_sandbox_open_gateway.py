@@ -100,8 +100,9 @@ def test_a_wrong_pin_digest_or_a_clear_pin_is_a_password_error(willow_api, willo
 def test_bind_takes_the_digest_over_the_card_number(willow_api, willow) -> None:
     card = willow["unbound"][0]
     number = card["card_number"]
-    wrong = willow_api.call("willow.card.bind", user_id="u1003", card_no=number, password=card["secret"])
-    assert (wrong["code"], wrong["sub_code"]) == ("40004", "WILLOW.PASSWORD_ERROR")
+    for wrong_pin in (card["secret"], sha256_digest(number, "000000")):  # a clear PIN; a digest of a wrong one
+        wrong = willow_api.call("willow.card.bind", user_id="u1003", card_no=number, password=wrong_pin)
+        assert (wrong["code"], wrong["sub_code"]) == ("40004", "WILLOW.PASSWORD_ERROR")
     bound = willow_api.ok(
         "willow.card.bind", user_id="u1003", card_no=number, password=sha256_digest(number, card["secret"])
     )
