@@ -172,3 +172,31 @@ def test_an_unknown_method_answers_error_response_signed(willow_api) -> None:
     response = willow_api.post("willow.card.fly", {"user_id": "u1001"})
     answer = willow_api.read(response, "willow.card.fly")
     assert (answer["code"], answer["sub_code"]) == ("40002", "isv.invalid-method")
+
+
+def test_a_stale_timestamp_or_a_wrong_fixed_field_is_refused(willow_api, willow) -> None:
+    biz = {"user_id": "u1001"}
+    stale = willow_api.read(
+        willow_api.post("willow.card.list", biz, timestamp="2020-01-01 00:00:00"), "willow.card.list"
+    )
+    assert (stale["code"], stale["sub_code"]) == ("40002", "isv.invalid-timestamp")
+    wrong = willow_api.read(willow_api.post("willow.card.list", biz, sign_type="RSA"), "willow.card.list")
+    assert (wrong["code"], wrong["sub_code"]) == ("40002", "isv.invalid-sign-type")
+
+
+def test_an_unknown_path_answers_a_signed_error_response(willow_api) -> None:
+    response = willow_api.session.post(willow_api.url.replace("gateway.do", "nowhere"), data={}, timeout=30)
+    assert willow_api.read(response, None)["code"] == "40002"
+
+
+def test_faults_name_the_standard_operations(willow_api, willow, admin) -> None:
+    card = willow["main"]
+    admin.add_fault(system="willow", op="pay", mode="drop_response", count=1)
+    lost = willow_api.post(
+        PAY, {"user_id": "u1001", "card_id": card["card_id"], "out_trade_no": "wf-1", "total_amount": "1.00"}
+    )
+    assert lost.status_code == 502  # the answer is lost, the charge happened
+    assert admin.card("willow", card["card_id"])["balance"] == card["balance"] - 100
+    admin.add_fault(system="willow", op="reverse", mode="error_5xx", count=1)
+    assert willow_api.post("willow.trade.cancel", {"out_trade_no": "wf-1"}).status_code == 500
+    assert willow_api.ok("willow.trade.cancel", out_trade_no="wf-1")["trade_status"] == "TRADE_CANCELED"
