@@ -1,4 +1,4 @@
-"""Answers signed over one member's exact text (the Alipay way), and per-operation top-level form fields."""
+"""Answers signed over one member's exact text (open-API gateways), and per-operation top-level form fields."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The exact text of each top-level member of a JSON object, as a platform that signs a member's raw text needs.
 
-Some gateways sign not their whole answer but one member of it, as it was written (the Alipay way:
+Some gateways sign not their whole answer but one member of it, as it was written (open-API gateways:
 `{"x_response": {…}, "sign": "…"}` signs the text of `{…}`). Re-serialising the parsed value would
 change spacing, key order or escapes, so the text is cut out of the answer with the standard
 library's own JSON decoder, which also says where each value ends.
