@@ -75,6 +75,18 @@ KEYS: tuple[DialectKey, ...] = (
         rsa_public_of("KABAO_MERCHANT_ASPEN_PLATFORM_PRIVATE_KEY"),
         "the platform's public key: Kabao verifies signed_json answers and encrypts PINs",
     ),
+    DialectKey("KABAO_MERCHANT_WILLOW_PRIVATE_KEY", rsa_private_pem, "the merchant's RSA2 key for open_gateway"),
+    DialectKey(
+        "KABAO_MERCHANT_WILLOW_PUBLIC_KEY",
+        rsa_public_of("KABAO_MERCHANT_WILLOW_PRIVATE_KEY"),
+        "the open_gateway merchant's public key (the sandbox verifies requests with it)",
+    ),
+    DialectKey("KABAO_MERCHANT_WILLOW_PLATFORM_PRIVATE_KEY", rsa_private_pem, "open_gateway's key signing answers"),
+    DialectKey(
+        "KABAO_MERCHANT_WILLOW_PLATFORM_PUBLIC_KEY",
+        rsa_public_of("KABAO_MERCHANT_WILLOW_PLATFORM_PRIVATE_KEY"),
+        "open_gateway's public key (Kabao verifies answers with it)",
+    ),
 )
 NAMES = tuple(key.env for key in KEYS)
 

@@ -27,6 +27,7 @@ SYSTEM = {
     "birch-tea": "birch",
     "cedar-noodles": "cedar",
     "aspen-fitness": "aspen",
+    "willow-mall": "willow",
 }
 
 

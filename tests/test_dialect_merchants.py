@@ -15,6 +15,7 @@ SYSTEMS: dict[str, str] = {
     "birch-tea": "birch",
     "cedar-noodles": "cedar",
     "aspen-fitness": "aspen",
+    "willow-mall": "willow",
 }
 
 
@@ -52,6 +53,7 @@ def test_bind_with_the_merchants_method(client, launch, card_system, merchant):
         ("birch-tea", False),
         ("cedar-noodles", True),
         ("aspen-fitness", True),
+        ("willow-mall", True),
     ],
 )
 def test_history_is_shown_only_where_the_card_system_has_it(client, launch, card_system, merchant, history):
@@ -91,4 +93,18 @@ def test_a_userpaying_pay_stays_pending_until_the_query_says_paid(app, client, c
     status = f"{shopper.path}/status"
     assert wait_for(lambda: "<h1>支付成功" in client.get(status).get_data(as_text=True), seconds=30)
     after = next(c for c in sandbox_cards(card_system, "cedar") if c["card_id"] == rich["card_id"])
+    assert after["balance"] == 50000 - 12800
+
+
+def test_an_in_progress_10003_pay_stays_pending_until_the_query_says_paid(app, client, card_system):
+    """open_gateway answers a held pay with code 10003 (a `pending` code): pending, polled, charged once."""
+    rich = next(c for c in sandbox_cards(card_system, "willow", user_id="u1001") if c["balance"] == 50000)
+    add_fault(card_system, system="willow", op="pay", mode="processing", delay_ms=4000)
+    shopper = Shopper(app, client, card_system, merchant="willow-mall", amount=12800)
+    shopper.pay([rich["card_id"]])
+    pending = shopper.result().get_data(as_text=True)
+    assert "正在确认支付结果" in pending and "<h1>支付成功" not in pending
+    status = f"{shopper.path}/status"
+    assert wait_for(lambda: "<h1>支付成功" in client.get(status).get_data(as_text=True), seconds=30)
+    after = next(c for c in sandbox_cards(card_system, "willow") if c["card_id"] == rich["card_id"])
     assert after["balance"] == 50000 - 12800

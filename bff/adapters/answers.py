@@ -47,9 +47,11 @@ def result_error(result: Result, http_status: int, body: Any) -> ErrorCode | Non
 def _level_error(level: ResultLevel, http_status: int, body: Any) -> ErrorCode | None:
     if _succeeded(level, http_status, body):
         return None
+    for where in dict.fromkeys(w for w in (level.error, level.code) if w):  # an in-progress code sits in either
+        code = get(body, where)
+        if code is not None and str(code) in level.pending:
+            raise InProgressResult(code)
     raw = get(body, level.error or level.code)
-    if raw is not None and str(raw) in level.pending:
-        raise InProgressResult(raw)
     error = level.errors.get(str(raw)) if raw is not None else None
     if error is None:
         raise UnknownResult(raw)

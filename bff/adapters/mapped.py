@@ -95,7 +95,13 @@ class MappedAdapter(HttpAdapter):
         path, kwargs, headers = self.signer.request(op.method, self.base_path, path, params)
         check = self.signer.answer_check()
         status, body = self.client.request(
-            name, op.method, path, headers=headers, answer_check=check, answer_parser=self.bodies.answer, **kwargs
+            name,
+            op.method,
+            path,
+            headers=headers,
+            answer_check=check,
+            answer_parser=self.signer.answer_parser(),
+            **kwargs,
         )
         self._check(name, status, body)
         return get(body, self.dialect.data)

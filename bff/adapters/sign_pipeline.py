@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from bff.adapters import sign_crypto
+from bff.adapters import raw_json, sign_crypto
 from bff.adapters.bodies import BodyCodec
 from bff.adapters.dialect_codec import get
 from bff.cards.errors import CardSystemUnavailable
@@ -142,10 +142,21 @@ class SignPipeline:
         check = self.signing.verify
         return lambda response: self._answer_problem(check, response)
 
+    def answer_parser(self) -> Callable[[bytes], Any]:
+        """How answers are read: whole, or, when answers sign one member's text, that member alone.
+
+        What isn't signed is never read: result codes, data and fields are then paths inside the member.
+        """
+        check = self.signing.verify if self.signing else None
+        if check is None or check.signed.member is None:
+            return self.codec.answer
+        pattern = check.signed.member
+        return lambda raw: json.loads(raw_json.member(self.codec.bytes_text(raw), pattern)[1])
+
     def _answer_problem(self, check: AnswerCheck, response: requests.Response) -> str | None:
         """Why an answer's signature does not hold, or None when it verifies."""
         answer: Any = None
-        if check.signed.source == "params" or check.signature.field:
+        if check.signed.source in ("params", "member") or check.signature.field:
             try:
                 answer = self.codec.answer(response.content)
             except ValueError:
@@ -161,6 +172,11 @@ class SignPipeline:
             "key": self._key(check.key_env or (self.signing.key_env if self.signing else None)),
         }
         data = answer if isinstance(answer, dict) else {}
+        if check.signed.member is not None:
+            try:  # the exact text of the signed member, as it was written
+                values["body"] = raw_json.member(values["body"], check.signed.member)[1]
+            except ValueError as exc:
+                return f"answer has no member to verify: {exc}"
         text = _text(check.signed, data, values, {where.field} if where.field else set())
         try:
             raw = sign_crypto.decode(given, check.encoding)
@@ -180,7 +196,7 @@ def _text(signed: Signed, params: Mapping[str, Any], values: Mapping[str, str], 
         text = sorted_params(params, signed, skip)
     elif signed.source == "template":
         text = fill(signed.template or "", values)
-    else:
+    else:  # the raw body, or for source member the member's raw text
         text = values["body"]
     return text + fill(signed.append, values)
 

@@ -33,19 +33,24 @@ def check_placeholders(text: str, known: frozenset[str]) -> str:
 
 
 class Signed(Model):
-    """What is signed: the raw body, the sorted parameters joined k=v&…, or a template; then `append`."""
+    """What is signed: the raw body, the sorted parameters joined k=v&…, a template, or (answers) one member's text."""
 
-    source: Literal["body", "params", "template"] = "body"
+    source: Literal["body", "params", "template", "member"] = "body"
     template: str | None = Field(None, description="source template: e.g. '{method}\\n{path_with_query}\\n…'")
     keep_empty: bool = Field(False, description="params: keep parameters whose value is empty")
     nested: Literal["json", "skip"] = Field("json", description="params: nested values as compact JSON, or left out")
     exclude: list[str] = Field(default_factory=list, description="params: names never signed (the signature's own)")
     append: str = Field("", description="Text appended to what is signed, e.g. '&key={key}'")
+    member: str | None = Field(
+        None, min_length=1, description="source member: the answer's top-level member signed, a name or glob"
+    )
 
     @model_validator(mode="after")
     def _template(self) -> Signed:
         if (self.source == "template") != (self.template is not None):
             raise ValueError("template is given exactly when source is template")
+        if (self.source == "member") != (self.member is not None):
+            raise ValueError("member is given exactly when source is member (e.g. member: '*_response')")
         check_placeholders(self.template or "", SIGN_PLACEHOLDERS)
         check_placeholders(self.append, SIGN_PLACEHOLDERS)
         return self
@@ -144,6 +149,8 @@ class Signing(Keys):
 
     @model_validator(mode="after")
     def _keys(self) -> Signing:
+        if self.signed.source == "member":
+            raise ValueError("source member is for verifying answers (verify.signed), not for signing requests")
         _needs_keys(self, self.algorithm, self.key_env)
         if self.algorithm in ASYMMETRIC and not self.private_key_env:
             raise ValueError(f"{self.algorithm} needs private_key_env")

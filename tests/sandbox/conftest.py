@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import requests
-from dialects_testing import BirchClient, GatewayXmlClient, MapleClient, OliveClient
+from dialects_testing import BirchClient, GatewayXmlClient, MapleClient, OliveClient, OpenGatewayClient
 from flask import Flask
 from flask.testing import FlaskClient
 from openapi_core import OpenAPI
@@ -273,6 +273,12 @@ def olive_api(sandbox: RunningSandbox, http: requests.Session) -> OliveClient:
 def cedar_api(sandbox: RunningSandbox, http: requests.Session) -> GatewayXmlClient:
     """The gateway_xml dialect of the cedar system, signed with the sandbox's key."""
     return GatewayXmlClient(sandbox, http)
+
+
+@pytest.fixture
+def willow_api(sandbox: RunningSandbox, http: requests.Session) -> OpenGatewayClient:
+    """The open_gateway dialect of the willow system, signed with the merchant's key the sandbox knows."""
+    return OpenGatewayClient(sandbox, http)
 
 
 @pytest.fixture
