@@ -1,4 +1,4 @@
-"""The `kabao` command: demo, serve, and merchant config tools."""
+"""The `kabao` command: demo, serve, worker, reconcile, and merchant config tools."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from bff.merchants.loader import MERCHANT_ID, validate_dir
 from bff.merchants.model import MerchantConfig
 from bff.merchants.policy import ConfigPolicy
 
+DEMO_WORKER_EVERY = 3  # seconds between the demo worker's passes: a pending settles while you watch
+
 
 @click.group()
 def main() -> None:
@@ -30,7 +32,7 @@ def main() -> None:
 @click.option("--config-dir", default="wallet_config", show_default=True, type=click.Path(file_okay=False))
 @click.option("--data-dir", default="instance/demo", show_default=True, type=click.Path(file_okay=False))
 def demo(port: int, host: str, config_dir: str, data_dir: str) -> None:
-    """Run the sandbox card system, the host-app simulator and the wallet on SQLite."""
+    """Run the sandbox card system, the host-app simulator, the wallet and one worker on SQLite."""
     from werkzeug.serving import make_server
 
     from bff import create_app
@@ -84,8 +86,13 @@ def demo(port: int, host: str, config_dir: str, data_dir: str) -> None:
     )
     # a plain `kill` must stop the sandbox too, not leave it running
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    worker = None
     try:
         _wait_ready(f"{sandbox_url}/_sandbox/health", sandbox)
+        # one worker beside the wallet, same env: settles what the shopper's page stopped asking about
+        worker = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+            [sys.executable, "-m", "bff.cli", "worker", "--every", str(DEMO_WORKER_EVERY)], env=env
+        )
         os.environ.update(env)
         from bff.access_log import RedactingRequestHandler
 
@@ -98,8 +105,20 @@ def demo(port: int, host: str, config_dir: str, data_dir: str) -> None:
     except KeyboardInterrupt:
         click.echo("stopping")
     finally:
-        sandbox.terminate()
-        sandbox.wait(timeout=10)
+        for process in (worker, sandbox):
+            if process is not None:
+                process.terminate()  # the worker finishes the item in hand first
+        for process in (worker, sandbox):
+            if process is not None:
+                _wait_stopped(process)
+
+
+def _wait_stopped(process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 20) -> None:
@@ -156,18 +175,66 @@ def serve(bind_to: str, workers: int, threads: int, access_log: str) -> None:
 
 
 @main.command("reconcile")
-@click.option("--window", default=900, show_default=True, help="Seconds after which an attempt is abandoned.")
-def reconcile_command(window: int) -> None:
-    """Settle pending payments and refunds with the card systems, printing what was done."""
+@click.option("--window", type=int, help="Seconds after which an attempt is abandoned [KABAO_RECONCILE_WINDOW_SECONDS]")
+def reconcile_command(window: int | None) -> None:
+    """Settle pending payments and refunds with the card systems, printing what was done; exit 1 if an item failed."""
     from bff import create_app
-    from bff.checkout.reconcile import reconcile
+    from bff.checkout.reconcile import run_pass
+    from bff.worker.leases import Leases
 
     app = create_app()
-    lines = reconcile(app.extensions["kabao"], window)
-    for line in lines:
+    services = app.extensions["kabao"]
+    leases = Leases(services.store, app.config["KABAO_WORKER_LEASE_SECONDS"])  # running workers skip what it holds
+    try:
+        done = run_pass(services, window or app.config["KABAO_RECONCILE_WINDOW_SECONDS"], claim=leases.claim)
+    finally:
+        leases.close()
+        services.close()
+    for line in done.lines:
         click.echo(line)
-    click.echo(f"reconcile: {len(lines)} action(s)" if lines else "reconcile: nothing pending")
-    app.extensions["kabao"].close()
+    click.echo(f"reconcile: {len(done.lines)} action(s)" if done.lines else "reconcile: nothing pending")
+    if done.skipped:
+        click.echo(f"reconcile: {done.skipped} item(s) in another worker's hands; left to it")
+    if done.failed:
+        click.echo(f"reconcile: {done.failed} item(s) failed; left for the next run", err=True)
+        raise SystemExit(1)
+
+
+@main.command()
+@click.option("--every", type=float, help="Seconds between passes [KABAO_WORKER_EVERY_SECONDS, 30]")
+@click.option("--window", type=int, help="Seconds after which an attempt is abandoned [KABAO_RECONCILE_WINDOW_SECONDS]")
+@click.option("--once", is_flag=True, help="Run one pass and exit; exit 1 if an item failed.")
+def worker(every: float | None, window: int | None, once: bool) -> None:
+    """Settle pendings, watch NOT_FOUND payments and deliver notifications on a schedule, until SIGTERM/SIGINT.
+
+    Run one or more per deployment: items are leased in the shared store (KABAO_STORE_URL), so workers on
+    several machines share the work and never work the same item at once.
+    """
+    import logging
+
+    from bff import create_app
+    from bff.worker.leases import Leases
+    from bff.worker.runner import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app()
+    services = app.extensions["kabao"]
+    leases = Leases(services.store, app.config["KABAO_WORKER_LEASE_SECONDS"])
+    runner = Worker(
+        services,
+        leases,
+        window or app.config["KABAO_RECONCILE_WINDOW_SECONDS"],
+        every or app.config["KABAO_WORKER_EVERY_SECONDS"],
+    )
+    signal.signal(signal.SIGTERM, runner.stop)  # finish the item in hand, then leave
+    signal.signal(signal.SIGINT, runner.stop)
+    try:
+        failed = runner.run_once().failed if once else runner.run()
+    finally:
+        leases.close()
+        services.close()
+    if once and failed:
+        raise SystemExit(1)
 
 
 @main.group()
@@ -269,3 +336,7 @@ def config_new(merchant_id: str, directory: str) -> None:
     template = resources.files("bff.merchants").joinpath("template.yaml").read_text("utf-8")
     target.write_text(template.replace("{merchant_id}", merchant_id), encoding="utf-8")
     click.echo(f"wrote {target}; edit it, then run: kabao config validate {directory}")
+
+
+if __name__ == "__main__":
+    main()
