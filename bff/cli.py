@@ -226,11 +226,12 @@ def worker(every: float | None, window: int | None, once: bool) -> None:
         window or app.config["KABAO_RECONCILE_WINDOW_SECONDS"],
         every or app.config["KABAO_WORKER_EVERY_SECONDS"],
     )
-    signal.signal(signal.SIGTERM, runner.stop)  # finish the item in hand, then leave
-    signal.signal(signal.SIGINT, runner.stop)
+    previous = {sig: signal.signal(sig, runner.stop) for sig in (signal.SIGTERM, signal.SIGINT)}  # finish the item
     try:
         failed = runner.run_once().failed if once else runner.run()
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         leases.close()
         services.close()
     if once and failed:
