@@ -11,12 +11,16 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bff.merchants.loader import MERCHANT_ID, validate_dir
 from bff.merchants.model import MerchantConfig
 from bff.merchants.policy import ConfigPolicy
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 DEMO_WORKER_EVERY = 3  # seconds between the demo worker's passes: a pending settles while you watch
 
@@ -175,7 +179,11 @@ def serve(bind_to: str, workers: int, threads: int, access_log: str) -> None:
 
 
 @main.command("reconcile")
-@click.option("--window", type=int, help="Seconds after which an attempt is abandoned [KABAO_RECONCILE_WINDOW_SECONDS]")
+@click.option(
+    "--window",
+    type=click.IntRange(min=0),
+    help="Seconds after which an attempt is abandoned [KABAO_RECONCILE_WINDOW_SECONDS, 900]",
+)
 def reconcile_command(window: int | None) -> None:
     """Settle pending payments and refunds with the card systems, printing what was done; exit 1 if an item failed."""
     from bff import create_app
@@ -186,7 +194,7 @@ def reconcile_command(window: int | None) -> None:
     services = app.extensions["kabao"]
     leases = Leases(services.store, app.config["KABAO_WORKER_LEASE_SECONDS"])  # running workers skip what it holds
     try:
-        done = run_pass(services, window or app.config["KABAO_RECONCILE_WINDOW_SECONDS"], claim=leases.claim)
+        done = run_pass(services, _or_setting(window, app, "KABAO_RECONCILE_WINDOW_SECONDS"), claim=leases.claim)
     finally:
         leases.close()
         services.close()
@@ -201,8 +209,12 @@ def reconcile_command(window: int | None) -> None:
 
 
 @main.command()
-@click.option("--every", type=float, help="Seconds between passes [KABAO_WORKER_EVERY_SECONDS, 30]")
-@click.option("--window", type=int, help="Seconds after which an attempt is abandoned [KABAO_RECONCILE_WINDOW_SECONDS]")
+@click.option("--every", type=click.FloatRange(min=0.1), help="Seconds between passes [KABAO_WORKER_EVERY_SECONDS, 30]")
+@click.option(
+    "--window",
+    type=click.IntRange(min=0),
+    help="Seconds after which an attempt is abandoned [KABAO_RECONCILE_WINDOW_SECONDS, 900]",
+)
 @click.option("--once", is_flag=True, help="Run one pass and exit; exit 1 if an item failed.")
 def worker(every: float | None, window: int | None, once: bool) -> None:
     """Settle pendings, watch NOT_FOUND payments and deliver notifications on a schedule, until SIGTERM/SIGINT.
@@ -223,8 +235,8 @@ def worker(every: float | None, window: int | None, once: bool) -> None:
     runner = Worker(
         services,
         leases,
-        window or app.config["KABAO_RECONCILE_WINDOW_SECONDS"],
-        every or app.config["KABAO_WORKER_EVERY_SECONDS"],
+        _or_setting(window, app, "KABAO_RECONCILE_WINDOW_SECONDS"),
+        _or_setting(every, app, "KABAO_WORKER_EVERY_SECONDS"),
     )
     previous = {sig: signal.signal(sig, runner.stop) for sig in (signal.SIGTERM, signal.SIGINT)}  # finish the item
     try:
@@ -236,6 +248,11 @@ def worker(every: float | None, window: int | None, once: bool) -> None:
         services.close()
     if once and failed:
         raise SystemExit(1)
+
+
+def _or_setting(given: float | None, app: Flask, name: str) -> float:
+    """An option given on the command line, else its setting (environment or default)."""
+    return given if given is not None else app.config[name]
 
 
 @main.group()

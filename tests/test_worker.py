@@ -184,3 +184,23 @@ def test_sigterm_lets_the_worker_finish_the_item_in_hand(app, card_system, tmp_p
     assert f"order {shopper.order_id} " in output and "is now PAID" in output
     assert output.rstrip().endswith("stopped"), output
     assert checkout_status(shopper) is CheckoutStatus.PAID
+
+
+def test_an_idle_worker_stops_at_once_on_sigterm(card_system, tmp_path):
+    log_path = tmp_path / "worker.log"
+    with log_path.open("w") as log:
+        worker = subprocess.Popen(  # noqa: S603 - our own module
+            [sys.executable, "-m", "bff.cli", "worker", "--every", "600"],
+            env={**bff_env(card_system, tmp_path), "PYTHONUNBUFFERED": "1"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            assert wait_for(lambda: "a pass every 600 s" in log_path.read_text(), 60), log_path.read_text()
+            worker.send_signal(signal.SIGTERM)  # resting between passes, ten minutes from the next
+            assert worker.wait(timeout=20) == 0, log_path.read_text()
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+    assert log_path.read_text().rstrip().endswith("stopped")

@@ -86,8 +86,7 @@ def deliver_notifications(services: Services, now: float) -> list[str]:
 
 def deliver_one(services: Services, note: Notification, now: float) -> list[str]:
     """Send one notification, if it is still due (another worker may have just sent it)."""
-    still_due = {(due.merchant_id, due.event_key) for due in services.notifier.due(now)}
-    if (note.merchant_id, note.event_key) not in still_due:
+    if not services.notifier.is_due(note.merchant_id, note.event_key, now):
         return []
     problem = services.notifier.deliver(note)
     state = "acknowledged" if problem is None else f"not acknowledged ({problem}); will retry"

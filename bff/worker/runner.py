@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import threading
+import time
 from collections.abc import Callable
 
 from bff.checkout.reconcile import Pass, run_pass
@@ -20,14 +20,17 @@ class Worker:
         self, services: Services, leases: Leases, window: float, every: float, say: Callable[[str], None] = log.info
     ) -> None:
         self.services, self.leases, self.window, self.every, self.say = services, leases, window, every, say
-        self._stopping = threading.Event()
+        self._stop = False
 
     def stop(self, *_signal: object) -> None:
-        self._stopping.set()
+        self._stop = True  # a plain flag, no lock: safe to set from a signal handler at any moment
+
+    def stopping(self) -> bool:
+        return self._stop
 
     def run_once(self) -> Pass:
         """One pass; says a line per thing done, and a line when items failed."""
-        done = run_pass(self.services, self.window, claim=self.leases.claim, stopping=self._stopping.is_set)
+        done = run_pass(self.services, self.window, claim=self.leases.claim, stopping=self.stopping)
         for line in done.lines:
             self.say(line)
         if done.failed:
@@ -38,8 +41,14 @@ class Worker:
         """Pass after pass, `every` seconds apart, until stopped; answers how many items failed in all."""
         failed = 0
         self.say(f"worker {self.leases.holder}: a pass every {self.every:g} s, leases of {self.leases.ttl:g} s")
-        while not self._stopping.is_set():
+        while not self._stop:
             failed += self.run_once().failed
-            self._stopping.wait(self.every)
+            self._rest()
         self.say(f"worker {self.leases.holder}: stopped")
         return failed
+
+    def _rest(self) -> None:
+        """Wait `every` seconds, in short naps so that a stop is heard within a fraction of a second."""
+        until = time.monotonic() + self.every
+        while not self._stop and (left := until - time.monotonic()) > 0:
+            time.sleep(min(left, 0.2))
