@@ -20,11 +20,6 @@ WORDS = {
 }
 
 
-def watch_late_charges(services: Services, now: float) -> list[str]:
-    """Look again at NOT_FOUND legs due for it; give back what was charged late and queue a notification."""
-    return [line for leg in services.ledger.watched_legs(now) for line in watch_one(services, leg.payment_id, now)]
-
-
 def watch_one(services: Services, payment_id: str, now: float) -> list[str]:
     """Look again at one NOT_FOUND leg, if it is still watched and due (another worker may have just looked)."""
     leg = services.ledger.leg(payment_id)
@@ -39,11 +34,6 @@ def watch_one(services: Services, payment_id: str, now: float) -> list[str]:
     if learnt in ("given_back", "held"):
         tell_host(services, merchant, services.ledger.leg(leg.payment_id))
     return [f"{name}: {leg.payment_id} {WORDS[learnt].format(until=_day(leg.watch_until))}"]
-
-
-def give_back_held(services: Services) -> list[str]:
-    """Retry giving back late charges whose reversal was not confirmed."""
-    return [line for leg in services.ledger.held_late_charges() for line in give_back_one(services, leg.payment_id)]
 
 
 def give_back_one(services: Services, payment_id: str) -> list[str]:
@@ -78,10 +68,6 @@ def tell_host(services: Services, merchant: Merchant, leg: LegRecord) -> None:
         "order": order_status(checkout, outcome, legs, refunded),
     }
     services.notifier.enqueue(checkout.merchant_id, f"late_charge:{leg.payment_id}:{leg.status}", url, payload)
-
-
-def deliver_notifications(services: Services, now: float) -> list[str]:
-    return [line for note in services.notifier.due(now) for line in deliver_one(services, note, now)]
 
 
 def deliver_one(services: Services, note: Notification, now: float) -> list[str]:
