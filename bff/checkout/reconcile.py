@@ -37,6 +37,7 @@ class Pass:
     lines: list[str] = field(default_factory=list)
     failed: int = 0
     skipped: int = 0
+    say: Callable[[str], None] = field(default=lambda _line: None, repr=False)  # each line as it happens
 
     def work(self, claim: Claim, key: str, name: str, job: Callable[[], list[str]]) -> None:
         """Do one item under its claim; one failing (a card system, a locked database) is logged and left."""
@@ -45,11 +46,16 @@ class Pass:
                 if not mine:
                     self.skipped += 1  # another worker has it in hand
                     return
-                self.lines.extend(job())
+                self.add(job())
         except Exception as exc:  # one bad item must not stop the pass; it is retried next run
             log.exception("reconcile: %s failed", name)
             self.failed += 1
-            self.lines.append(f"{name}: failed ({type(exc).__name__}); left for the next run")
+            self.add([f"{name}: failed ({type(exc).__name__}); left for the next run"])
+
+    def add(self, lines: list[str]) -> None:
+        self.lines.extend(lines)
+        for line in lines:
+            self.say(line)
 
 
 def reconcile(services: Services, window: float, now: float | None = None) -> list[str]:
@@ -63,10 +69,14 @@ def run_pass(
     now: float | None = None,
     claim: Claim = alone,
     stopping: Callable[[], bool] = lambda: False,
+    say: Callable[[str], None] = lambda _line: None,
 ) -> Pass:
-    """One pass, each item under claim(key) (a lease when several workers run); stops between items when asked."""
+    """One pass, each item under claim(key) (a lease when several workers run); stops between items when asked.
+
+    say(line) hears each line as soon as its item is done.
+    """
     now = time.time() if now is None else now
-    done = Pass()
+    done = Pass(say=say)
     for key, name, job in _items(services, window, now, done):
         if stopping():
             break
@@ -115,7 +125,7 @@ def _listed(done: Pass, what: str, lister: Callable[[], list]) -> list:
     except Exception as exc:  # e.g. the database locked for too long: this kind waits for the next pass
         log.exception("reconcile: listing %s failed", what)
         done.failed += 1
-        done.lines.append(f"{what}: failed to list ({type(exc).__name__}); left for the next run")
+        done.add([f"{what}: failed to list ({type(exc).__name__}); left for the next run"])
         return []
 
 

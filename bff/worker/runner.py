@@ -29,10 +29,8 @@ class Worker:
         return self._stop
 
     def run_once(self) -> Pass:
-        """One pass; says a line per thing done, and a line when items failed."""
-        done = run_pass(self.services, self.window, claim=self.leases.claim, stopping=self.stopping)
-        for line in done.lines:
-            self.say(line)
+        """One pass; says a line per thing done as it is done, and a line when items failed."""
+        done = run_pass(self.services, self.window, claim=self.leases.claim, stopping=self.stopping, say=self.say)
         if done.failed:
             self.say(f"pass: {done.failed} item(s) failed; left for the next pass")
         return done
