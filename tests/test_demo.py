@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import requests
@@ -52,3 +53,13 @@ def test_the_demo_worker_settles_a_payment_nobody_watches_and_tells_the_host_app
         assert "is now PAID" in demo.output()
     finally:
         demo.stop()
+    [pid] = re.findall(r"worker [^:\s]+:(\d+):\w+: a pass every", demo.output())
+    assert wait_for(lambda: not alive(int(pid))), "the demo's worker outlived the demo"
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
