@@ -1,4 +1,4 @@
-"""The `kabao` command: demo, serve, and merchant config tools."""
+"""The `kabao` command: demo, serve, worker, reconcile, and merchant config tools."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ import click
 from bff.merchants.loader import MERCHANT_ID, validate_dir
 from bff.merchants.model import MerchantConfig
 from bff.merchants.policy import ConfigPolicy
+from bff.worker.commands import reconcile_command, worker_command
+
+DEMO_WORKER_EVERY = 3  # seconds between the demo worker's passes: a pending settles while you watch
 
 
 @click.group()
@@ -30,7 +33,7 @@ def main() -> None:
 @click.option("--config-dir", default="wallet_config", show_default=True, type=click.Path(file_okay=False))
 @click.option("--data-dir", default="instance/demo", show_default=True, type=click.Path(file_okay=False))
 def demo(port: int, host: str, config_dir: str, data_dir: str) -> None:
-    """Run the sandbox card system, the host-app simulator and the wallet on SQLite."""
+    """Run the sandbox card system, the host-app simulator, the wallet and one worker on SQLite."""
     from werkzeug.serving import make_server
 
     from bff import create_app
@@ -84,8 +87,13 @@ def demo(port: int, host: str, config_dir: str, data_dir: str) -> None:
     )
     # a plain `kill` must stop the sandbox too, not leave it running
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    worker = None
     try:
         _wait_ready(f"{sandbox_url}/_sandbox/health", sandbox)
+        # one worker beside the wallet, same env: settles what the shopper's page stopped asking about
+        worker = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+            [sys.executable, "-m", "bff.cli", "worker", "--every", str(DEMO_WORKER_EVERY)], env=env
+        )
         os.environ.update(env)
         from bff.access_log import RedactingRequestHandler
 
@@ -98,8 +106,20 @@ def demo(port: int, host: str, config_dir: str, data_dir: str) -> None:
     except KeyboardInterrupt:
         click.echo("stopping")
     finally:
-        sandbox.terminate()
-        sandbox.wait(timeout=10)
+        for process in (worker, sandbox):
+            if process is not None:
+                process.terminate()  # the worker finishes the item in hand first
+        for process in (worker, sandbox):
+            if process is not None:
+                _wait_stopped(process)
+
+
+def _wait_stopped(process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 20) -> None:
@@ -155,19 +175,8 @@ def serve(bind_to: str, workers: int, threads: int, access_log: str) -> None:
     Server().run()
 
 
-@main.command("reconcile")
-@click.option("--window", default=900, show_default=True, help="Seconds after which an attempt is abandoned.")
-def reconcile_command(window: int) -> None:
-    """Settle pending payments and refunds with the card systems, printing what was done."""
-    from bff import create_app
-    from bff.checkout.reconcile import reconcile
-
-    app = create_app()
-    lines = reconcile(app.extensions["kabao"], window)
-    for line in lines:
-        click.echo(line)
-    click.echo(f"reconcile: {len(lines)} action(s)" if lines else "reconcile: nothing pending")
-    app.extensions["kabao"].close()
+main.add_command(reconcile_command)
+main.add_command(worker_command)
 
 
 @main.group()
@@ -269,3 +278,7 @@ def config_new(merchant_id: str, directory: str) -> None:
     template = resources.files("bff.merchants").joinpath("template.yaml").read_text("utf-8")
     target.write_text(template.replace("{merchant_id}", merchant_id), encoding="utf-8")
     click.echo(f"wrote {target}; edit it, then run: kabao config validate {directory}")
+
+
+if __name__ == "__main__":
+    main()

@@ -21,6 +21,10 @@ DEFAULTS: dict[str, Any] = {
     "KABAO_PROXY_HOPS": 0,
     "KABAO_CONFIG_RELOAD_SECONDS": 1.0,
     "KABAO_BALANCE_WORKERS": 16,
+    # `kabao worker` (and `kabao reconcile`): seconds between passes, a lease's period, when an attempt is abandoned
+    "KABAO_WORKER_EVERY_SECONDS": 30.0,
+    "KABAO_WORKER_LEASE_SECONDS": 60.0,
+    "KABAO_RECONCILE_WINDOW_SECONDS": 900,
     "KABAO_OPS_USERS": "",  # user:werkzeug-hash,… (or KABAO_OPS_USERS_FILE, a file of such lines)
     "KABAO_OPS_USERS_FILE": "",
     "KABAO_OPS_IDLE_SECONDS": 30 * 60,  # an ops session unused this long ends on the server

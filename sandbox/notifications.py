@@ -1,4 +1,6 @@
-"""The host app's notify endpoint: Kabao's signed notifications (e.g. a late charge given back), recorded."""
+"""The host app's notify endpoint: Kabao's signed notifications (a payment settled, a late charge given back).
+
+Each is recorded, and the order it carries is kept, as the host app would keep a status query's answer."""
 
 from __future__ import annotations
 
@@ -9,10 +11,10 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from sandbox import clock, faults
+from sandbox import clock, faults, orders
 from sandbox.context import current
 from sandbox.db import Database
-from sandbox.hostapi import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from sandbox.hostapi import SIGNATURE_HEADER, TIMESTAMP_HEADER, RemoteOrder, sign
 
 bp = Blueprint("notifications", __name__, url_prefix="/sim")
 MAX_SKEW_SECONDS = 300
@@ -37,6 +39,7 @@ def notify() -> Response | tuple[Response, int]:
     if not isinstance(payload, dict):
         return jsonify({"result": "ERROR", "error": {"code": "INVALID_REQUEST"}}), 400
     record(sandbox.db, payload)
+    _keep_order(sandbox.db, payload)
     return jsonify({"result": "OK"})
 
 
@@ -63,6 +66,18 @@ def record(db: Database, payload: dict[str, Any]) -> None:
                 json.dumps(payload, ensure_ascii=False),
             ),
         )
+
+
+def _keep_order(db: Database, payload: dict[str, Any]) -> None:
+    """Take over the order status a notification carries, for an order this host app has."""
+    order, merchant_id = payload.get("order"), payload.get("merchant_id")
+    try:
+        amounts = (int(order[key]) for key in ("amount", "paid_by_cards", "remainder", "refunded"))
+        remote = RemoteOrder(str(order["order_id"]), str(order["status"]), *amounts)
+    except (KeyError, TypeError, ValueError):
+        return
+    if isinstance(merchant_id, str) and orders.find_order(db, merchant_id, remote.order_id) is not None:
+        orders.apply_status(db, merchant_id, remote)
 
 
 def received(db: Database) -> list[dict[str, Any]]:

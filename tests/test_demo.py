@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from kabao_testing import CONFIG_DIR
+import os
+import re
+
+import requests
+from kabao_testing import CONFIG_DIR, checkout_handle, wait_for
 
 from e2e.stack import Demo
 
@@ -17,3 +21,45 @@ def test_the_demo_keeps_its_ledger_under_its_data_dir(tmp_path, monkeypatch):
         assert (data_dir / "bff.sqlite3").is_file() and (data_dir / "sandbox.sqlite3").is_file()
     finally:
         demo.stop()
+
+
+def test_the_demo_worker_settles_a_payment_nobody_watches_and_tells_the_host_app(tmp_path, monkeypatch):
+    monkeypatch.delenv("KABAO_LEDGER_PATH", raising=False)
+    monkeypatch.delenv("KABAO_STORE_URL", raising=False)
+    demo = Demo(tmp_path / "demo", CONFIG_DIR)
+    try:
+        sim = demo.stack.simulator_url
+        cards = requests.get(f"{sim}/_sandbox/systems/lime/cards", params={"user_id": "u1001"}, timeout=10).json()
+        card = max(cards, key=lambda c: c["balance"])
+        fault = {"system": "lime", "op": "pay", "mode": "processing", "delay_ms": 500, "count": 1}
+        requests.post(f"{sim}/_sandbox/faults", json=fault, timeout=10).raise_for_status()
+        order = {"user_id": "u1001", "merchant_id": "lime-market", "amount": 1000}
+        opened = requests.post(f"{sim}/_sandbox/checkout-token", json=order, timeout=10).json()
+        browser = requests.Session()
+        page = browser.get(opened["url"], timeout=10)
+        form = {
+            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1),
+            "attempt": re.search(r'name="attempt" value="(\d+)"', page.text).group(1),
+            "card": checkout_handle(page.text, card["card_number"][-4:]),
+        }
+        paid = browser.post(f"{page.url}/pay", data=form, timeout=30)
+        assert "正在确认支付结果" in paid.text, demo.output()
+        # the shopper closes the page: nothing polls, nobody runs `kabao reconcile`
+        order_page = f"{sim}/sim/orders/lime-market/{opened['order_id']}"
+        assert wait_for(lambda: "已支付" in requests.get(order_page, timeout=10).text, 60), demo.output()
+        notes = requests.get(f"{sim}/_sandbox/notifications", timeout=10).json()["notifications"]
+        told = [(n["event"], n["body"]["order"]["status"]) for n in notes if n["order_id"] == opened["order_id"]]
+        assert told == [("payment_settled", "PAID")]
+        assert "is now PAID" in demo.output()
+    finally:
+        demo.stop()
+    [pid] = re.findall(r"worker [^:\s]+:(\d+):\w+: a pass every", demo.output())
+    assert wait_for(lambda: not alive(int(pid))), "the demo's worker outlived the demo"
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

@@ -58,8 +58,10 @@ def order_status(shopper) -> dict:
     return call(shopper.client, shopper.app.config["KABAO_HOST_SECRET"], "GET", path).get_json()["order"]
 
 
-def notifications(sandbox) -> list[dict]:
-    return requests.get(f"{sandbox.url}/_sandbox/notifications", timeout=5).json()["notifications"]
+def notifications(sandbox, event: str = "late_charge") -> list[dict]:
+    """The host app's received notifications of one event (the failed payment's payment_settled came before)."""
+    found = requests.get(f"{sandbox.url}/_sandbox/notifications", timeout=5).json()["notifications"]
+    return [note for note in found if note["event"] == event]
 
 
 def test_a_not_found_leg_is_failed_for_the_shopper_but_not_final(app, client, card_system):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import multiprocessing
+import time
 
 import pytest
+from kabao_testing import wait_for
 
 from bff.store import open_store
+from bff.worker.leases import Leases
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -107,3 +110,58 @@ def test_a_deleted_value_is_gone_for_every_process(store_url):
     assert first.get("ops-session:x") is None
     first.close()
     second.close()
+
+
+def lease_in_child(url: str, key: str, holder: str, results) -> None:  # noqa: ANN001
+    store = open_store(url)
+    results.put(store.lease(key, holder, 60))
+    store.close()
+
+
+def test_a_lease_is_taken_by_one_worker_across_processes(store_url):
+    ctx = multiprocessing.get_context("spawn")
+    results = ctx.Queue()
+    children = [
+        ctx.Process(target=lease_in_child, args=(store_url, "attempt:x", f"worker-{n}", results)) for n in range(4)
+    ]
+    for child in children:
+        child.start()
+    outcomes = sorted(results.get(timeout=120) for _ in children)
+    for child in children:
+        child.join(30)
+    assert outcomes == [False, False, False, True]
+
+
+def test_a_lease_is_renewed_by_its_holder_and_given_up_only_by_it(store_url):
+    store = open_store(store_url)
+    assert store.lease("refund:r1", "a", 60) and store.lease("refund:r1", "a", 60)  # taken, then renewed
+    assert not store.lease("refund:r1", "b", 60)
+    store.end_lease("refund:r1", "b")  # not b's to give up
+    assert not store.lease("refund:r1", "b", 60)
+    store.end_lease("refund:r1", "a")
+    assert store.lease("refund:r1", "b", 60)
+    store.close()
+
+
+def test_a_lapsed_lease_is_taken_over(store_url):
+    store = open_store(store_url)
+    assert store.lease("leg:p1", "dead-worker", 0.3)  # never renewed: its holder died
+    assert not store.lease("leg:p1", "live-worker", 60)
+    assert wait_for(lambda: store.lease("leg:p1", "live-worker", 60), 10)
+    assert not store.lease("leg:p1", "dead-worker", 60)  # come back to life, it finds the lease taken
+    store.close()
+
+
+def test_a_lease_is_kept_while_its_item_is_worked_longer_than_its_period(store_url):
+    store, other = open_store(store_url), open_store(store_url)
+    leases = Leases(store, ttl=0.3)
+    with leases.claim("attempt:slow") as mine:
+        assert mine
+        deadline = time.monotonic() + 1.5  # five periods of slow work, renewed all along
+        while time.monotonic() < deadline:
+            assert not other.lease("worker:attempt:slow", "another-worker", 60)
+            time.sleep(0.05)
+    assert other.lease("worker:attempt:slow", "another-worker", 60)  # given up when done
+    leases.close()
+    store.close()
+    other.close()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime
 
+from bff.checkout.notify import Notification
 from bff.checkout.records import LegRecord
 from bff.checkout.results import order_status, outcome_of
+from bff.checkout.states import LegStatus
 from bff.merchants.loader import Merchant
 from bff.services import Services
 
@@ -18,35 +20,35 @@ WORDS = {
 }
 
 
-def watch_late_charges(services: Services, now: float) -> list[str]:
-    """Look again at NOT_FOUND legs due for it; give back what was charged late and queue a notification."""
-    lines = []
-    for leg in services.ledger.watched_legs(now):
-        checkout = services.ledger.checkout(leg.checkout_id)
-        merchant = services.registry.get(checkout.merchant_id)
-        if merchant is None:
-            continue
-        learnt = services.payer.check_watched(services.gateways.for_merchant(merchant), leg)
-        name = f"order {checkout.order_id} ({checkout.merchant_id}, checkout {checkout.checkout_id})"
-        lines.append(f"{name}: {leg.payment_id} {WORDS[learnt].format(until=_day(leg.watch_until))}")
-        if learnt in ("given_back", "held"):
-            tell_host(services, merchant, services.ledger.leg(leg.payment_id))
-    return lines
+def watch_one(services: Services, payment_id: str, now: float) -> list[str]:
+    """Look again at one NOT_FOUND leg, if it is still watched and due (another worker may have just looked)."""
+    leg = services.ledger.leg(payment_id)
+    if leg is None or leg.status is not LegStatus.NOT_FOUND or (leg.next_query_at or 0) > now:
+        return []
+    checkout = services.ledger.checkout(leg.checkout_id)
+    merchant = services.registry.get(checkout.merchant_id)
+    if merchant is None:
+        return []
+    learnt = services.payer.check_watched(services.gateways.for_merchant(merchant), leg)
+    name = f"order {checkout.order_id} ({checkout.merchant_id}, checkout {checkout.checkout_id})"
+    if learnt in ("given_back", "held"):
+        tell_host(services, merchant, services.ledger.leg(leg.payment_id))
+    return [f"{name}: {leg.payment_id} {WORDS[learnt].format(until=_day(leg.watch_until))}"]
 
 
-def give_back_held(services: Services) -> list[str]:
-    """Retry giving back late charges whose reversal was not confirmed."""
-    lines = []
-    for leg in services.ledger.held_late_charges():
-        checkout = services.ledger.checkout(leg.checkout_id)
-        merchant = services.registry.get(checkout.merchant_id)
-        if merchant is None:
-            continue
-        learnt = services.payer.give_back_late(services.gateways.for_merchant(merchant), leg.payment_id)
-        lines.append(f"order {checkout.order_id} ({checkout.merchant_id}): {leg.payment_id} {WORDS[learnt]}")
-        if learnt == "given_back":
-            tell_host(services, merchant, services.ledger.leg(leg.payment_id))
-    return lines
+def give_back_one(services: Services, payment_id: str) -> list[str]:
+    """Retry giving back one late charge, if it is still held."""
+    leg = services.ledger.leg(payment_id)
+    if leg is None or leg.status is not LegStatus.SUCCEEDED or leg.watch_until is None:
+        return []
+    checkout = services.ledger.checkout(leg.checkout_id)
+    merchant = services.registry.get(checkout.merchant_id)
+    if merchant is None:
+        return []
+    learnt = services.payer.give_back_late(services.gateways.for_merchant(merchant), leg.payment_id)
+    if learnt == "given_back":
+        tell_host(services, merchant, services.ledger.leg(leg.payment_id))
+    return [f"order {checkout.order_id} ({checkout.merchant_id}): {leg.payment_id} {WORDS[learnt]}"]
 
 
 def tell_host(services: Services, merchant: Merchant, leg: LegRecord) -> None:
@@ -68,13 +70,13 @@ def tell_host(services: Services, merchant: Merchant, leg: LegRecord) -> None:
     services.notifier.enqueue(checkout.merchant_id, f"late_charge:{leg.payment_id}:{leg.status}", url, payload)
 
 
-def deliver_notifications(services: Services, now: float) -> list[str]:
-    lines = []
-    for note in services.notifier.due(now):
-        problem = services.notifier.deliver(note)
-        state = "acknowledged" if problem is None else f"not acknowledged ({problem}); will retry"
-        lines.append(f"notification {note.event_key} ({note.merchant_id}): {state}")
-    return lines
+def deliver_one(services: Services, note: Notification, now: float) -> list[str]:
+    """Send one notification, if it is still due (another worker may have just sent it)."""
+    if not services.notifier.is_due(note.merchant_id, note.event_key, now):
+        return []
+    problem = services.notifier.deliver(note)
+    state = "acknowledged" if problem is None else f"not acknowledged ({problem}); will retry"
+    return [f"notification {note.event_key} ({note.merchant_id}): {state}"]
 
 
 def _late_status(leg: LegRecord) -> str:

@@ -70,6 +70,19 @@ class Notifier:
         )
         return [Notification(*row) for row in rows]
 
+    def is_due(self, merchant_id: str, event_key: str, now: float) -> bool:
+        """Whether this one is still waiting to be sent now (another worker may have just sent it)."""
+        row = (
+            self.db.connection()
+            .execute(
+                "SELECT 1 FROM notifications WHERE merchant_id = ? AND event_key = ? AND delivered_at IS NULL"
+                " AND tries < ? AND next_try_at <= ?",
+                (merchant_id, event_key, MAX_TRIES, now),
+            )
+            .fetchone()
+        )
+        return row is not None
+
     def deliver(self, note: Notification) -> str | None:
         """POST one notification; None when the host acknowledged it, else what went wrong (retried later)."""
         body, now = note.body.encode(), self.clock()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 
-from bff.checkout import late
+from bff.checkout import late, settled
 from bff.checkout.records import Attempt
-from bff.checkout.states import CheckoutStatus, LegStatus
+from bff.checkout.states import AttemptStatus, CheckoutStatus, LegStatus
 from bff.services import Services
 
 log = logging.getLogger(__name__)
@@ -19,36 +21,119 @@ WORDS = {
     "not_seen_yet": "not seen by the card system yet; left pending until the window ends",
     "unknown": "still unknown (no usable answer from the card system); left pending",
 }
+UNSETTLED = (AttemptStatus.PROCESSING, AttemptStatus.PENDING)
+Claim = Callable[[str], AbstractContextManager[bool]]
+
+
+def alone(_key: str) -> AbstractContextManager[bool]:
+    """The claim of a pass that runs by itself: every item is its own."""
+    return nullcontext(True)
+
+
+@dataclass
+class Pass:
+    """What one pass did: a line per thing done or left, and how many items failed or were another's."""
+
+    lines: list[str] = field(default_factory=list)
+    failed: int = 0
+    skipped: int = 0
+    say: Callable[[str], None] = field(default=lambda _line: None, repr=False)  # each line as it happens
+
+    def work(self, claim: Claim, key: str, name: str, job: Callable[[], list[str]]) -> None:
+        """Do one item under its claim; one failing (a card system, a locked database) is logged and left."""
+        try:
+            with claim(key) as mine:
+                if not mine:
+                    self.skipped += 1  # another worker has it in hand
+                    return
+                self.add(job())
+        except Exception as exc:  # one bad item must not stop the pass; it is retried next run
+            log.exception("reconcile: %s failed", name)
+            self.failed += 1
+            self.add([f"{name}: failed ({type(exc).__name__}); left for the next run"])
+
+    def add(self, lines: list[str]) -> None:
+        self.lines.extend(lines)
+        for line in lines:
+            self.say(line)
 
 
 def reconcile(services: Services, window: float, now: float | None = None) -> list[str]:
-    """One pass over unsettled attempts and unconfirmed refunds; answers a line per thing done or left.
+    """One pass over unsettled attempts and unconfirmed refunds; answers a line per thing done or left."""
+    return run_pass(services, window, now).lines
 
-    One thing failing (a card system, a locked database) is logged and left for the next run; the rest goes on.
+
+def run_pass(
+    services: Services,
+    window: float,
+    now: float | None = None,
+    claim: Claim = alone,
+    stopping: Callable[[], bool] = lambda: False,
+    say: Callable[[str], None] = lambda _line: None,
+) -> Pass:
+    """One pass, each item under claim(key) (a lease when several workers run); stops between items when asked.
+
+    say(line) hears each line as soon as its item is done.
     """
     now = time.time() if now is None else now
-    lines: list[str] = []
-    for attempt in services.ledger.unsettled_attempts():
-        _guarded(lines, f"checkout {attempt.checkout_id}", lambda a=attempt: _attempt(services, a, window, now))
-    for merchant_id, refund_id in services.refunds.pending():
-        _guarded(
-            lines, f"refund {refund_id} ({merchant_id})", lambda m=merchant_id, r=refund_id: _refund(services, m, r)
+    done = Pass(say=say)
+    for key, name, job in _items(services, window, now, done):
+        if stopping():
+            break
+        done.work(claim, key, name, job)
+    return done
+
+
+def _items(services: Services, window: float, now: float, done: Pass) -> Iterable[tuple[str, str, Callable]]:
+    """(lease key, name, job) for everything due, listed kind by kind as the pass reaches it."""
+    ledger, refunds = services.ledger, services.refunds
+    for attempt in _listed(done, "unsettled attempts", ledger.unsettled_attempts):
+        yield (
+            f"attempt:{attempt.checkout_id}:{attempt.seq}",
+            f"checkout {attempt.checkout_id}",
+            lambda a=attempt: _attempt(services, a, window, now),
         )
-    _guarded(lines, "late charges", lambda: late.give_back_held(services) + late.watch_late_charges(services, now))
-    _guarded(lines, "notifications", lambda: late.deliver_notifications(services, now))
-    return lines
+    for merchant_id, refund_id in _listed(done, "pending refunds", refunds.pending):
+        yield (
+            f"refund:{merchant_id}:{refund_id}",
+            f"refund {refund_id} ({merchant_id})",
+            lambda m=merchant_id, r=refund_id: _refund(services, m, r),
+        )
+    for leg in _listed(done, "held late charges", ledger.held_late_charges):
+        yield (
+            f"leg:{leg.payment_id}",
+            f"late charge {leg.payment_id}",
+            lambda p=leg.payment_id: late.give_back_one(services, p),
+        )
+    for leg in _listed(done, "watched legs", lambda: ledger.watched_legs(now)):
+        yield (
+            f"leg:{leg.payment_id}",
+            f"watched {leg.payment_id}",
+            lambda p=leg.payment_id: late.watch_one(services, p, now),
+        )
+    for note in _listed(done, "notifications", lambda: services.notifier.due(now)):
+        yield (
+            f"notification:{note.merchant_id}:{note.event_key}",
+            f"notification {note.event_key} ({note.merchant_id})",
+            lambda n=note: late.deliver_one(services, n, now),
+        )
 
 
-def _guarded(lines: list[str], name: str, work: Callable[[], list[str]]) -> None:
+def _listed(done: Pass, what: str, lister: Callable[[], list]) -> list:
     try:
-        lines.extend(work())
-    except Exception as exc:  # one bad item must not stop the pass; it is retried next run
-        log.exception("reconcile: %s failed", name)
-        lines.append(f"{name}: failed ({type(exc).__name__}); left for the next run")
+        return lister()
+    except Exception as exc:  # e.g. the database locked for too long: this kind waits for the next pass
+        log.exception("reconcile: listing %s failed", what)
+        done.failed += 1
+        done.add([f"{what}: failed to list ({type(exc).__name__}); left for the next run"])
+        return []
 
 
 def _attempt(services: Services, attempt: Attempt, window: float, now: float) -> list[str]:
     ledger, payer, lines = services.ledger, services.payer, []
+    current = next((a for a in ledger.attempts(attempt.checkout_id) if a.seq == attempt.seq), None)
+    if current is None or current.status not in UNSETTLED:
+        return []  # settled meanwhile (by the shopper's page or another worker)
     checkout = ledger.checkout(attempt.checkout_id)
     name = f"order {checkout.order_id} ({checkout.merchant_id}, checkout {checkout.checkout_id})"
     merchant = services.registry.get(checkout.merchant_id)
@@ -75,6 +160,8 @@ def _attempt(services: Services, attempt: Attempt, window: float, now: float) ->
     if abandoned and ledger.checkout(checkout.checkout_id).status is CheckoutStatus.OPEN:
         ledger.close_checkout(checkout.checkout_id, CheckoutStatus.FAILED)
     lines.append(f"{name}: attempt {attempt.seq} is now {outcome}")
+    if outcome in (AttemptStatus.PAID, AttemptStatus.FAILED):
+        settled.tell_host(services, merchant, checkout.checkout_id, attempt.seq)
     return lines
 
 

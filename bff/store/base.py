@@ -41,5 +41,16 @@ class Store(abc.ABC):
     def delete(self, key: str) -> None:
         """Forget key at once (a revoked session)."""
 
+    @abc.abstractmethod
+    def lease(self, key: str, holder: str, ttl: float) -> bool:
+        """Hold key for ttl seconds: taken when free or expired, renewed when holder has it; False when another has it.
+
+        Atomic across threads, processes and machines sharing the store: at most one holder at a time.
+        """
+
+    @abc.abstractmethod
+    def end_lease(self, key: str, holder: str) -> None:
+        """Give key up, only if holder still has it (a lease that expired and was taken stays with its taker)."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

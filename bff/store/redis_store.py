@@ -18,6 +18,16 @@ local used = tonumber(redis.call('GET', KEYS[1]) or '0')
 if used > 0 then redis.call('DECR', KEYS[1]) end
 return 0
 """
+LEASE = """
+local holder = redis.call('GET', KEYS[1])
+if holder == false then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+if holder == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+return 0
+"""
+END_LEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+"""
 
 
 class RedisStore(Store):
@@ -30,6 +40,8 @@ class RedisStore(Store):
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._reserve = self.client.register_script(RESERVE)
         self._release = self.client.register_script(RELEASE)
+        self._lease = self.client.register_script(LEASE)
+        self._end_lease = self.client.register_script(END_LEASE)
 
     def add_if_absent(self, key: str, ttl: int) -> bool:
         return bool(self.client.set(self.PREFIX + key, "", nx=True, ex=ttl))
@@ -58,6 +70,13 @@ class RedisStore(Store):
 
     def delete(self, key: str) -> None:
         self.client.delete(self.PREFIX + key)
+
+    def lease(self, key: str, holder: str, ttl: float) -> bool:
+        # expiry kept by the Redis server's clock, so machines' clocks need not agree
+        return bool(self._lease(keys=[self.PREFIX + "lease:" + key], args=[holder, max(1, round(ttl * 1000))]))
+
+    def end_lease(self, key: str, holder: str) -> None:
+        self._end_lease(keys=[self.PREFIX + "lease:" + key], args=[holder])
 
     def close(self) -> None:
         self.client.close()

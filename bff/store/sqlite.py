@@ -15,6 +15,7 @@ from bff.store.base import Store
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS reservations (key TEXT PRIMARY KEY, used INTEGER NOT NULL, expires REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS leases (key TEXT PRIMARY KEY, holder TEXT NOT NULL, expires REAL NOT NULL);
 """
 
 
@@ -128,6 +129,23 @@ class SQLiteStore(Store):
     def delete(self, key: str) -> None:
         with self.db.write() as db:
             db.execute("DELETE FROM kv WHERE key = ?", (key,))
+
+    def lease(self, key: str, holder: str, ttl: float) -> bool:
+        now = time.time()
+        with self.db.write() as db:  # one upsert: taken when new, renewed by its holder, taken over once expired
+            return (
+                db.execute(
+                    "INSERT INTO leases (key, holder, expires) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE"
+                    " SET holder = excluded.holder, expires = excluded.expires"
+                    " WHERE leases.holder = excluded.holder OR leases.expires <= ?",
+                    (key, holder, now + ttl, now),
+                ).rowcount
+                == 1
+            )
+
+    def end_lease(self, key: str, holder: str) -> None:
+        with self.db.write() as db:
+            db.execute("DELETE FROM leases WHERE key = ? AND holder = ?", (key, holder))
 
     def close(self) -> None:
         self.db.close()
