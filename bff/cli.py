@@ -269,3 +269,8 @@ def config_new(merchant_id: str, directory: str) -> None:
     template = resources.files("bff.merchants").joinpath("template.yaml").read_text("utf-8")
     target.write_text(template.replace("{merchant_id}", merchant_id), encoding="utf-8")
     click.echo(f"wrote {target}; edit it, then run: kabao config validate {directory}")
+
+
+from bff.db_cli import db  # noqa: E402 - the `kabao db` group lives in its own module
+
+main.add_command(db)

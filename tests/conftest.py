@@ -95,6 +95,12 @@ def app(make_app) -> Flask:
 
 
 @pytest.fixture
+def app_on_each_ledger(make_app, ledger_url: str) -> Flask:
+    """The app with its ledger on each engine: modules whose flows must hold on both override `app` with it."""
+    return make_app(KABAO_LEDGER_URL=ledger_url)
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
