@@ -8,6 +8,7 @@ import time
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 from conftest import LEDGER_ENGINES
 
 from bff.checkout.ledger import Ledger
@@ -16,6 +17,7 @@ from bff.checkout.migrations import LATEST, current_version, upgrade
 from bff.checkout.notify import Notifier
 from bff.checkout.refunds import Refunds
 from bff.checkout.states import CheckoutStatus, LegStatus
+from bff.cli import main
 from bff.ledger_db import open_ledger_db
 
 # The ledger's tables as Kabao wrote them before schema versions (main at e8b9a1b: bff/checkout/schema.py,
@@ -162,3 +164,23 @@ def test_two_machines_upgrading_at_once_apply_each_step_once(postgres):
     finally:
         for db in dbs:
             db.close()
+
+
+def test_kabao_db_upgrade_brings_a_postgresql_ledger_up_to_date_and_hides_its_password(postgres):
+    url = postgres.create_database("cli").replace("kabao@", "kabao:hunter2@")  # trust auth ignores it
+    behind = CliRunner().invoke(main, ["db", "version", "--url", url])
+    assert behind.exit_code == 1 and f"schema version 0, this Kabao needs {LATEST}" in behind.output
+    done = CliRunner().invoke(main, ["db", "upgrade"], env={"KABAO_LEDGER_URL": url})
+    assert done.exit_code == 0, done.output
+    assert f"applied {', '.join(map(str, range(1, LATEST + 1)))}" in done.output
+    again = CliRunner().invoke(main, ["db", "upgrade", "--url", url])
+    assert "nothing to apply" in again.output
+    now = CliRunner().invoke(main, ["db", "version", "--url", url])
+    assert now.exit_code == 0 and f"schema version {LATEST}" in now.output
+    assert "hunter2" not in behind.output + done.output + again.output + now.output
+    assert "kabao:***@" in done.output
+
+
+def test_an_unknown_ledger_url_is_refused_by_name(tmp_path):
+    result = CliRunner().invoke(main, ["db", "upgrade", "--url", "mysql://db/ledger"])
+    assert result.exit_code == 2 and "unsupported ledger URL mysql://" in result.output
