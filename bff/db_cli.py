@@ -26,13 +26,19 @@ def _where(url: str) -> str:
     return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
 
 
-def _open(url: str):  # noqa: ANN202 - a LedgerDB
+def _on_ledger(url: str | None, work):  # noqa: ANN001, ANN202 - work(LedgerDB) -> its answer
+    """Run work on the ledger named by --url (or the settings); answers (where, what work answered)."""
     from bff.ledger_db import open_ledger_db
 
+    target = _ledger_url(url)
     try:
-        return open_ledger_db(url)
+        ledger_db = open_ledger_db(target)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--url / KABAO_LEDGER_URL") from exc
+    try:
+        return _where(target), work(ledger_db)
+    finally:
+        ledger_db.close()
 
 
 URL_OPTION = click.option(
@@ -52,14 +58,9 @@ def db_upgrade(url: str | None) -> None:
     """Apply the ledger's pending schema migrations (safe to run on every deploy, from any machine)."""
     from bff.checkout.migrations import LATEST, upgrade
 
-    target = _ledger_url(url)
-    ledger_db = _open(target)
-    try:
-        applied = upgrade(ledger_db)
-    finally:
-        ledger_db.close()
+    where, applied = _on_ledger(url, upgrade)
     done = f"applied {', '.join(map(str, applied))}" if applied else "nothing to apply"
-    click.echo(f"ledger {_where(target)}: {done}; at schema version {LATEST}")
+    click.echo(f"ledger {where}: {done}; at schema version {LATEST}")
 
 
 @db.command("version")
@@ -68,12 +69,7 @@ def db_version(url: str | None) -> None:
     """Print the ledger's schema version and the version this Kabao needs; exit 1 when it is behind."""
     from bff.checkout.migrations import LATEST, current_version
 
-    target = _ledger_url(url)
-    ledger_db = _open(target)
-    try:
-        version = current_version(ledger_db)
-    finally:
-        ledger_db.close()
-    click.echo(f"ledger {_where(target)}: schema version {version}, this Kabao needs {LATEST}")
+    where, version = _on_ledger(url, current_version)
+    click.echo(f"ledger {where}: schema version {version}, this Kabao needs {LATEST}")
     if version < LATEST:
         raise SystemExit(1)
