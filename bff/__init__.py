@@ -20,6 +20,7 @@ from bff.checkout.ledger import Ledger
 from bff.checkout.notify import Notifier
 from bff.checkout.payer import Payer
 from bff.checkout.refunds import Refunds
+from bff.ledger_db import ledger_url, open_ledger_db
 from bff.merchants.policy import ConfigPolicy
 from bff.merchants.registry import MerchantRegistry
 from bff.ops.auth import load_accounts
@@ -60,7 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     store_url = app.config["KABAO_STORE_URL"] or f"sqlite:///{Path(app.instance_path) / 'kabao.sqlite3'}"
     store = open_store(store_url)
     executor = ThreadPoolExecutor(app.config["KABAO_BALANCE_WORKERS"], thread_name_prefix="balance")
-    ledger = Ledger(app.config["KABAO_LEDGER_PATH"] or str(Path(app.instance_path) / "ledger.sqlite3"))
+    ledger = Ledger(open_ledger_db(ledger_url(app.config, app.instance_path)))
     guard = WrongSecretGuard(store, app.config["SECRET_KEY"].encode())
     policy = ConfigPolicy.from_settings(app.config)
     config_dir = Path(app.config["KABAO_CONFIG_DIR"])

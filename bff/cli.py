@@ -280,5 +280,10 @@ def config_new(merchant_id: str, directory: str) -> None:
     click.echo(f"wrote {target}; edit it, then run: kabao config validate {directory}")
 
 
+from bff.db_cli import db  # noqa: E402 - the `kabao db` group lives in its own module
+
+main.add_command(db)
+
+
 if __name__ == "__main__":
     main()

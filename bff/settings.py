@@ -10,7 +10,8 @@ MAX_LAUNCH_TOKEN_AGE = 60
 DEFAULTS: dict[str, Any] = {
     "KABAO_CONFIG_DIR": "wallet_config",
     "KABAO_STORE_URL": "",  # empty: sqlite file in the instance folder
-    "KABAO_LEDGER_PATH": "",  # empty: ledger.sqlite3 in the instance folder
+    "KABAO_LEDGER_URL": "",  # sqlite:///path or postgresql://… (shared by every machine); empty: KABAO_LEDGER_PATH
+    "KABAO_LEDGER_PATH": "",  # the SQLite ledger file (older name); empty: ledger.sqlite3 in the instance folder
     "KABAO_TOKEN_AUDIENCE": "kabao-wallet",
     "KABAO_LAUNCH_MAX_AGE": MAX_LAUNCH_TOKEN_AGE,
     "KABAO_RESULT_URL_MAX_AGE": 3600,

@@ -6,18 +6,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages: Chromium for e2e (Playwright can't download its own browser here), CJK fonts so
-# screenshots of Chinese pages are readable, Redis for the multi-process store tests.
+# screenshots of Chinese pages are readable, Redis for the multi-process store tests, PostgreSQL for the
+# ledger's tests on its shared engine.
 need=()
 if [ -z "${KABAO_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then need+=(chromium); fi
 if ! { command -v fc-list >/dev/null && fc-list :lang=zh | grep -q .; }; then need+=(fonts-wqy-microhei); fi
 if ! command -v redis-server >/dev/null; then need+=(redis-server); fi
+if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then need+=(postgresql); fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}"
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-# The Debian package starts a system Redis on 6379; the tests start their own on a free port.
+# The Debian packages start a system Redis on 6379 and a PostgreSQL cluster on 5432; the tests start their
+# own on free ports (PostgreSQL as an unprivileged user, see tests/postgres_testing.py) and use neither.
 
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip

@@ -11,9 +11,12 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from kabao_testing import CONFIG_DIR, LOOPBACK_SANDBOX, mint_launch_token
+from postgres_testing import PostgresServer, postgres_bin, start_postgres
 from werkzeug.security import generate_password_hash
 
 from bff import create_app
+from bff.checkout.migrations import upgrade
+from bff.ledger_db import open_ledger_db
 from sandbox.runner import RunningSandbox, start_sandbox
 
 
@@ -21,6 +24,32 @@ from sandbox.runner import RunningSandbox, start_sandbox
 def sandbox() -> Iterator[RunningSandbox]:
     with start_sandbox(config_dir=CONFIG_DIR) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A private PostgreSQL server for the whole session (see tests/postgres_testing.py)."""
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL is not installed (scripts/test.sh installs it)")
+    with start_postgres() as server:
+        yield server
+
+
+LEDGER_ENGINES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=LEDGER_ENGINES)
+def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, upgraded ledger database on each engine: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    url = request.getfixturevalue("postgres").create_database("ledger")
+    db = open_ledger_db(url)
+    try:
+        upgrade(db)
+    finally:
+        db.close()
+    return url
 
 
 @pytest.fixture
@@ -63,6 +92,12 @@ def make_app(tmp_path: Path, card_system: RunningSandbox, monkeypatch: pytest.Mo
 @pytest.fixture
 def app(make_app) -> Flask:
     return make_app()
+
+
+@pytest.fixture
+def app_on_each_ledger(make_app, ledger_url: str) -> Flask:
+    """The app with its ledger on each engine: modules whose flows must hold on both override `app` with it."""
+    return make_app(KABAO_LEDGER_URL=ledger_url)
 
 
 @pytest.fixture

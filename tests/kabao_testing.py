@@ -126,7 +126,7 @@ def kabao_serve(env: dict[str, str], workers: int = 1, threads: int = 4) -> Iter
     def up() -> bool:
         try:
             return requests.get(f"{url}/healthz", timeout=1).ok
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # booting on a loaded machine: ask again
             return False
 
     try:

@@ -151,8 +151,7 @@ def settle(app) -> list[str]:
 
 
 def all_checkouts(services):
-    conn = services.ledger._conn()
-    return [row[0] for row in conn.execute("SELECT checkout_id FROM checkouts")]
+    return [row["checkout_id"] for row in services.ledger.db.rows("SELECT checkout_id FROM checkouts")]
 
 
 def leg_pending(services, checkout_id: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
+import pytest
 import requests
 from kabao_testing import add_fault
 from test_checkout import Shopper, cards_of
@@ -13,6 +14,12 @@ from test_refunds import call
 from bff.checkout.ledger import Ledger
 from bff.checkout.reconcile import reconcile
 from bff.checkout.states import LegStatus
+
+
+@pytest.fixture
+def app(app_on_each_ledger):
+    return app_on_each_ledger  # every test here runs on a SQLite and on a PostgreSQL ledger
+
 
 LATER = 3600  # seconds: past every backoff of a watched leg and of a notification retry
 

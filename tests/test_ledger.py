@@ -27,8 +27,8 @@ QUICK = StatusQuery(interval_seconds=0.5, give_up_seconds=5)
 
 
 @pytest.fixture
-def ledger(tmp_path):
-    ledger = Ledger(str(tmp_path / "ledger.sqlite3"))
+def ledger(ledger_url):
+    ledger = Ledger(ledger_url)
     yield ledger
     ledger.close()
 

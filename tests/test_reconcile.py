@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from click.testing import CliRunner
 from kabao_testing import LOOPBACK_SANDBOX, add_fault, wait_for
 from test_checkout import Shopper, cards_of
 
 from bff.checkout.reconcile import reconcile
 from bff.cli import main
+
+
+@pytest.fixture
+def app(app_on_each_ledger):
+    return app_on_each_ledger  # every test here runs on a SQLite and on a PostgreSQL ledger
 
 
 def pending_order(app, client, card_system, mode, **fault):
@@ -60,7 +66,14 @@ def test_card_system_still_down_leaves_it_pending(app, client, card_system):
 def test_reconcile_command_prints_what_it_did(app, client, card_system, monkeypatch):
     pending_order(app, client, card_system, "processing", delay_ms=100)
     time.sleep(0.2)
-    for key in ("KABAO_CONFIG_DIR", "KABAO_STORE_URL", "KABAO_LEDGER_PATH", "KABAO_HOST_SECRET", *LOOPBACK_SANDBOX):
+    for key in (
+        "KABAO_CONFIG_DIR",
+        "KABAO_STORE_URL",
+        "KABAO_LEDGER_PATH",
+        "KABAO_LEDGER_URL",
+        "KABAO_HOST_SECRET",
+        *LOOPBACK_SANDBOX,
+    ):
         monkeypatch.setenv(key, str(app.config[key]))
     monkeypatch.setenv("KABAO_SECRET_KEY", app.config["SECRET_KEY"])
     result = CliRunner().invoke(main, ["reconcile"])

@@ -19,6 +19,12 @@ from bff.checkout.reconcile import reconcile
 from bff.checkout.refunds import allocate
 from bff.security.signatures import sign_request
 
+
+@pytest.fixture
+def app(app_on_each_ledger):
+    return app_on_each_ledger  # every test here runs on a SQLite and on a PostgreSQL ledger
+
+
 rooms = st.lists(st.integers(min_value=0, max_value=100_000), min_size=1, max_size=4)
 
 

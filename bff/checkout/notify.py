@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,19 +11,12 @@ from urllib.parse import urlsplit
 
 import requests
 
+from bff.checkout.ledger_port import LedgerDB, Row
 from bff.security.signatures import sign_request
-from bff.store.sqlite import SQLiteDB
 
 log = logging.getLogger(__name__)
 TIMEOUT = (3.05, 10.0)  # (connect, read) seconds
 FIRST_RETRY, MAX_RETRY, MAX_TRIES = 30.0, 3600.0, 200  # backoff doubles up to an hour: days of retries
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS notifications (
-  merchant_id TEXT NOT NULL, event_key TEXT NOT NULL, url TEXT NOT NULL, body TEXT NOT NULL,
-  tries INTEGER NOT NULL DEFAULT 0, next_try_at REAL NOT NULL, delivered_at REAL, last_problem TEXT,
-  created_at REAL NOT NULL, PRIMARY KEY (merchant_id, event_key));
-"""
 
 
 @dataclass(frozen=True)
@@ -37,51 +29,42 @@ class Notification:
 
 
 class Notifier:
-    """Queues notifications in the ledger's database and delivers them, signed with the host secret."""
+    """Queues notifications in the ledger's outbox table and delivers them, signed with the host secret."""
 
     def __init__(
-        self, db: SQLiteDB, secret: str, session: requests.Session, clock: Callable[[], float] = time.time
+        self, db: LedgerDB, secret: str, session: requests.Session, clock: Callable[[], float] = time.time
     ) -> None:
         self.db, self.secret, self.session, self.clock = db, secret, session, clock
-        db.connection().executescript(SCHEMA)
 
     def enqueue(self, merchant_id: str, event_key: str, url: str, payload: dict) -> bool:
         """Queue one notification; the same event (merchant, key) is queued once. True if new."""
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-        with self.db.write() as conn:
+        with self.db.write() as tx:
             return (
-                conn.execute(
-                    "INSERT OR IGNORE INTO notifications (merchant_id, event_key, url, body, next_try_at, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
+                tx.execute(
+                    "INSERT INTO notifications (merchant_id, event_key, url, body, next_try_at, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (merchant_id, event_key) DO NOTHING",
                     (merchant_id, event_key, url, body, 0, self.clock()),
                 ).rowcount
                 == 1
             )
 
     def due(self, now: float) -> list[Notification]:
-        rows = (
-            self.db.connection()
-            .execute(
-                "SELECT merchant_id, event_key, url, body, tries FROM notifications"
-                " WHERE delivered_at IS NULL AND tries < ? AND next_try_at <= ? ORDER BY created_at",
-                (MAX_TRIES, now),
-            )
-            .fetchall()
+        rows = self.db.rows(
+            "SELECT merchant_id, event_key, url, body, tries FROM notifications"
+            " WHERE delivered_at IS NULL AND tries < ? AND next_try_at <= ? ORDER BY created_at",
+            (MAX_TRIES, now),
         )
-        return [Notification(*row) for row in rows]
+        return [Notification(**row) for row in rows]
 
     def is_due(self, merchant_id: str, event_key: str, now: float) -> bool:
         """Whether this one is still waiting to be sent now (another worker may have just sent it)."""
-        row = (
-            self.db.connection()
-            .execute(
-                "SELECT 1 FROM notifications WHERE merchant_id = ? AND event_key = ? AND delivered_at IS NULL"
-                " AND tries < ? AND next_try_at <= ?",
-                (merchant_id, event_key, MAX_TRIES, now),
-            )
-            .fetchone()
+        rows = self.db.rows(
+            "SELECT 1 FROM notifications WHERE merchant_id = ? AND event_key = ? AND delivered_at IS NULL"
+            " AND tries < ? AND next_try_at <= ?",
+            (merchant_id, event_key, MAX_TRIES, now),
         )
-        return row is not None
+        return bool(rows)
 
     def deliver(self, note: Notification) -> str | None:
         """POST one notification; None when the host acknowledged it, else what went wrong (retried later)."""
@@ -106,24 +89,24 @@ class Notifier:
         return problem
 
     def _record(self, note: Notification, problem: str | None, now: float) -> None:
-        with self.db.write() as conn:
+        with self.db.write() as tx:
             if problem is None:
-                conn.execute(
+                tx.execute(
                     "UPDATE notifications SET delivered_at = ?, tries = tries + 1, last_problem = NULL"
                     " WHERE merchant_id = ? AND event_key = ?",
                     (now, note.merchant_id, note.event_key),
                 )
                 return
             wait = min(FIRST_RETRY * 2**note.tries, MAX_RETRY)
-            conn.execute(
+            tx.execute(
                 "UPDATE notifications SET tries = tries + 1, next_try_at = ?, last_problem = ?"
                 " WHERE merchant_id = ? AND event_key = ? AND delivered_at IS NULL",
                 (now + wait, problem, note.merchant_id, note.event_key),
             )
 
-    def undelivered(self) -> list[sqlite3.Row]:
+    def undelivered(self) -> list[Row]:
         """What is still waiting for an acknowledgement (for ops and tests)."""
-        return self.db.connection().execute("SELECT * FROM notifications WHERE delivered_at IS NULL").fetchall()
+        return self.db.rows("SELECT * FROM notifications WHERE delivered_at IS NULL ORDER BY created_at")
 
 
 def _is_ok(answer: requests.Response) -> bool:

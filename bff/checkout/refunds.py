@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import enum
 import logging
-import sqlite3
 import time
 from dataclasses import dataclass
 
 from bff.cards.errors import CardSystemError, CardSystemUnavailable
 from bff.cards.gateway import CardGateway
 from bff.checkout.ledger import Ledger
+from bff.checkout.ledger_port import Tx
 from bff.checkout.records import LegRecord
 from bff.checkout.states import AttemptStatus, CheckoutStatus, LegStatus
 
 log = logging.getLogger(__name__)
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS refunds (
-  merchant_id TEXT NOT NULL, refund_id TEXT NOT NULL, checkout_id TEXT NOT NULL,
-  amount INTEGER NOT NULL CHECK (amount > 0), created_at REAL NOT NULL, PRIMARY KEY (merchant_id, refund_id));
-CREATE TABLE IF NOT EXISTS refund_legs (
-  merchant_id TEXT NOT NULL, refund_id TEXT NOT NULL, payment_id TEXT NOT NULL, last4 TEXT NOT NULL,
-  amount INTEGER NOT NULL CHECK (amount > 0), status TEXT NOT NULL, updated_at REAL NOT NULL,
-  PRIMARY KEY (merchant_id, refund_id, payment_id));
-"""
 
 
 class RefundProblem(enum.StrEnum):
@@ -89,8 +79,7 @@ class Refunds:
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self.db = ledger.db
-        self.db.connection().executescript(SCHEMA)
+        self.db = ledger.db  # its tables come with the ledger's migrations
 
     def paid_legs(self, merchant_id: str, order_id: str) -> tuple[str, list[LegRecord]]:
         checkout = self.ledger.checkout_by_order(merchant_id, order_id)
@@ -106,61 +95,74 @@ class Refunds:
         checkout = self.ledger.checkout_by_order(merchant_id, order_id)
         if checkout is None:
             return 0
-        row = (
-            self.db.connection()
-            .execute(
-                "SELECT COALESCE(SUM(l.amount), 0) FROM refund_legs l JOIN refunds r USING (merchant_id, refund_id)"
-                " WHERE r.checkout_id = ? AND l.status = 'SUCCEEDED'",
-                (checkout.checkout_id,),
-            )
-            .fetchone()
+        row = self.db.row(
+            "SELECT COALESCE(SUM(l.amount), 0) AS total FROM refund_legs l"
+            " JOIN refunds r USING (merchant_id, refund_id) WHERE r.checkout_id = ? AND l.status = 'SUCCEEDED'",
+            (checkout.checkout_id,),
         )
-        return row[0]
+        return int(row["total"])  # type: ignore[index]
 
     def start(self, merchant_id: str, order_id: str, refund_id: str, amount: int, policy: str) -> Refund:
-        """Write the refund and its legs (or find it, for a retried request)."""
+        """Write the refund and its legs (or find it, for a retried request).
+
+        The order's checkout row is locked meanwhile, so refunds of one order take turns on every machine;
+        the refund id is unique per merchant by primary key.
+        """
         checkout_id, legs = self.paid_legs(merchant_id, order_id)
-        with self.db.write() as conn:
-            row = conn.execute(
-                "SELECT checkout_id, amount FROM refunds WHERE merchant_id = ? AND refund_id = ?",
-                (merchant_id, refund_id),
-            ).fetchone()
-            if row is not None:
-                if (row[0], row[1]) != (checkout_id, amount):
-                    raise RefundRefused(RefundProblem.DUPLICATE)
-                return self._load(conn, merchant_id, refund_id)
-            reserved = dict(
-                conn.execute(
-                    "SELECT payment_id, SUM(amount) FROM refund_legs WHERE merchant_id = ? AND status != 'FAILED'"
-                    " GROUP BY payment_id",
+        with self.db.write() as tx:
+            tx.execute("SELECT checkout_id FROM checkouts WHERE checkout_id = ? FOR UPDATE", (checkout_id,))
+            found = self._find(tx, merchant_id, refund_id, checkout_id, amount)
+            if found is not None:
+                return found
+            reserved = {
+                row["payment_id"]: row["reserved"]
+                for row in tx.execute(
+                    "SELECT payment_id, SUM(amount) AS reserved FROM refund_legs WHERE merchant_id = ?"
+                    " AND status != 'FAILED' GROUP BY payment_id",
                     (merchant_id,),
                 ).fetchall()
-            )
+            }
             available = [(leg.payment_id, leg.amount - reserved.get(leg.payment_id, 0)) for leg in legs]
             if amount <= 0 or amount > sum(room for _, room in available):
                 raise RefundRefused(RefundProblem.REFUND_EXCEEDED)
             now = time.time()
-            conn.execute(
-                "INSERT INTO refunds VALUES (?, ?, ?, ?, ?)", (merchant_id, refund_id, checkout_id, amount, now)
-            )
+            created = tx.execute(
+                "INSERT INTO refunds (merchant_id, refund_id, checkout_id, amount, created_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (merchant_id, refund_id) DO NOTHING",
+                (merchant_id, refund_id, checkout_id, amount, now),
+            ).rowcount
+            if not created:  # the same id, just written for another order of this merchant
+                return self._find(tx, merchant_id, refund_id, checkout_id, amount)  # type: ignore[return-value]
             last4 = {leg.payment_id: leg.last4 for leg in legs}
-            for payment_id, share in allocate(amount, available, policy):
-                conn.execute(
-                    "INSERT INTO refund_legs VALUES (?, ?, ?, ?, ?, 'PENDING', ?)",
-                    (merchant_id, refund_id, payment_id, last4[payment_id], share, now),
+            for position, (payment_id, share) in enumerate(allocate(amount, available, policy), start=1):
+                tx.execute(
+                    "INSERT INTO refund_legs (merchant_id, refund_id, payment_id, last4, amount, status, updated_at,"
+                    " position) VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?)",
+                    (merchant_id, refund_id, payment_id, last4[payment_id], share, now, position),
                 )
-            return self._load(conn, merchant_id, refund_id)
+            return self._load(tx, merchant_id, refund_id)
 
-    def _load(self, conn: sqlite3.Connection, merchant_id: str, refund_id: str) -> Refund:
-        amount = conn.execute(
+    def _find(self, tx: Tx, merchant_id: str, refund_id: str, checkout_id: str, amount: int) -> Refund | None:
+        """The refund already written under this id; refused when that one was for other terms."""
+        row = tx.execute(
+            "SELECT checkout_id, amount FROM refunds WHERE merchant_id = ? AND refund_id = ?", (merchant_id, refund_id)
+        ).fetchone()
+        if row is None:
+            return None
+        if (row["checkout_id"], row["amount"]) != (checkout_id, amount):
+            raise RefundRefused(RefundProblem.DUPLICATE)
+        return self._load(tx, merchant_id, refund_id)
+
+    def _load(self, tx: Tx, merchant_id: str, refund_id: str) -> Refund:
+        amount = tx.execute(
             "SELECT amount FROM refunds WHERE merchant_id = ? AND refund_id = ?", (merchant_id, refund_id)
-        ).fetchone()[0]
-        rows = conn.execute(
+        ).fetchone()["amount"]  # type: ignore[index]
+        rows = tx.execute(
             "SELECT payment_id, last4, amount, status FROM refund_legs WHERE merchant_id = ? AND refund_id = ?"
-            " ORDER BY rowid",
+            " ORDER BY position, payment_id",
             (merchant_id, refund_id),
         ).fetchall()
-        return Refund(refund_id, amount, tuple(RefundLeg(*row) for row in rows))
+        return Refund(refund_id, amount, tuple(RefundLeg(**row) for row in rows))
 
     def send(self, gateway: CardGateway, merchant_id: str, refund: Refund) -> Refund:
         """Ask the card systems for every leg not yet confirmed; each leg has its own refund id."""
@@ -177,29 +179,25 @@ class Refunds:
                 self._set(merchant_id, refund.refund_id, leg.payment_id, "FAILED")
                 continue
             self._set(merchant_id, refund.refund_id, leg.payment_id, "SUCCEEDED", leg.amount)
-        with self.db.write() as conn:
-            return self._load(conn, merchant_id, refund.refund_id)
+        with self.db.write() as tx:
+            return self._load(tx, merchant_id, refund.refund_id)
 
     def _set(self, merchant_id: str, refund_id: str, payment_id: str, status: str, refunded: int = 0) -> None:
         """Settle a pending refund leg; only the call that settles it counts its money (one transaction)."""
-        with self.db.write() as conn:
-            moved = conn.execute(
+        with self.db.write() as tx:
+            moved = tx.execute(
                 "UPDATE refund_legs SET status = ?, updated_at = ? WHERE merchant_id = ? AND refund_id = ?"
                 " AND payment_id = ? AND status = 'PENDING'",
                 (status, time.time(), merchant_id, refund_id, payment_id),
             ).rowcount
             if moved and refunded:
-                Ledger.add_refunded(conn, payment_id, refunded)
+                Ledger.add_refunded(tx, payment_id, refunded)
 
     def pending(self) -> list[tuple[str, str]]:
         """(merchant_id, refund_id) of refunds with legs not yet confirmed."""
-        rows = (
-            self.db.connection()
-            .execute("SELECT DISTINCT merchant_id, refund_id FROM refund_legs WHERE status = 'PENDING'")
-            .fetchall()
-        )
-        return [(r[0], r[1]) for r in rows]
+        rows = self.db.rows("SELECT DISTINCT merchant_id, refund_id FROM refund_legs WHERE status = 'PENDING'")
+        return [(r["merchant_id"], r["refund_id"]) for r in rows]
 
     def load(self, merchant_id: str, refund_id: str) -> Refund:
-        with self.db.write() as conn:
-            return self._load(conn, merchant_id, refund_id)
+        with self.db.write() as tx:
+            return self._load(tx, merchant_id, refund_id)

@@ -1,50 +1,71 @@
-"""The ledger's tables, and the in-place upgrade of a ledger file written by an older Kabao."""
+"""The ledger's tables, as numbered migration steps (applied in order by bff.checkout.migrations)."""
 
 from __future__ import annotations
 
-import sqlite3
-
 DEFAULT_WATCH_SECONDS = 7 * 86400  # for legs judged NOT_FOUND before the watch existed
 
-SCHEMA = """
+# Step 1: the tables as Kabao wrote them before versions were kept (an older ledger is adopted as it is).
+# {float} is an 8-byte float on each engine (SQLite's REAL; PostgreSQL's REAL has only 4 bytes).
+TABLES = """
 CREATE TABLE IF NOT EXISTS checkouts (
   checkout_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, user_id TEXT NOT NULL,
   order_id TEXT NOT NULL, amount INTEGER NOT NULL CHECK (amount > 0), currency TEXT NOT NULL,
-  return_url TEXT NOT NULL, status TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL,
+  return_url TEXT NOT NULL, status TEXT NOT NULL, created_at {float} NOT NULL, updated_at {float} NOT NULL,
   UNIQUE (merchant_id, order_id));
 CREATE TABLE IF NOT EXISTS attempts (
   checkout_id TEXT NOT NULL REFERENCES checkouts, seq INTEGER NOT NULL, status TEXT NOT NULL,
   remainder INTEGER NOT NULL CHECK (remainder >= 0), failure TEXT,
-  created_at REAL NOT NULL, updated_at REAL NOT NULL, PRIMARY KEY (checkout_id, seq));
+  created_at {float} NOT NULL, updated_at {float} NOT NULL, PRIMARY KEY (checkout_id, seq));
 CREATE TABLE IF NOT EXISTS legs (
   payment_id TEXT PRIMARY KEY, checkout_id TEXT NOT NULL, seq INTEGER NOT NULL,
   position INTEGER NOT NULL, card_id TEXT NOT NULL, last4 TEXT NOT NULL,
   amount INTEGER NOT NULL CHECK (amount > 0), status TEXT NOT NULL, error_code TEXT,
   refunded INTEGER NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= amount),
-  sent_at REAL, queries INTEGER NOT NULL DEFAULT 0, next_query_at REAL, updated_at REAL NOT NULL,
-  watch_until REAL,
+  sent_at {float}, queries INTEGER NOT NULL DEFAULT 0, next_query_at {float}, updated_at {float} NOT NULL,
+  watch_until {float},
   UNIQUE (checkout_id, seq, position));
+CREATE TABLE IF NOT EXISTS refunds (
+  merchant_id TEXT NOT NULL, refund_id TEXT NOT NULL, checkout_id TEXT NOT NULL,
+  amount INTEGER NOT NULL CHECK (amount > 0), created_at {float} NOT NULL, PRIMARY KEY (merchant_id, refund_id));
+CREATE TABLE IF NOT EXISTS refund_legs (
+  merchant_id TEXT NOT NULL, refund_id TEXT NOT NULL, payment_id TEXT NOT NULL, last4 TEXT NOT NULL,
+  amount INTEGER NOT NULL CHECK (amount > 0), status TEXT NOT NULL, updated_at {float} NOT NULL,
+  PRIMARY KEY (merchant_id, refund_id, payment_id));
+CREATE TABLE IF NOT EXISTS notifications (
+  merchant_id TEXT NOT NULL, event_key TEXT NOT NULL, url TEXT NOT NULL, body TEXT NOT NULL,
+  tries INTEGER NOT NULL DEFAULT 0, next_try_at {float} NOT NULL, delivered_at {float}, last_problem TEXT,
+  created_at {float} NOT NULL, PRIMARY KEY (merchant_id, event_key));
 """
 
+# legs an older Kabao closed as FAILED/NOT_FOUND were only our verdict: watch them for late charges
+WATCH_OLD_NOT_FOUND = (
+    "UPDATE legs SET status = 'NOT_FOUND', watch_until = updated_at + ?, next_query_at = NULL"
+    " WHERE status = 'FAILED' AND error_code = 'NOT_FOUND'"
+)
 
-def create_or_upgrade(conn: sqlite3.Connection) -> None:
-    """Create the tables; add what an older ledger file lacks, keeping its data."""
-    conn.executescript(SCHEMA)
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(legs)")}
-    if "watch_until" in columns:
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute("ALTER TABLE legs ADD COLUMN watch_until REAL")
-        # legs an older Kabao closed as FAILED/NOT_FOUND were only our verdict: watch them for late charges
-        conn.execute(
-            "UPDATE legs SET status = 'NOT_FOUND', watch_until = updated_at + ?, next_query_at = NULL"
-            " WHERE status = 'FAILED' AND error_code = 'NOT_FOUND'",
-            (DEFAULT_WATCH_SECONDS,),
-        )
-    except sqlite3.OperationalError as exc:
-        conn.execute("ROLLBACK")
-        if "duplicate column" not in str(exc):  # another process upgraded it first
-            raise
-        return
-    conn.execute("COMMIT")
+# Step 2: refund legs keep the order they were allocated in (SQLite's rowid did it; PostgreSQL has none)
+REFUND_LEG_ORDER = "ALTER TABLE refund_legs ADD COLUMN position INTEGER NOT NULL DEFAULT 0"
+
+# Step 3: what the reconcile loop and the host API look rows up by, on every machine's every pass
+INDEXES = """
+CREATE INDEX IF NOT EXISTS attempts_by_status ON attempts (status, created_at);
+CREATE INDEX IF NOT EXISTS legs_by_status ON legs (status, updated_at);
+CREATE INDEX IF NOT EXISTS refunds_by_checkout ON refunds (checkout_id);
+CREATE INDEX IF NOT EXISTS refund_legs_by_payment ON refund_legs (payment_id, status);
+CREATE INDEX IF NOT EXISTS notifications_due ON notifications (delivered_at, next_try_at);
+"""
+
+FLOAT_COLUMNS = {
+    "checkouts": ("created_at", "updated_at"),
+    "attempts": ("created_at", "updated_at"),
+    "legs": ("sent_at", "next_query_at", "updated_at", "watch_until"),
+    "refunds": ("created_at",),
+    "refund_legs": ("updated_at",),
+    "notifications": ("next_try_at", "delivered_at", "created_at"),
+}
+FLOAT_TYPE = {"sqlite": "REAL", "postgresql": "DOUBLE PRECISION"}
+
+
+def statements(script: str, engine: str) -> list[str]:
+    """The statements of a script, with {float} spelt for the engine."""
+    return [s.strip() for s in script.format(float=FLOAT_TYPE[engine]).split(";") if s.strip()]
