@@ -17,6 +17,7 @@ SYSTEM_IN_URL = (
     re.compile(r"/openapi/([A-Za-z0-9_-]+)/v2(?=[/?#]|$)"),
     re.compile(r"/birch/([A-Za-z0-9_-]+)(?=[/?#]|$)"),
     re.compile(r"/xmlgw/([A-Za-z0-9_-]+)(?=[/?#]|$)"),
+    re.compile(r"/gm/([A-Za-z0-9_-]+)/api(?=[/?#]|$)"),
 )
 
 
