@@ -26,6 +26,7 @@ SYSTEM = {
     "maple-cinema": "maple",
     "birch-tea": "birch",
     "cedar-noodles": "cedar",
+    "jade-pharmacy": "jade",
 }
 
 

@@ -12,6 +12,7 @@ SYSTEMS: dict[str, str] = {
     "maple-cinema": "maple",
     "birch-tea": "birch",
     "cedar-noodles": "cedar",
+    "jade-pharmacy": "jade",
 }
 
 
@@ -43,7 +44,13 @@ def test_bind_with_the_merchants_method(client, launch, card_system, merchant):
 
 @pytest.mark.parametrize(
     ("merchant", "history"),
-    [("olive-fresh", True), ("maple-cinema", True), ("birch-tea", False), ("cedar-noodles", True)],
+    [
+        ("olive-fresh", True),
+        ("maple-cinema", True),
+        ("birch-tea", False),
+        ("cedar-noodles", True),
+        ("jade-pharmacy", True),
+    ],
 )
 def test_history_is_shown_only_where_the_card_system_has_it(client, launch, card_system, merchant, history):
     launch(merchant_id=merchant)

@@ -12,7 +12,6 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, g, request
@@ -21,61 +20,15 @@ from werkzeug.exceptions import HTTPException
 from sandbox import cards, payments
 from sandbox.context import current
 from sandbox.dialects import common
-from sandbox.dialects.sm_crypto import hmac_sm3_hex, sm2_verify, sm4_cbc_decrypt_b64
+from sandbox.dialects import sm_json_wire as wire
+from sandbox.dialects.sm_crypto import sm2_verify, sm4_cbc_decrypt_b64
+from sandbox.dialects.sm_json_wire import answer, refused
 from sandbox.errors import CardError, invalid, require_text
 
 ROOT = "/gm/"
 bp = Blueprint("sm_json", __name__, url_prefix="/gm/<system>/api")
-KEY = "KABAO_MERCHANT_JADE_"  # the names of this dialect's keys in sandbox/keys.py start so
 CLOCK_SKEW_MS = 5 * 60 * 1000  # a request stamped further from now is refused as badly signed
 UNREADABLE_MARK = "sm4:"  # prefixed to a PIN that doesn't decrypt, so no password can equal it
-
-ERROR_CODES = {
-    "CARD_NOT_FOUND": "CARD_NOT_EXIST",
-    "WRONG_SECRET": "PIN_ERROR",
-    "SECRET_LOCKED": "PIN_LOCKED",
-    "CARD_FROZEN": "CARD_FROZEN",
-    "CARD_EXPIRED": "CARD_EXPIRED",
-    "ALREADY_BOUND": "CARD_BOUND_OTHER",
-    "INSUFFICIENT_BALANCE": "BALANCE_NOT_ENOUGH",
-    "LIMIT_EXCEEDED": "OVER_LIMIT",
-    "DUPLICATE": "TRADE_NO_REUSED",
-    "PAYMENT_NOT_FOUND": "TRADE_NOT_EXIST",
-    "REFUND_EXCEEDED": "REFUND_OVER_AMOUNT",
-    "NOT_REVERSIBLE": "TRADE_CANNOT_REVERSE",
-    "INVALID_REQUEST": "PARAM_INVALID",
-    "UNAVAILABLE": "SYSTEM_BUSY",
-}
-CARD_TYPES = {"gift": "GIFT", "member": "VIP"}
-CARD_STATES = {"ACTIVE": 0, "FROZEN": 1, "EXPIRED": 2}
-TRADE_TYPES = {
-    "PAYMENT": "CONSUME",
-    "REFUND": "REFUND",
-    "REVERSAL": "REVERSE",
-    "TOPUP": "RECHARGE",
-    "ADJUSTMENT": "ADJUST",
-}
-TRADE_STATES = {"SUCCEEDED": "SUCCESS", "FAILED": "FAIL", "PROCESSING": "PAYING", "REVERSED": "REVERSED"}
-
-
-def _signed(body: dict[str, Any], status: int = 200) -> Response:
-    """A UTF-8 JSON answer with X-Jade-Sign: hex HMAC-SM3 of its exact bytes (none without the key)."""
-    raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-    response = Response(raw, status, content_type="application/json; charset=utf-8")
-    key = current().keys.get(KEY + "HMAC_KEY", "")
-    if key:
-        response.headers["X-Jade-Sign"] = hmac_sm3_hex(key, raw)
-    return response
-
-
-def answer(**data: Any) -> Response:
-    return _signed({"success": True, "data": data})
-
-
-def refused(code: str, message: str, status: int = 200, **data: Any) -> Response:
-    """A refusal: HTTP 200 for the business's no, 401 for a bad signature; a trade it concerns in data."""
-    body: dict[str, Any] = {"success": False, "errorCode": code, "errorMsg": message}
-    return _signed(body | ({"data": data} if data else {}), status)
 
 
 def routing_error(error: HTTPException) -> Response:
@@ -90,8 +43,8 @@ def _pop_system(endpoint: str | None, values: dict[str, Any] | None) -> None:
 
 @bp.errorhandler(CardError)
 def _card_error(error: CardError) -> Response:
-    trade = _trade(error.payment) if error.payment is not None else {}
-    return refused(ERROR_CODES.get(error.code, "SYSTEM_BUSY"), error.message, **trade)
+    trade = wire.trade(error.payment) if error.payment is not None else {}
+    return refused(wire.ERROR_CODES.get(error.code, "SYSTEM_BUSY"), error.message, **trade)
 
 
 def _sign_problem() -> str | None:
@@ -103,7 +56,7 @@ def _sign_problem() -> str | None:
     if abs(int(stamp) - int(time.time() * 1000)) > CLOCK_SKEW_MS:
         return "X-Jade-Timestamp is more than 5 minutes from now"
     text = f"{stamp}\n{nonce}\n".encode() + request.get_data(cache=True)
-    if not sm2_verify(current().keys.get(KEY + "SM2_PUBLIC_KEY", ""), given.lower(), text):
+    if not sm2_verify(current().keys.get(wire.KEY + "SM2_PUBLIC_KEY", ""), given.lower(), text):
         return "X-Jade-Sign is not the merchant's SM2 signature of timestamp, nonce and body"
     return None
 
@@ -147,41 +100,9 @@ def _secret(name: str, *, optional: bool = False) -> str | None:
     if sealed is None:
         return None
     keys = current().keys
-    key, iv = keys.get(KEY + "SM4_KEY", ""), keys.get(KEY + "SM4_IV", "")
+    key, iv = keys.get(wire.KEY + "SM4_KEY", ""), keys.get(wire.KEY + "SM4_IV", "")
     clear = sm4_cbc_decrypt_b64(key, iv, sealed) if key and iv else None
     return UNREADABLE_MARK + sealed if clear is None else clear
-
-
-def _card(card: dict[str, Any]) -> dict[str, Any]:
-    fields = {
-        "cardNo": common.card_number(g.cs, card["card_id"]),
-        "cardType": CARD_TYPES.get(card["card_type"], "OTHER"),
-        "state": CARD_STATES[card["status"]],
-        "expireDate": common.compact_date(card["expires_on"]) if card["expires_on"] else None,
-        "balance": card.get("balance"),
-    }
-    return {name: value for name, value in fields.items() if value is not None}
-
-
-def _trade(payment: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "outTradeNo": payment["payment_id"],
-        "amount": payment["amount"],
-        "refundedAmount": payment["refunded_amount"],
-        "tradeState": TRADE_STATES[payment["status"]],
-    }
-
-
-def _line(txn: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "tradeId": txn["txn_id"],
-        "tradeType": TRADE_TYPES[txn["kind"]],
-        "amount": txn["amount"],
-        "balanceAfter": txn["balance_after"],
-        "tradeTime": int(datetime.fromisoformat(txn["created_at"]).timestamp() * 1000),
-        "memo": txn["description"],
-        "outTradeNo": txn.get("payment_id"),
-    }
 
 
 def _amount(name: str) -> int:
@@ -191,18 +112,18 @@ def _amount(name: str) -> int:
 def bind() -> Response:
     """Bind a card by number with its SM4-sealed password."""
     request_ = {"user_id": common.need("memberId"), "card_number": common.need("cardNo"), "secret": _secret("cardPwd")}
-    return answer(card=_card(cards.bind(current().db, g.cs, request_)))
+    return answer(card=wire.card(cards.bind(current().db, g.cs, request_)))
 
 
 def list_cards() -> Response:
     """The member's cards with their balances."""
     db, user_id = current().db, common.need("memberId")
     found = [cards.card_detail(db, g.cs, user_id, card["card_id"]) for card in cards.list_cards(db, g.cs, user_id)]
-    return answer(cards=[_card(card) for card in found])
+    return answer(cards=[wire.card(card) for card in found])
 
 
 def card_detail() -> Response:
-    return answer(card=_card(cards.card_detail(current().db, g.cs, common.need("memberId"), _card_id())))
+    return answer(card=wire.card(cards.card_detail(current().db, g.cs, common.need("memberId"), _card_id())))
 
 
 def transactions() -> Response:
@@ -212,7 +133,7 @@ def transactions() -> Response:
         raise invalid(f"pageSize must be an integer from 1 to {cards.MAX_PAGE}")
     cursor = require_text(g.params, "cursor", optional=True)
     found, next_cursor = cards.transactions(current().db, g.cs, common.need("memberId"), _card_id(), cursor, str(size))
-    return answer(trades=[_line(txn) for txn in found], **({"nextCursor": next_cursor} if next_cursor else {}))
+    return answer(trades=[wire.line(txn) for txn in found], **({"nextCursor": next_cursor} if next_cursor else {}))
 
 
 def unbind() -> Response:
@@ -238,15 +159,15 @@ def pay() -> Response:
         if error.code == "DUPLICATE":
             raise CardError("DUPLICATE", "outTradeNo was used with other parameters") from None
         raise
-    return answer(trade=_trade(payment))
+    return answer(trade=wire.trade(payment))
 
 
 def payment_status() -> Response:
-    return answer(trade=_trade(payments.payment_status(current().db, g.cs, common.need("outTradeNo"))))
+    return answer(trade=wire.trade(payments.payment_status(current().db, g.cs, common.need("outTradeNo"))))
 
 
 def reverse() -> Response:
-    return answer(trade=_trade(payments.reverse(current().db, g.cs, common.need("outTradeNo"))))
+    return answer(trade=wire.trade(payments.reverse(current().db, g.cs, common.need("outTradeNo"))))
 
 
 def refund() -> Response:
@@ -258,7 +179,7 @@ def refund() -> Response:
         if error.code == "DUPLICATE":
             raise CardError("DUPLICATE", "outRefundNo was used for another trade or amount") from None
         raise
-    return answer(trade=_trade(result["payment"]))
+    return answer(trade=wire.trade(result["payment"]))
 
 
 # path → handler; the handler's name is the fault op name

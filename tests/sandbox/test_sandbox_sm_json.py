@@ -181,3 +181,43 @@ def test_a_declined_pay_is_refused_with_the_failed_trade(jade_api, jade):
 def test_an_unknown_operation_is_a_signed_refusal(jade_api):
     response = jade_api.post("card/nothing")
     assert response.status_code == 404 and jade_api.read(response)["errorCode"] == "PARAM_INVALID"
+
+
+def _requests(cards: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """A plausible request of each operation, by the standard op name a fault names."""
+    main, user = cards["main"]["card_number"], {"memberId": "u1001"}
+    return {
+        "bind": ("card/bind", {"memberId": "u1003", "cardNo": cards["unbound"][0]["card_number"], "cardPwd": "x"}),
+        "list_cards": ("card/list", user),
+        "card_detail": ("card/query", {**user, "cardNo": main}),
+        "transactions": ("card/trades", {**user, "cardNo": main}),
+        "unbind": ("card/unbind", {**user, "cardNo": cards["small"]["card_number"]}),
+        "pay": ("trade/pay", {**user, "cardNo": main, "outTradeNo": "jf", "amount": 100}),
+        "payment_status": ("trade/query", {"outTradeNo": "jf"}),
+        "reverse": ("trade/reverse", {"outTradeNo": "jf"}),
+        "refund": ("trade/refund", {"outTradeNo": "jf", "outRefundNo": "jr", "refundAmount": 1}),
+    }
+
+
+@pytest.mark.parametrize(
+    "op", ["bind", "list_cards", "card_detail", "transactions", "unbind", "pay", "payment_status", "reverse", "refund"]
+)
+def test_faults_match_requests_by_the_standard_op_names(jade_api, jade, admin, op):
+    calls = _requests(jade)
+    admin.add_fault(system="jade", op=op, mode="error_5xx", count=1)
+    other = "payment_status" if op == "list_cards" else "list_cards"
+    assert jade_api.post(calls[other][0], **calls[other][1]).status_code != 500
+    failed = jade_api.post(calls[op][0], **calls[op][1])
+    assert failed.status_code == 500 and "X-Jade-Sign" not in failed.headers  # a fault is no answer of theirs
+    assert admin.faults() == []
+
+
+def test_a_badly_signed_request_takes_no_fault(jade_api, admin):
+    admin.add_fault(system="jade", op="*", mode="error_5xx", count=1)
+    assert jade_api.post("card/list", private_key=sm2_private_hex({}), memberId="u1001").status_code == 401
+    assert [fault["count"] for fault in admin.faults()] == [1]
+
+
+def test_the_sandbox_says_which_system_a_gm_base_url_names(admin):
+    named = admin.get("/system-of", base_url="http://x/gm/jade/api")
+    assert named.status_code == 200 and named.json() == {"system": "jade"}
