@@ -1,0 +1,32 @@
+"""SM3 and HMAC-SM3 come from OpenSSL (hashlib) where it has SM3, and agree with gmssl's pure Python."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+
+from bff.adapters import sign_crypto
+
+
+def openssl_has_sm3() -> bool:
+    try:
+        hashlib.new("sm3")
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not openssl_has_sm3(), reason="this OpenSSL build has no SM3")
+def test_openssl_does_sm3_where_it_can():
+    assert sign_crypto.SM3_BACKEND == "openssl"
+
+
+@pytest.mark.parametrize("size", [0, 1, 55, 64, 1739, 10_000])
+@pytest.mark.parametrize("key", ["k", "玉泉" * 40])  # a key longer than SM3's block is hashed first
+def test_both_backends_give_the_same_sm3_and_hmac_sm3(monkeypatch, size, key):
+    data = os.urandom(size)
+    fast = sign_crypto.sign("sm3", data), sign_crypto.sign("hmac_sm3", data, key=key)
+    monkeypatch.setattr(sign_crypto, "SM3_BACKEND", "gmssl")
+    assert (sign_crypto.sign("sm3", data), sign_crypto.sign("hmac_sm3", data, key=key)) == fast
