@@ -30,3 +30,12 @@ def test_both_backends_give_the_same_sm3_and_hmac_sm3(monkeypatch, size, key):
     fast = sign_crypto.sign("sm3", data), sign_crypto.sign("hmac_sm3", data, key=key)
     monkeypatch.setattr(sign_crypto, "SM3_BACKEND", "gmssl")
     assert (sign_crypto.sign("sm3", data), sign_crypto.sign("hmac_sm3", data, key=key)) == fast
+
+
+def test_the_sandbox_signs_sm_json_answers_as_kabao_checks_them_with_either_sm3():
+    from sandbox.dialects import sm_crypto
+
+    data = "玉泉大药房".encode() * 100
+    expected = sign_crypto.sign("hmac_sm3", data, key="k3y").hex()
+    assert sm_crypto.hmac_sm3_hex("k3y", data) == expected
+    assert sm_crypto.hmac.new(b"k3y", data, sm_crypto.Sm3).digest().hex() == expected  # gmssl's SM3
