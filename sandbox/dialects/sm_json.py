@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +30,8 @@ ROOT = "/gm/"
 bp = Blueprint("sm_json", __name__, url_prefix="/gm/<system>/api")
 CLOCK_SKEW_MS = 5 * 60 * 1000  # a request stamped further from now is refused as badly signed
 UNREADABLE_MARK = "sm4:"  # prefixed to a PIN that doesn't decrypt, so no password can equal it
+_NONCES: dict[str, int] = {}  # nonce → when first seen (ms), for this process
+_NONCE_LOCK = threading.Lock()
 
 
 def routing_error(error: HTTPException) -> Response:
@@ -58,7 +61,21 @@ def _sign_problem() -> str | None:
     text = f"{stamp}\n{nonce}\n".encode() + request.get_data(cache=True)
     if not sm2_verify(current().keys.get(wire.KEY + "SM2_PUBLIC_KEY", ""), given.lower(), text):
         return "X-Jade-Sign is not the merchant's SM2 signature of timestamp, nonce and body"
+    if not _first_use(nonce):
+        return "X-Jade-Nonce was used before: a replayed request"
     return None
+
+
+def _first_use(nonce: str) -> bool:
+    """Whether no well-signed request carried this nonce in the last CLOCK_SKEW_MS (replays are refused)."""
+    now = int(time.time() * 1000)
+    with _NONCE_LOCK:
+        for seen in [n for n, at in _NONCES.items() if now - at > 2 * CLOCK_SKEW_MS]:
+            del _NONCES[seen]
+        if nonce in _NONCES:
+            return False
+        _NONCES[nonce] = now
+        return True
 
 
 @bp.before_request

@@ -221,3 +221,12 @@ def test_a_badly_signed_request_takes_no_fault(jade_api, admin):
 def test_the_sandbox_says_which_system_a_gm_base_url_names(admin):
     named = admin.get("/system-of", base_url="http://x/gm/jade/api")
     assert named.status_code == 200 and named.json() == {"system": "jade"}
+
+
+def test_a_replayed_request_is_refused_and_charges_nothing_more(jade_api, jade, admin, http):
+    card = jade["main"]
+    paid = jade_api.post("trade/pay", **pay_fields(card, "jx-replay", 500))
+    assert jade_api.read(paid)["success"] is True
+    replay = http.post(paid.request.url, data=paid.request.body, headers=dict(paid.request.headers), timeout=30)
+    assert replay.status_code == 401 and jade_api.read(replay)["errorCode"] == "SIGN_INVALID"
+    assert admin.card("jade", card["card_id"])["balance"] == card["balance"] - 500
