@@ -82,7 +82,16 @@ class Demo:
         # ops tests publish merchant files: the demo works on a copy, never on the repository's files
         config_copy = data_dir / "wallet_config"
         shutil.copytree(config_dir, config_copy)
-        config_dir = config_copy
+        for attempt in range(3):
+            try:
+                self._start(data_dir, config_copy)
+                return
+            except StackError as exc:
+                # another process took N or N+1 between free_port_pair() and the demo binding it: new ports
+                if "in use" not in str(exc) or attempt == 2:
+                    raise
+
+    def _start(self, data_dir: Path, config_dir: Path) -> None:
         self.lines: list[str] = []
         self._ready: queue.Queue[str | None] = queue.Queue()
         port = free_port_pair()
