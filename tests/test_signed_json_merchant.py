@@ -12,6 +12,8 @@ from kabao_testing import add_fault, card_path, csrf_token, sandbox_cards, text_
 from test_checkout import Shopper
 from test_refunds import refund
 
+from bff.checkout.reconcile import reconcile
+
 MERCHANT, SYSTEM = "aspen-fitness", "aspen"
 
 
@@ -127,3 +129,15 @@ def test_a_refund_answered_processing_stays_pending_until_asked_again(app, clien
     assert second["status"] == "SUCCEEDED"
     assert balance_of(card_system, rich["card_id"]) == 50000 - 12800 + 3000  # refunded once
     assert [p["refunded_amount"] for p in shopper.payments()] == [3000]
+
+
+def test_a_refund_still_processing_is_confirmed_by_reconcile_once_the_system_says_success(app, client, card_system):
+    rich = cards_by_balance(card_system)[50000]
+    shopper = Shopper(app, client, card_system, merchant=MERCHANT, amount=12800)
+    shopper.pay([rich["card_id"]])
+    add_fault(card_system, system=SYSTEM, op="refund", mode="refund_processing", count=1)
+    assert refund(client, shopper, 2000, "R-aspen-2").get_json()["refund"]["status"] == "PENDING"
+    lines = reconcile(app.extensions["kabao"], window=900)
+    assert any("R-aspen-2" in line and "SUCCEEDED" in line for line in lines), lines
+    assert refund(client, shopper, 2000, "R-aspen-2").get_json()["refund"]["status"] == "SUCCEEDED"
+    assert balance_of(card_system, rich["card_id"]) == 50000 - 12800 + 2000  # refunded once
