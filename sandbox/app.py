@@ -13,12 +13,12 @@ from werkzeug.exceptions import HTTPException
 from sandbox import admin, api, checkout, notifications, refunds, simulator
 from sandbox.context import Sandbox
 from sandbox.db import Database
-from sandbox.dialects import birch, gateway_xml, maple, olive, open_gateway, signed_json
+from sandbox.dialects import birch, gateway_xml, maple, olive, open_gateway, signed_json, sm_json
 from sandbox.hostapi import HostApi
 from sandbox.money import plain_yuan, yuan
 from sandbox.seed import load_seed, seed_if_empty
 
-DIALECTS = (olive, maple, birch, gateway_xml, signed_json, open_gateway)
+DIALECTS = (olive, maple, birch, gateway_xml, signed_json, open_gateway, sm_json)
 
 
 def create_app(

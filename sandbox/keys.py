@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from gmssl import sm2
 
 
 def shared_key(_made: Mapping[str, str]) -> str:
@@ -44,6 +45,28 @@ def rsa_public_of(private_env: str) -> Callable[[Mapping[str, str]], str]:
         )
 
     return derive
+
+
+def sm2_private_hex(_made: Mapping[str, str]) -> str:
+    """A fresh SM2 private key: the scalar d (1 <= d < n) as 64 hex digits."""
+    order = int(sm2.default_ecc_table["n"], 16)
+    return f"{secrets.randbelow(order - 1) + 1:064x}"
+
+
+def sm2_public_hex(private_hex: str) -> str:
+    """The SM2 public key of a private one: the uncompressed point, 04 then x and y, 130 hex digits."""
+    curve = sm2.CryptSM2(private_key=private_hex, public_key="")
+    return "04" + curve._kg(int(private_hex, 16), sm2.default_ecc_table["g"])  # gmssl's point multiplication
+
+
+def sm2_public_of(private_env: str) -> Callable[[Mapping[str, str]], str]:
+    """The public half (hex, 04‖x‖y) of the SM2 private key named by private_env."""
+    return lambda made: sm2_public_hex(made[private_env])
+
+
+def sm4_key_hex(_made: Mapping[str, str]) -> str:
+    """A fresh 16-byte SM4 key or IV, hex."""
+    return secrets.token_hex(16)
 
 
 @dataclass(frozen=True)
@@ -87,6 +110,15 @@ KEYS: tuple[DialectKey, ...] = (
         rsa_public_of("KABAO_MERCHANT_WILLOW_PLATFORM_PRIVATE_KEY"),
         "open_gateway's public key (Kabao verifies answers with it)",
     ),
+    DialectKey("KABAO_MERCHANT_JADE_SM2_PRIVATE_KEY", sm2_private_hex, "the sm_json merchant's SM2 signing key (hex)"),
+    DialectKey(
+        "KABAO_MERCHANT_JADE_SM2_PUBLIC_KEY",
+        sm2_public_of("KABAO_MERCHANT_JADE_SM2_PRIVATE_KEY"),
+        "the sm_json dialect's check of requests (SM2 public key, hex)",
+    ),
+    DialectKey("KABAO_MERCHANT_JADE_HMAC_KEY", shared_key, "the sm_json dialect's HMAC-SM3 key for its answers"),
+    DialectKey("KABAO_MERCHANT_JADE_SM4_KEY", sm4_key_hex, "the sm_json dialect's SM4 key for PINs (hex, 16 bytes)"),
+    DialectKey("KABAO_MERCHANT_JADE_SM4_IV", sm4_key_hex, "the sm_json dialect's SM4-CBC IV for PINs (hex)"),
 )
 NAMES = tuple(key.env for key in KEYS)
 

@@ -19,6 +19,7 @@ SYSTEM_IN_URL = (
     re.compile(r"/xmlgw/([A-Za-z0-9_-]+)(?=[/?#]|$)"),
     re.compile(r"/v3/([A-Za-z0-9_-]+)(?=[/?#]|$)"),
     re.compile(r"/gateway/([A-Za-z0-9_-]+)(?=[/?#]|$)"),
+    re.compile(r"/gm/([A-Za-z0-9_-]+)/api(?=[/?#]|$)"),
 )
 
 

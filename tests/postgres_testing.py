@@ -22,6 +22,7 @@ from pathlib import Path
 import psycopg
 
 SUPERUSER = "kabao"
+LEDGER_ENGINES = ("sqlite", "postgresql")  # the ledger's tests run on both
 
 
 def postgres_bin() -> Path | None:

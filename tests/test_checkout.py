@@ -28,6 +28,7 @@ SYSTEM = {
     "cedar-noodles": "cedar",
     "aspen-fitness": "aspen",
     "willow-mall": "willow",
+    "jade-pharmacy": "jade",
 }
 
 

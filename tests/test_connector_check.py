@@ -91,6 +91,17 @@ def test_an_open_gateway_system_onboarded_by_file_alone_passes_with_answers_veri
     assert paging["received"].startswith("page_total")
 
 
+def test_a_gm_system_onboarded_by_file_alone_passes_with_sm2_requests_and_hmac_sm3_answers(check):
+    result = check("jade-pharmacy", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert all(r["outcome"] == "pass" for r in rows), [r for r in rows if r["outcome"] != "pass"]
+    signatures = next(r for r in rows if r["operation"] == "answer signatures")
+    assert signatures["received"].startswith("hmac_sm3: answers verified")
+    paging = next(r for r in rows if r["operation"] == "transactions paging")
+    assert paging["received"].startswith("token")
+
+
 def test_a_system_that_loses_pay_answers_is_reported_and_exits_non_zero(check, card_system):
     add_fault(card_system, system="lime", op="pay", mode="drop_response")
     result = check("lime-market")

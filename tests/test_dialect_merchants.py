@@ -16,6 +16,7 @@ SYSTEMS: dict[str, str] = {
     "cedar-noodles": "cedar",
     "aspen-fitness": "aspen",
     "willow-mall": "willow",
+    "jade-pharmacy": "jade",
 }
 
 
@@ -54,6 +55,7 @@ def test_bind_with_the_merchants_method(client, launch, card_system, merchant):
         ("cedar-noodles", True),
         ("aspen-fitness", True),
         ("willow-mall", True),
+        ("jade-pharmacy", True),
     ],
 )
 def test_history_is_shown_only_where_the_card_system_has_it(client, launch, card_system, merchant, history):

@@ -40,11 +40,13 @@ FAULTS = {
     "drop_response": {},
     "processing": {"delay_ms": 300},
     "decline_insufficient": {},
+    "bad_signature": {},
 }
 PAY_ONLY = ("processing", "decline_insufficient")
 READS = ("wallet", "detail", "history")
 WRITES = ("bind", "unbind", "pay_one", "pay_two", "refund")
-MERCHANTS = ("lime-market", "olive-fresh")
+MERCHANTS = ("lime-market", "olive-fresh", "aspen-fitness")
+SIGNED_ANSWERS = "aspen-fitness"  # verifies its answers: the merchant for bad_signature, and only for it
 
 
 def cells():
@@ -53,6 +55,8 @@ def cells():
             for fault in FAULTS:
                 if fault in PAY_ONLY and not op.startswith("pay"):
                     continue
+                if (fault == "bad_signature") != (merchant == SIGNED_ANSWERS):
+                    continue  # a forged answer signature means something only where answers are verified
                 if merchant == "olive-fresh" and op in ("detail", "history", "unbind", "refund"):
                     continue  # the dialect merchant is there for pay and bind; its reads mirror lime's
                 yield pytest.param(merchant, op, fault, id=f"{merchant}-{op}-{fault}")

@@ -9,7 +9,7 @@ import time
 import psycopg
 import pytest
 from click.testing import CliRunner
-from conftest import LEDGER_ENGINES
+from postgres_testing import LEDGER_ENGINES
 
 from bff.checkout.ledger import Ledger
 from bff.checkout.ledger_port import LedgerOutOfDate

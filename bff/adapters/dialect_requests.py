@@ -10,7 +10,7 @@ from urllib.parse import quote
 from bff.adapters.dialect_codec import DialectCodec
 from bff.merchants.dialect import Dialect, Operation
 from bff.merchants.dialect_requests import PLACEHOLDER
-from bff.merchants.dialect_templates import is_template, render
+from bff.merchants.dialect_templates import TemplateProblem, is_template, render
 
 
 class RequestWriter:
@@ -38,6 +38,14 @@ class RequestWriter:
         if dialect.envelope is not None and op.method != "GET":
             params = self.fill(dialect.envelope, {**values, "params": params}, {**native, "params": params})
         return path, params
+
+    def headers(self, op: Operation, values: dict[str, Any], native: dict[str, Any]) -> dict[str, str]:
+        """The dialect's and the operation's extra headers, filled; TemplateProblem if a value would break a line."""
+        filled = self.fill({**self.dialect.headers, **op.headers}, values, native)
+        headers = {name: str(value) for name, value in filled.items()}
+        if any(ch in value for value in headers.values() for ch in "\r\n\0"):
+            raise TemplateProblem("a header value holds a line break")
+        return headers
 
     def fill(self, template: Any, values: dict[str, Any], native: dict[str, Any]) -> Any:
         if isinstance(template, dict):

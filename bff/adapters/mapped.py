@@ -90,11 +90,13 @@ class MappedAdapter(HttpAdapter):
         native["secret"] = values.get("secret")  # as it goes on the wire
         try:
             path, params = self.requests.write(op, values, native)
+            extra = self.requests.headers(op, values, native)
         except TemplateProblem:
             # the reason may quote this call's values (a card number, a PIN): never logged
             log.error("%s %s: a request template failed on this call's values; not sent", self.client.name, name)
             raise CardSystemUnavailable(f"{name}: request template failed") from None
         path, kwargs, headers = self.signer.request(op.method, self.base_path, path, params)
+        headers = {**extra, **headers}  # the signature's own headers can't be configured (validation)
         check = self.signer.answer_check()
         status, body = self.client.request(
             name,

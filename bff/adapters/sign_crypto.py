@@ -43,13 +43,34 @@ class _Sm3:
         return self.digest().hex()
 
 
+def _openssl_has_sm3() -> bool:
+    try:
+        hashlib.new("sm3")
+    except ValueError:
+        return False
+    return True
+
+
+# OpenSSL's SM3 through hashlib where the build has it (an HMAC-SM3 of a 2 KB answer: ~0.01 ms instead of
+# ~20 ms); gmssl's pure-Python SM3 otherwise. Both give the same digests (tests/test_sign_pipeline.py).
+SM3_BACKEND = "openssl" if _openssl_has_sm3() else "gmssl"
+
+
+def _sm3(data: bytes) -> bytes:
+    return hashlib.new("sm3", data).digest() if SM3_BACKEND == "openssl" else _Sm3(data).digest()
+
+
+def _hmac_sm3(key: bytes, data: bytes) -> bytes:
+    return hmac.new(key, data, "sm3" if SM3_BACKEND == "openssl" else _Sm3).digest()
+
+
 def digest(algorithm: str, data: bytes) -> bytes:
     if algorithm == "md5":
         return hashlib.md5(data, usedforsecurity=False).digest()
     if algorithm == "sha256":
         return hashlib.sha256(data).digest()
     if algorithm == "sm3":
-        return _Sm3(data).digest()
+        return _sm3(data)
     raise ValueError(f"not a digest: {algorithm}")
 
 
@@ -62,7 +83,7 @@ def sign(algorithm: str, data: bytes, key: str = "", private_key: str = "") -> b
     if algorithm == "hmac_sha256":
         return hmac.new(key.encode(), data, hashlib.sha256).digest()
     if algorithm == "hmac_sm3":
-        return hmac.new(key.encode(), data, _Sm3).digest()
+        return _hmac_sm3(key.encode(), data)
     if algorithm == "rsa_sha256":
         return _rsa_private(private_key).sign(data, asym.PKCS1v15(), hashes.SHA256())
     if algorithm == "sm2_sm3":

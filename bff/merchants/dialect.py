@@ -15,8 +15,10 @@ from bff.merchants.dialect_requests import (
     Gateway,
     check_card_numbers,
     check_derived_card_ids,
+    check_headers,
     check_templates,
     check_transport,
+    signed_headers,
     template_names,
 )
 from bff.merchants.dialect_signing import Signing, WireSecret
@@ -46,6 +48,7 @@ class Operation(Model):
     )
     name: str | None = Field(None, min_length=1, description="With a gateway: the operation's name, e.g. card.pay")
     params: dict[str, Any] = Field(default_factory=dict, description="Their field name: template of our value")
+    headers: dict[str, Any] = Field(default_factory=dict, description="Extra headers of this operation's requests")
     answer: Path = Field("", description="Where this operation's object or list sits in the answer data")
     indexed: IndexedList | None = Field(None, description="The list is flat numbered fields of the answer object")
     paging: Paging | None = Field(None, description="transactions: how the history pages (docs/mapping.md)")
@@ -72,9 +75,14 @@ class Operation(Model):
     def _templates(cls, value: Any) -> Any:
         return check_templates(value)
 
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return check_headers(value)
+
     def request_names(self) -> set[str]:
-        """The values this operation's path and params read."""
-        return template_names(self.path or "") | template_names(self.params)
+        """The values this operation's path, params and headers read."""
+        return template_names(self.path or "") | template_names(self.params) | template_names(self.headers)
 
 
 class CardFields(Model):
@@ -148,6 +156,7 @@ class Dialect(Model):
     )
     gateway: Gateway | None = Field(None, description="One URL for all; each operation's name goes in a field")
     common: dict[str, Any] = Field(default_factory=dict, description="Parameters every request carries")
+    headers: dict[str, Any] = Field(default_factory=dict, description="Headers every request carries (templates)")
     envelope: dict[str, Any] | None = Field(None, description='Request wrapper; "{params}" marks where they go')
     data: Path = Field("", description="Where every answer's data sits")
     amount_unit: Literal["fen", "yuan"] = "fen"
@@ -169,6 +178,21 @@ class Dialect(Model):
     @classmethod
     def _common(cls, value: dict[str, Any]) -> dict[str, Any]:
         return check_templates(value)
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return check_headers(value)
+
+    @model_validator(mode="after")
+    def _headers_not_signed(self) -> Dialect:
+        signed = signed_headers(self)
+        named = {"headers": self.headers} | {f"operations.{n}.headers": op.headers for n, op in self.operations.items()}
+        for where, headers in named.items():
+            clash = sorted(h for h in headers if h.lower() in signed)
+            if clash:
+                raise ValueError(f"{where}.{clash[0]}: the signing pipeline writes this header")
+        return self
 
     @field_validator("envelope")
     @classmethod

@@ -32,6 +32,30 @@ PLACEHOLDERS = {
     "uuid",
 }
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
+HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+KABAO_HEADERS = frozenset({"content-type", "content-length", "host", "connection", "transfer-encoding"})
+
+
+def check_headers(value: dict[str, Any]) -> dict[str, str]:
+    """Extra request headers: plain names Kabao doesn't write itself, text templates as values."""
+    for name, template in value.items():
+        if not HEADER_NAME.match(name):
+            raise ValueError(f"{name!r}: a header name is letters, digits and '-'")
+        if name.lower() in KABAO_HEADERS:
+            raise ValueError(f"{name}: Kabao writes this header itself")
+        if not isinstance(template, str):
+            raise ValueError(f"{name}: a header's value is text (quote it)")
+        check_templates(template, where=name)
+    return value
+
+
+def signed_headers(dialect: Dialect) -> set[str]:
+    """The headers the signing pipeline writes (its signature, timestamp, nonce): a configured one can't clash."""
+    signing = dialect.signing
+    if signing is None:
+        return set()
+    places = [signing.put, signing.timestamp and signing.timestamp.put, signing.nonce and signing.nonce.put]
+    return {p.header.lower() for p in places if p is not None and p.header}
 
 
 def check_templates(value: Any, known: frozenset[str] | set[str] = PLACEHOLDERS, where: str = "") -> Any:
@@ -94,7 +118,8 @@ TYPED_NUMBER = ("bind", "sms")  # the shopper typed the number
 def reads_card_number(dialect: Dialect, name: str) -> bool:
     """Whether an operation's request reads {card_number}: its own templates, the shared ones, or a salted PIN."""
     op = dialect.operations[name]
-    reads = op.request_names() | template_names(dialect.common) | template_names(dialect.envelope or {})
+    shared = template_names(dialect.common) | template_names(dialect.envelope or {}) | template_names(dialect.headers)
+    reads = op.request_names() | shared
     wire = dialect.wire_secret
     salted = wire is not None and "card_number" in template_names(wire.text) and "secret" in reads
     return "card_number" in reads or salted
