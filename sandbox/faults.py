@@ -34,8 +34,12 @@ MODES = (
     "processing",
     "drop_response",
     "bad_signature",  # a dialect that signs its answers signs this one wrongly (the operation still happens)
+    "stale_signature",  # a dialect that stamps its signed answers stamps this one 10 minutes old (validly signed)
+    "refund_processing",  # signed_json: the refund happens but answers PROCESSING; asked again it says SUCCESS
 )
 PAY_ONLY_MODES = ("decline_insufficient", "processing")
+REFUND_ONLY_MODES = ("refund_processing",)
+STALE_SECONDS = 600
 DEFAULT_DELAY_MS = {"latency": 1000, "processing": 2000, "drop_response": 0}
 MAX_DELAY_MS = 120_000
 MALFORMED_BODY = '{"result": "OK", "card": {"card_id": '
@@ -77,6 +81,8 @@ def parse_fault(data: Any) -> Fault:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     if mode in PAY_ONLY_MODES and op not in ("pay", "*"):
         raise ValueError(f"mode {mode} applies to pay only")
+    if mode in REFUND_ONLY_MODES and op not in ("refund", "*"):
+        raise ValueError(f"mode {mode} applies to refund only")
     card_id = data.get("card_id") or None
     if card_id is not None and not isinstance(card_id, str):
         raise ValueError("card_id must be a string")
@@ -123,7 +129,7 @@ def take(
         card_id: str | None = None
         looked_up = False
         for row in rows:
-            if row["mode"] in PAY_ONLY_MODES and op != "pay":
+            if (row["mode"] in PAY_ONLY_MODES and op != "pay") or (row["mode"] in REFUND_ONLY_MODES and op != "refund"):
                 continue
             if row["card_id"] is not None:
                 if not looked_up:
@@ -162,6 +168,11 @@ def answer_after(fault: Fault) -> Response | None:
 def corrupts_signature(fault: Fault | None) -> bool:
     """Whether a dialect that signs its answers must sign this one wrongly (the answer itself is unchanged)."""
     return fault is not None and fault.mode == "bad_signature"
+
+
+def answer_age(fault: Fault | None) -> int:
+    """How many seconds old a dialect that stamps its signed answers must say this one is."""
+    return STALE_SECONDS if fault is not None and fault.mode == "stale_signature" else 0
 
 
 def _fault(row: sqlite3.Row) -> Fault:

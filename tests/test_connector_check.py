@@ -73,6 +73,7 @@ def test_a_v3_style_system_onboarded_by_file_alone_passes_with_verified_answers(
     others = [r for r in rows if r is not reverse]
     assert all(r["outcome"] == "pass" for r in others), [r for r in others if r["outcome"] != "pass"]
     assert {"refund", "refund repeated id", "give back"} <= {r["operation"] for r in others}
+    assert {"payment id echoed", "refund status read"} <= {r["operation"] for r in others}  # configured: proven
     signatures = next(r for r in rows if r["operation"] == "answer signatures")
     assert signatures["received"].startswith("rsa_sha256: answers verified")
     paging = next(r for r in rows if r["operation"] == "transactions paging")
@@ -158,6 +159,19 @@ def test_paging_that_leaves_rows_unreachable_is_wrong_and_says_what_was_missed(c
     assert paging["received"].startswith("token (next at 'pageToken'): 1 page of 2, 2 rows")
     assert "h1 (1 fen) appears 0 times" in paging["received"]
     assert "next_cursor" in paging["fix"]
+
+
+def test_a_payment_id_read_from_the_wrong_field_is_wrong_with_advice(check, tmp_path):
+    # transaction_id is the system's own trade number, not ours: no answer can match the payment asked about
+    config_dir = _config_copy(tmp_path, "aspen-fitness", "id: out_trade_no  #", "id: transaction_id  #")
+    result = check("aspen-fitness", "--json", config_dir=config_dir)
+    assert result.exit_code == 1
+    rows = {r["operation"]: r for r in json.loads(result.output)}
+    echo = rows["payment id echoed"]
+    assert (echo["outcome"], echo["required"]) == ("wrong", True)
+    assert "answer about another payment" in echo["received"] and "at transaction_id" in echo["received"]
+    assert "echo the payment number Kabao sent (out_trade_no) at 'transaction_id'" in echo["fix"]
+    assert rows["pay ok"]["outcome"] != "pass"  # never taken as paid
 
 
 def test_the_configured_paging_mechanism_is_named(check):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fakes import FakeCardSystem
 
-from bff.cards.errors import CardSystemError, ErrorCode
+from bff.cards.errors import AnswerMismatch, AnswerNotConfirmed, CardSystemError, ErrorCode
 from bff.cards.models import Card, CardStatus, PaymentStatus, Transaction, TransactionPage, TxnKind
 from bff.connector.check import Check
 from bff.connector.check import TestCards as ProviderCards
@@ -165,3 +165,47 @@ def test_a_raw_answer_is_cut_with_keys_blanked_and_numbers_masked():
     wire.record(Answer(401, '{"echo": "s3cr3t-key", "card": "6000000000001234", "pad": "' + "x" * 300 + '"}'))
     assert "s3cr3t-key" not in wire.raw and "6000000000001234" not in wire.raw
     assert "************1234" in wire.raw and wire.raw.endswith("…") and len(wire.raw) == 161
+
+
+class EchoesAnother(Provider):
+    """Answers every pay and status query about another payment (the adapter refuses such answers)."""
+
+    def pay(self, request):
+        super().pay(request)
+        raise AnswerMismatch("pay: answer about another payment ('kb-other' at out_trade_no)")
+
+    def payment_status(self, payment_id):
+        raise AnswerMismatch("payment_status: answer about another payment ('kb-other' at out_trade_no)")
+
+
+class RefundsInProgress(Provider):
+    def refund(self, payment_id, refund_id, amount):
+        raise AnswerNotConfirmed("refund: in progress (status 'PROCESSING')")
+
+
+ECHO = Profile(payment_echo="out_trade_no", refund_status="status")
+
+
+def test_the_payment_id_echo_and_refund_status_get_a_line_each_where_configured():
+    _, plain = _rows(Provider())
+    assert "payment id echoed" not in plain and "refund status read" not in plain
+    rows, by_op = _rows(Provider(), ECHO)
+    assert by_op["payment id echoed"].outcome == "pass" and by_op["refund status read"].outcome == "pass"
+    assert by_op["payment id echoed"].received.startswith("matched in every answer read (pay ok, payment_status")
+    assert not failed(rows)
+
+
+def test_answers_about_another_payment_are_wrong_with_advice_for_the_provider():
+    rows, by_op = _rows(EchoesAnother(), ECHO)
+    line = by_op["payment id echoed"]
+    assert (line.outcome, line.required) == ("wrong", True) and failed(rows)
+    assert "answer about another payment ('kb-other' at out_trade_no)" in line.received
+    assert "echo the payment number Kabao sent (out_trade_no) at 'out_trade_no'" in line.fix
+    assert by_op["payment_status paid"].outcome == "wrong"  # an answer, but about something else
+
+
+def test_a_refund_whose_status_is_not_confirmed_is_wrong_with_advice():
+    _, by_op = _rows(RefundsInProgress(), ECHO)
+    line = by_op["refund status read"]
+    assert line.outcome == "wrong" and "in progress (status 'PROCESSING')" in line.received
+    assert "its own status at 'status'" in line.fix

@@ -10,6 +10,9 @@ from __future__ import annotations
 import requests
 from kabao_testing import add_fault, card_path, csrf_token, sandbox_cards, text_of, wait_for
 from test_checkout import Shopper
+from test_refunds import refund
+
+from bff.checkout.reconcile import reconcile
 
 MERCHANT, SYSTEM = "aspen-fitness", "aspen"
 
@@ -99,3 +102,42 @@ def test_every_sandbox_answer_is_platform_signed(card_system):
     answer = requests.get(f"{card_system.url}/v3/{SYSTEM}/users/u1001/cards", timeout=5)
     assert answer.status_code == 401 and answer.json()["code"] == "SIGN_ERROR"
     assert {"Aspenpay-Timestamp", "Aspenpay-Nonce", "Aspenpay-Signature", "Aspenpay-Serial"} <= set(answer.headers)
+
+
+def test_a_stale_signed_pay_answer_is_unknown_never_paid(app, client, card_system, caplog):
+    rich = cards_by_balance(card_system)[50000]
+    add_fault(card_system, system=SYSTEM, op="pay", mode="stale_signature", count=1)
+    shopper = Shopper(app, client, card_system, merchant=MERCHANT, amount=12800)
+    shopper.pay([rich["card_id"]])
+    first = shopper.result().get_data(as_text=True)
+    assert "<h1>支付成功" not in first and "支付失败" not in first  # a replayed "paid" proves nothing
+    assert "more than max_age_seconds 300" in caplog.text
+    status = f"{shopper.path}/status"
+    assert wait_for(lambda: "<h1>支付成功" in client.get(status).get_data(as_text=True), seconds=30)
+    assert balance_of(card_system, rich["card_id"]) == 50000 - 12800  # charged once
+
+
+def test_a_refund_answered_processing_stays_pending_until_asked_again(app, client, card_system):
+    rich = cards_by_balance(card_system)[50000]
+    shopper = Shopper(app, client, card_system, merchant=MERCHANT, amount=12800)
+    shopper.pay([rich["card_id"]])
+    assert "支付成功" in text_of(shopper.result())
+    add_fault(card_system, system=SYSTEM, op="refund", mode="refund_processing", count=1)
+    first = refund(client, shopper, 3000, "R-aspen-1").get_json()["refund"]
+    assert first["status"] == "PENDING"  # the card system hasn't said it is done
+    second = refund(client, shopper, 3000, "R-aspen-1").get_json()["refund"]
+    assert second["status"] == "SUCCEEDED"
+    assert balance_of(card_system, rich["card_id"]) == 50000 - 12800 + 3000  # refunded once
+    assert [p["refunded_amount"] for p in shopper.payments()] == [3000]
+
+
+def test_a_refund_still_processing_is_confirmed_by_reconcile_once_the_system_says_success(app, client, card_system):
+    rich = cards_by_balance(card_system)[50000]
+    shopper = Shopper(app, client, card_system, merchant=MERCHANT, amount=12800)
+    shopper.pay([rich["card_id"]])
+    add_fault(card_system, system=SYSTEM, op="refund", mode="refund_processing", count=1)
+    assert refund(client, shopper, 2000, "R-aspen-2").get_json()["refund"]["status"] == "PENDING"
+    lines = reconcile(app.extensions["kabao"], window=900)
+    assert any("R-aspen-2" in line and "SUCCEEDED" in line for line in lines), lines
+    assert refund(client, shopper, 2000, "R-aspen-2").get_json()["refund"]["status"] == "SUCCEEDED"
+    assert balance_of(card_system, rich["card_id"]) == 50000 - 12800 + 2000  # refunded once

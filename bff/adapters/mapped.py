@@ -24,6 +24,7 @@ from bff.adapters.dialect_codec import DialectCodec, get
 from bff.adapters.dialect_requests import RequestWriter
 from bff.adapters.http import HttpAdapter, HttpClient
 from bff.adapters.paging import next_cursor, request_values
+from bff.adapters.payment_answers import PaymentAnswers
 from bff.adapters.sign_pipeline import SignPipeline
 from bff.adapters.standard import DEFINITIVE_DECLINES
 from bff.adapters.wire_secrets import WireSecrets
@@ -59,6 +60,7 @@ class MappedAdapter(HttpAdapter):
         self.secrets = WireSecrets(dialect.wire_secret, keys, name=client.name)
         self.codec = DialectCodec(dialect)
         self.requests = RequestWriter(dialect, self.codec)
+        self.answers = PaymentAnswers(dialect, self.codec, client.name)
         self.number_read_by = {name for name in dialect.operations if reads_card_number(dialect, name)}
         signing = dialect.signing
         key = keys.get(signing.key_env or signing.private_key_env or "", "") if signing else ""
@@ -233,24 +235,6 @@ class MappedAdapter(HttpAdapter):
 
     # payments -------------------------------------------------------------------------------
 
-    def _payment(self, name: str, payment_id: str, amount: int | None, data: Any) -> Payment:
-        """A payment from an answer; a missing or unmapped status is unknown, never success."""
-        fields = self.dialect.payment
-        node = get(data, self.dialect.operations[name].answer)
-        raw = get(node, fields.status)
-        status = fields.status_map.get(str(raw)) if raw is not None else None
-        if status is None:
-            log.warning("%s %s: payment answer without a known status (%r)", self.client.name, name, raw)
-            raise CardSystemUnavailable(f"{name}: payment status missing or unknown")
-        paid = get(node, fields.amount) if fields.amount else None
-        refunded = get(node, fields.refunded) if fields.refunded else None
-        return Payment(
-            payment_id=payment_id,
-            status=PaymentStatus(status),
-            amount=self.codec.parse_amount(paid) if paid is not None else (amount or 0),
-            refunded_amount=self.codec.parse_amount(refunded) if refunded is not None else 0,
-        )
-
     def pay(self, request: PayRequest) -> Payment:
         values = {
             "payment_id": request.payment_id,
@@ -269,7 +253,7 @@ class MappedAdapter(HttpAdapter):
             if exc.code in DEFINITIVE_DECLINES:
                 return Payment(request.payment_id, PaymentStatus.FAILED, request.amount, error_code=exc.code.value)
             raise CardSystemUnavailable(f"pay: {exc.code}, outcome unknown") from None
-        payment = self._parse("pay", lambda d: self._payment("pay", request.payment_id, request.amount, d), data)
+        payment = self._parse("pay", lambda d: self.answers.payment("pay", request.payment_id, request.amount, d), data)
         if payment.amount != request.amount:
             raise CardSystemUnavailable("pay: answer for another amount")
         return payment
@@ -283,27 +267,31 @@ class MappedAdapter(HttpAdapter):
             if exc.code is ErrorCode.PAYMENT_NOT_FOUND:
                 return None
             raise CardSystemUnavailable(f"payment_status: {exc.code}") from None
-        return self._parse("payment_status", lambda d: self._payment("payment_status", payment_id, None, d), data)
+        return self._parse(
+            "payment_status", lambda d: self.answers.payment("payment_status", payment_id, None, d), data
+        )
 
     def _in_progress(self, payment_id: str, data: Any) -> Payment:
         """PROCESSING, with the amount the answer gives; without one the status stays unknown (asked again)."""
+        node = self.answers.node("payment_status", data)
+        self.answers.check_echo("payment_status", payment_id, node)
         where = self.dialect.payment.amount
-        amount = get(get(data, self.dialect.operations["payment_status"].answer), where) if where else None
+        amount = get(node, where) if where else None
         if amount is None:
             raise CardSystemUnavailable("payment_status: in progress, amount not given")
         return Payment(payment_id, PaymentStatus.PROCESSING, self.codec.parse_amount(amount))
 
     def reverse(self, payment_id: str) -> Payment:
         data = self._call("reverse", {"payment_id": payment_id})
+        self._parse(
+            "reverse", lambda d: self.answers.check_echo("reverse", payment_id, self.answers.node("reverse", d)), data
+        )
         try:
-            return self._payment("reverse", payment_id, None, data)
+            return self.answers.payment("reverse", payment_id, None, data)
         except CardSystemUnavailable:
             # the reversal itself answered its success code: that is the card system saying it is void
             return Payment(payment_id, PaymentStatus.REVERSED, 0)
 
     def refund(self, payment_id: str, refund_id: str, amount: int) -> Payment:
         data = self._call("refund", {"payment_id": payment_id, "refund_id": refund_id, "amount": amount})
-        try:
-            return self._payment("refund", payment_id, None, data)
-        except CardSystemUnavailable:
-            return Payment(payment_id, PaymentStatus.SUCCEEDED, 0, amount)
+        return self._parse("refund", lambda d: self.answers.refund(payment_id, amount, d), data)

@@ -156,7 +156,7 @@ class SignPipeline:
     def _answer_problem(self, check: AnswerCheck, response: requests.Response) -> str | None:
         """Why an answer's signature does not hold, or None when it verifies."""
         answer: Any = None
-        if check.signed.source in ("params", "member") or check.signature.field:
+        if check.signed.source in ("params", "member") or check.signature.field or check.timestamp_field:
             try:
                 answer = self.codec.answer(response.content)
             except ValueError:
@@ -167,7 +167,7 @@ class SignPipeline:
             return f"answer carries no signature in {where.header or where.field}"
         values = {
             "body": self.codec.bytes_text(response.content),  # back to the very bytes signed
-            "timestamp": response.headers.get(check.timestamp_header, "") if check.timestamp_header else "",
+            "timestamp": _answer_stamp(check, response, answer),
             "nonce": response.headers.get(check.nonce_header, "") if check.nonce_header else "",
             "key": self._key(check.key_env or (self.signing.key_env if self.signing else None)),
         }
@@ -188,7 +188,39 @@ class SignPipeline:
             return f"answer signature can't be checked: {exc}"
         except ValueError:
             return "answer signature is not in its configured encoding"
-        return None if good else "answer signature does not verify"
+        if not good:
+            return "answer signature does not verify"
+        return self._stale(check, values["timestamp"])
+
+    def _stale(self, check: AnswerCheck, stamp: str) -> str | None:
+        """Why a verified answer is too old (or too far ahead) to trust, where the dialect bounds its age."""
+        if check.max_age_seconds is None:
+            return None
+        try:
+            written = parse_stamp(stamp, check.timestamp_format, check.timezone)
+        except (ValueError, OverflowError, OSError):
+            return "answer timestamp missing or unreadable"
+        off = abs(self.clock() - written)
+        if off > check.max_age_seconds:
+            return f"answer timestamp is {int(off)} s from now, more than max_age_seconds {check.max_age_seconds}"
+        return None
+
+
+def parse_stamp(text: str, fmt: str, timezone: str) -> float:
+    """An answer's timestamp as unix seconds: seconds, ms, or a strftime pattern (in timezone without an offset)."""
+    if fmt in ("seconds", "ms"):
+        if not (text.isascii() and text.isdigit()):
+            raise ValueError("not a number")
+        return int(text) / (1000 if fmt == "ms" else 1)
+    moment = datetime.strptime(text, fmt)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))).timestamp()
+
+
+def _answer_stamp(check: AnswerCheck, response: requests.Response, answer: Any) -> str:
+    if check.timestamp_header:
+        return response.headers.get(check.timestamp_header, "")
+    value = get(answer, check.timestamp_field) if check.timestamp_field else None
+    return "" if value is None or isinstance(value, bool | dict | list) else str(value)
 
 
 def _text(signed: Signed, params: Mapping[str, Any], values: Mapping[str, str], skip: set[str]) -> str:

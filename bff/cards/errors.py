@@ -36,3 +36,11 @@ class CardSystemUnavailable(Exception):
 
     For a write this means the outcome is unknown, never that it failed or succeeded.
     """
+
+
+class AnswerMismatch(CardSystemUnavailable):
+    """The answer was about another payment than the one asked about: unknown, never success."""
+
+
+class AnswerNotConfirmed(CardSystemUnavailable):
+    """The answer gives a status Kabao can't confirm (unmapped, or still in progress): not confirmed yet."""

@@ -7,10 +7,10 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
+from bff.cards.errors import AnswerMismatch, CardSystemError, CardSystemUnavailable, ErrorCode
 from bff.cards.gateway import CardGateway
 from bff.cards.models import BindRequest, Card, Payment, PaymentStatus, PayRequest
-from bff.connector import giveback, history
+from bff.connector import echoes, giveback, history
 from bff.connector.advice import advise
 from bff.connector.profile import Profile
 from bff.connector.rows import MISSING, PASS, REFUSED, SKIPPED, WRONG, Row, as_json, as_table, failed
@@ -24,6 +24,8 @@ HISTORY = 5  # payments of 1..5 fen made for the paging walk (pages of 2: three 
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, CardSystemError):
         return f"error {exc.code}"
+    if isinstance(exc, AnswerMismatch):  # an answer, but about something else: wrong, not missing
+        return f"wrong answer ({exc})"
     return f"no usable answer ({exc})"
 
 
@@ -84,6 +86,7 @@ class Check:
             self._refunds()
             self._history()
         self._signatures()
+        self.rows += echoes.echo_rows(self.profile, self.rows)
         if self.spending.charged or self.spending.maybe or self.spending.untracked:
             self.rows += giveback.give_back(self.gateway, self.spending)
             self.rows.append(giveback.summary(self.spending, self.balance.get("before"), self._balance_now()))

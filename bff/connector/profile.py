@@ -10,6 +10,8 @@ from typing import Any
 class Profile:
     paging: str = "cursor (next_cursor)"  # the configured mechanism, in words, for the report
     verification: str | None = None  # how answers' signatures are verified; None when not configured
+    payment_echo: str | None = None  # where answers echo our payment id (payment.id), when configured
+    refund_status: str | None = None  # where a refund answer's own status is (refund.status), when configured
 
 
 def _paging(op: Any) -> str:
@@ -44,4 +46,9 @@ def profile_of(config: Any) -> Profile:
     if dialect is None:
         return Profile()
     op = dialect.operations.get("transactions")
-    return Profile(paging=_paging(op) if op is not None else "none", verification=_verification(dialect))
+    return Profile(
+        paging=_paging(op) if op is not None else "none",
+        verification=_verification(dialect),
+        payment_echo=dialect.payment.id if dialect.payment else None,
+        refund_status=dialect.refund.status if dialect.refund else None,
+    )

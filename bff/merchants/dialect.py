@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from bff.merchants.base import Model
-from bff.merchants.dialect_answers import Expr, IndexedList, Result
+from bff.merchants.dialect_answers import Expr, IndexedList, RefundFields, Result
 from bff.merchants.dialect_paging import Paging, paging_problem
 from bff.merchants.dialect_requests import (
     PLACEHOLDERS,
@@ -136,6 +136,9 @@ class TransactionFields(Model):
 
 
 class PaymentFields(Model):
+    id: Path | None = Field(
+        None, description="Where an answer echoes our payment id (out_trade_no); an answer naming another is unknown"
+    )
     status: Path
     status_map: dict[str, Literal["PROCESSING", "SUCCEEDED", "FAILED", "REVERSED"]]
     amount: Path | None = None
@@ -167,6 +170,7 @@ class Dialect(Model):
     card: CardFields
     transaction: TransactionFields | None = None
     payment: PaymentFields | None = None
+    refund: RefundFields | None = Field(None, description="Where a refund answer says how the refund stands")
     undo: Undo | None = Field(None, description="How a paid leg is given back; default reverse, else refund")
     operations: dict[Literal[OPERATIONS], Operation]  # type: ignore[valid-type]
 
@@ -240,6 +244,8 @@ class Dialect(Model):
             raise ValueError("transactions needs the transaction field map")
         if {"pay", "payment_status", "reverse", "refund"} & set(ops) and self.payment is None:
             raise ValueError("payment operations need the payment field map")
+        if self.refund is not None and "refund" not in ops:
+            raise ValueError("refund: the refund field map needs the refund operation")
         if "pay" in ops and "payment_status" not in ops:
             raise ValueError("pay without payment_status: an unknown outcome could never be confirmed")
         for name, op in ops.items():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 import jmespath
 from jmespath.exceptions import JMESPathError
@@ -87,3 +87,19 @@ class IndexedList(Model):
         """A field name's pattern: the item's field name, then the suffix with its number."""
         before, after = self.suffix.split("{i}")
         return re.compile(rf"^(?P<name>.+?){re.escape(before)}(?P<i>\d+){re.escape(after)}$")
+
+
+class RefundFields(Model):
+    """Where a refund answer says how the refund stands (WeChat Pay v3: SUCCESS, PROCESSING, ABNORMAL, CLOSED)."""
+
+    status: Expr = Field(..., description="Where the refund's own status is in the refund answer")
+    status_map: dict[str, Literal["SUCCEEDED", "PROCESSING", "FAILED"]] = Field(
+        ..., description="Their refund status: ours; an unmapped status is unknown (the refund stays unconfirmed)"
+    )
+    amount: Expr | None = Field(None, description="Where the amount refunded by this refund is")
+
+    @model_validator(mode="after")
+    def _confirmable(self) -> RefundFields:
+        if "SUCCEEDED" not in self.status_map.values():
+            raise ValueError("status_map: no status means SUCCEEDED, so no refund could ever be confirmed")
+        return self

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from bff.merchants.base import EnvName, Model
+from bff.merchants.dialect_answers import Expr
 
 SIGN_PLACEHOLDERS = frozenset(
     {"method", "path", "path_with_query", "query", "timestamp", "nonce", "body", "payload", "key"}
@@ -113,7 +114,13 @@ class AnswerCheck(Keys):
     encoding: Encoding = "hex"
     signature: Place = Field(..., description="where the answer carries its signature (header or field)")
     timestamp_header: str | None = Field(None, description="the answer header giving {timestamp}")
+    timestamp_field: Expr | None = Field(None, description="or the answer field giving {timestamp}")
     nonce_header: str | None = Field(None, description="the answer header giving {nonce}")
+    max_age_seconds: int | None = Field(
+        None, ge=1, le=86_400, description="refuse an answer whose timestamp is further than this from now: unknown"
+    )
+    timestamp_format: str = Field("seconds", description="the answer's timestamp: seconds, ms, or a strftime pattern")
+    timezone: str = Field("Asia/Shanghai", description="the zone of a strftime timestamp written without an offset")
 
     @model_validator(mode="after")
     def _keys(self) -> AnswerCheck:
@@ -123,6 +130,10 @@ class AnswerCheck(Keys):
             raise ValueError("algorithm none proves nothing about an answer: name the algorithm it is signed with")
         if self.algorithm in ASYMMETRIC and not self.public_key_env:
             raise ValueError(f"{self.algorithm} needs public_key_env (the system's public key)")
+        if self.timestamp_header and self.timestamp_field:
+            raise ValueError("say where the answer's timestamp is once: timestamp_header or timestamp_field")
+        if self.max_age_seconds is not None and not (self.timestamp_header or self.timestamp_field):
+            raise ValueError("max_age_seconds needs the answer's timestamp: timestamp_header or timestamp_field")
         return self
 
 

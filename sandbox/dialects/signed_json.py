@@ -70,9 +70,17 @@ def _card_error(card_error: CardError) -> Response:
 
 
 def _signed(response: Response) -> Response:
-    corrupt = faults.corrupts_signature(g.get("fault"))
-    response.headers.update(answer_headers(current().keys, response.get_data(), corrupt=corrupt))
+    fault = g.get("fault")
+    signed = answer_headers(
+        current().keys, response.get_data(), corrupt=faults.corrupts_signature(fault), age=faults.answer_age(fault)
+    )
+    response.headers.update(signed)
     return response
+
+
+def _fault_mode() -> str | None:
+    fault = g.get("fault")
+    return fault.mode if fault else None
 
 
 def _request_target() -> str:
@@ -237,7 +245,7 @@ def refund() -> Response:
             "refund_id": "5030" + out_refund_no.encode().hex()[:24],
             "out_refund_no": out_refund_no,
             "out_trade_no": out_trade_no,
-            "status": "SUCCESS",
+            "status": "PROCESSING" if _fault_mode() == "refund_processing" else "SUCCESS",
             "amount": {"refund": result["refund"]["amount"], "total": paid["amount"], "currency": paid["currency"]},
         }
     )

@@ -86,12 +86,12 @@ def check_authorization(
     return fields
 
 
-def answer_headers(keys: Mapping[str, str], body: bytes, *, corrupt: bool = False) -> dict[str, str]:
-    """The headers that sign an answer; corrupt signs something else (the bad_signature fault)."""
+def answer_headers(keys: Mapping[str, str], body: bytes, *, corrupt: bool = False, age: int = 0) -> dict[str, str]:
+    """The headers that sign an answer; corrupt signs something else (bad_signature), age back-dates it."""
     private = keys.get(PLATFORM_PRIVATE_KEY, "")
     if not private:
         return {}
-    stamp, nonce = str(int(time.time())), secrets.token_hex(16)
+    stamp, nonce = str(int(time.time()) - age), secrets.token_hex(16)
     signed = answer_message(stamp, nonce, body + (b" " if corrupt else b""))
     return {
         f"{HEADER_PREFIX}Timestamp": stamp,

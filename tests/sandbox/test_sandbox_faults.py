@@ -165,6 +165,7 @@ def test_pay_only_modes_under_op_star_leave_other_operations_alone(api, admin, l
         {"system": "lime", "op": "pay", "mode": "explode"},
         {"system": "lime", "op": "teleport", "mode": "latency"},
         {"system": "lime", "op": "bind", "mode": "processing"},
+        {"system": "aspen", "op": "pay", "mode": "refund_processing"},
         {"system": "lime", "op": "pay", "mode": "latency", "delay_ms": -1},
         {"system": "lime", "op": "pay", "mode": "latency", "count": 0},
         {"op": "pay", "mode": "latency"},

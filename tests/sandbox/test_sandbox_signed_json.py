@@ -164,6 +164,26 @@ def test_the_bad_signature_fault_corrupts_the_answer_signature_only(aspen_api, a
     assert aspen_api.signed(aspen_api.pay(card["card_id"], "sj-forged-2", 300))  # count 1: the next is fine
 
 
+def test_the_stale_signature_fault_signs_rightly_but_stamps_the_answer_10_minutes_old(aspen_api, aspen, admin):
+    admin.add_fault(system="aspen", op="pay", mode="stale_signature", count=1)
+    card = aspen["main"]
+    response = aspen_api.pay(card["card_id"], "sj-stale", 300)
+    assert response.status_code == 200 and aspen_api.signed(response)  # a valid signature, an old stamp
+    assert 590 <= time.time() - int(response.headers["Aspenpay-Timestamp"]) <= 700
+    fresh = aspen_api.pay(card["card_id"], "sj-stale-2", 300)
+    assert abs(time.time() - int(fresh.headers["Aspenpay-Timestamp"])) < 60
+
+
+def test_the_refund_processing_fault_answers_processing_then_success(aspen_api, aspen, admin) -> None:
+    card = aspen["main"]
+    aspen_api.json(aspen_api.pay(card["card_id"], "sj-rp", 1000))
+    admin.add_fault(system="aspen", op="refund", mode="refund_processing", count=1)
+    first = aspen_api.json(aspen_api.refund("sj-rp", "sj-rp-1", 400))
+    again = aspen_api.json(aspen_api.refund("sj-rp", "sj-rp-1", 400))
+    assert (first["status"], again["status"]) == ("PROCESSING", "SUCCESS")
+    assert admin.card("aspen", card["card_id"])["balance"] == card["balance"] - 600  # refunded once
+
+
 OPS = {  # fault op → (method, path, body) with {main}, {small}, {number} from the seeded cards
     "bind": ("POST", "/cards/bind", {"mchid": MCHID, "openid": "u1003", "card_no": "{number}", "password": "x"}),
     "list_cards": ("GET", "/users/u1001/cards", None),
