@@ -150,3 +150,43 @@ def host_api(base: str, secret: str, method: str, path: str, body: dict | None =
         "X-Kabao-Signature": sign_request(secret, stamp, method, path, raw),
     }
     return requests.request(method, f"{base}{path}", data=raw, headers=headers, timeout=30)
+
+
+class Ops:
+    """An ops user logged in to the console on one machine."""
+
+    def __init__(self, base: str, user: str, password: str) -> None:
+        self.base_url, self.browser = base, requests.Session()
+        answer = self.browser.post(f"{base}/ops/login", data={"user": user, "password": password}, timeout=15)
+        assert answer.ok, answer.text
+
+    def _form(self, path: str) -> tuple[str, str]:
+        """The editor's CSRF token and the version it opened."""
+        page = self.browser.get(f"{self.base_url}{path}", timeout=15).text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        return csrf, re.search(r'name="base" value="(\w*)"', page).group(1)
+
+    def base(self, merchant_id: str) -> str:
+        return self._form(f"/ops/merchants/{merchant_id}")[1]
+
+    def save(self, merchant_id: str, text: str) -> int:
+        csrf, base = self._form(f"/ops/merchants/{merchant_id}")
+        form = {"csrf_token": csrf, "text": text, "base": base}
+        return self.browser.post(f"{self.base_url}/ops/merchants/{merchant_id}", data=form, timeout=30).status_code
+
+    def publish(self, merchant_id: str, base: str) -> int:
+        csrf, _ = self._form("/ops/merchants/" + merchant_id)
+        form = {"csrf_token": csrf, "base": base}
+        url = f"{self.base_url}/ops/merchants/{merchant_id}/publish"
+        return self.browser.post(url, data=form, allow_redirects=False, timeout=30).status_code
+
+    @staticmethod
+    def live_text(merchant_id: str, shared: dict[str, str]) -> str:
+        return (Path(shared["KABAO_CONFIG_DIR"]) / f"{merchant_id}.yaml").read_text(encoding="utf-8")
+
+    @staticmethod
+    def actions(shared: dict[str, str], merchant_id: str) -> list[str]:
+        """The audit log's actions on this merchant, oldest first."""
+        lines = (Path(shared["KABAO_CONFIG_DIR"]) / ".history" / "audit.jsonl").read_text(encoding="utf-8")
+        entries = [json.loads(line) for line in lines.splitlines()]
+        return [e["action"] for e in entries if e["merchant_id"] == merchant_id]

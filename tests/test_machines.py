@@ -18,10 +18,20 @@ from contextlib import suppress
 import pytest
 import redis
 import requests
-from kabao_testing import CONFIG_DIR, add_fault, bff_env, sandbox_cards, sandbox_payments, wait_for
-from machines_testing import KABAO, Tab, host_api, open_order, running, start_machine, worker_once
+from kabao_testing import (
+    CONFIG_DIR,
+    add_fault,
+    bff_env,
+    mint_launch_token,
+    sandbox_cards,
+    sandbox_payments,
+    wait_for,
+)
+from machines_testing import KABAO, Ops, Tab, host_api, open_order, running, start_machine, worker_once
+from werkzeug.security import generate_password_hash
 
 SYSTEM = {"lime-market": "lime", "peach-bakery": "peach"}
+OPS_USERS = f"alice:{generate_password_hash('correct horse')},bob:{generate_password_hash('battery staple')}"
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +46,7 @@ def shared(sandbox, postgres, redis_url, tmp_path_factory) -> dict[str, str]:
         "KABAO_LEDGER_URL": postgres.create_database("machines"),
         "KABAO_STORE_URL": store,
         "KABAO_WORKER_LEASE_SECONDS": "20",
+        "KABAO_OPS_USERS": OPS_USERS,
     }
     del env["KABAO_LEDGER_PATH"]
     upgrade = subprocess.run([KABAO, "db", "upgrade"], env=env, capture_output=True, text=True, check=False)  # noqa: S603
@@ -192,3 +203,36 @@ def test_a_machine_killed_mid_payment_is_settled_by_the_other_and_the_workers(
 def _ignore_lost(pay, card) -> None:
     with suppress(requests.RequestException):  # the machine died under the request: what the shopper sees
         pay(card)
+
+
+def wallet_on(machine, sandbox, merchant: str) -> str:
+    """The wallet page a shopper launched on this machine sees."""
+    browser = requests.Session()
+    browser.get(f"{machine.url}/launch?token={mint_launch_token(sandbox.host_secret, 'u1001', merchant)}", timeout=15)
+    return browser.get(f"{machine.url}/wallet", timeout=15).text
+
+
+def test_a_publish_on_one_machine_is_served_by_the_other_within_seconds(machines, card_system, shared):
+    a, b = machines
+    assert "卡内可用余额" in wallet_on(b, card_system, "lime-market")
+    alice = Ops(a.url, "alice", "correct horse")
+    live = alice.live_text("lime-market", shared)
+    assert alice.save("lime-market", live.replace("卡内可用余额", "礼品卡余额")) == 200
+    assert alice.publish("lime-market", alice.base("lime-market")) == 303
+    assert wait_for(lambda: "礼品卡余额" in wallet_on(b, card_system, "lime-market"), 10)
+
+
+def test_two_ops_publishing_one_merchant_on_two_machines_at_once_one_wins(machines, shared):
+    a, b = machines
+    alice, bob = Ops(a.url, "alice", "correct horse"), Ops(b.url, "bob", "battery staple")
+    for round_ in range(3):
+        live = alice.live_text("peach-bakery", shared)
+        assert alice.save("peach-bakery", f"{live}# round {round_}\n") == 200
+        seen = [alice.base("peach-bakery"), bob.base("peach-bakery")]  # both opened the same draft
+        assert seen[0] == seen[1]
+        codes = all_at_once(
+            [lambda o=ops, v=v: o.publish("peach-bakery", v) for ops, v in zip((alice, bob), seen, strict=True)]
+        )
+        assert sorted(codes) == [303, 409], codes
+        assert alice.live_text("peach-bakery", shared).endswith(f"# round {round_}\n")
+        assert Ops.actions(shared, "peach-bakery").count("publish") == round_ + 1  # one publish a round
