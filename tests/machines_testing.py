@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,10 +175,14 @@ class Ops:
         return self.browser.post(f"{self.base_url}/ops/merchants/{merchant_id}", data=form, timeout=30).status_code
 
     def publish(self, merchant_id: str, base: str) -> int:
+        return self.publisher(merchant_id, base)()
+
+    def publisher(self, merchant_id: str, base: str) -> Callable[[], int]:
+        """The publish button, ready to press (the form loaded): pressing it answers the status code."""
         csrf, _ = self._form("/ops/merchants/" + merchant_id)
         form = {"csrf_token": csrf, "base": base}
         url = f"{self.base_url}/ops/merchants/{merchant_id}/publish"
-        return self.browser.post(url, data=form, allow_redirects=False, timeout=30).status_code
+        return lambda: self.browser.post(url, data=form, allow_redirects=False, timeout=30).status_code
 
     @staticmethod
     def live_text(merchant_id: str, shared: dict[str, str]) -> str:

@@ -230,9 +230,8 @@ def test_two_ops_publishing_one_merchant_on_two_machines_at_once_one_wins(machin
         assert alice.save("peach-bakery", f"{live}# round {round_}\n") == 200
         seen = [alice.base("peach-bakery"), bob.base("peach-bakery")]  # both opened the same draft
         assert seen[0] == seen[1]
-        codes = all_at_once(
-            [lambda o=ops, v=v: o.publish("peach-bakery", v) for ops, v in zip((alice, bob), seen, strict=True)]
-        )
+        presses = [ops.publisher("peach-bakery", v) for ops, v in zip((alice, bob), seen, strict=True)]
+        codes = all_at_once(presses)  # both press publish at the same moment
         assert sorted(codes) == [303, 409], codes
         assert alice.live_text("peach-bakery", shared).endswith(f"# round {round_}\n")
         assert Ops.actions(shared, "peach-bakery").count("publish") == round_ + 1  # one publish a round
