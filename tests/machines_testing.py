@@ -42,7 +42,7 @@ class Machine:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            os.killpg(self.process.pid, signal.SIGINT)  # gunicorn's quick shutdown
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
