@@ -1,7 +1,8 @@
-"""A Redis restart (empty, no persistence) charges nothing twice and loses nothing: at worst, things are asked again.
+"""Restarts of the shared services: Redis (empty, no persistence) and PostgreSQL (connections cut).
 
-What the README's "which state lives where" table claims of a restart, checked: paid orders stay paid and
-paying again charges nothing, the wallet re-fetches balances, ops log in again, and a rate limit starts over.
+What the README's "which state lives where" table and docs/deploy.md claim, checked: after a Redis restart
+paid orders stay paid and paying again charges nothing, the wallet re-fetches balances, ops log in again and
+a rate limit starts over; after a PostgreSQL restart the next payment goes through, charged once.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ import pytest
 import redis
 from kabao_testing import mint_launch_token, text_of, wait_for
 from ops_testing import login
+from postgres_testing import restart_postgres
 from test_checkout import Shopper, cards_of
 from werkzeug.security import generate_password_hash
 
+from bff.checkout.migrations import upgrade
+from bff.ledger_db import open_ledger_db
 from sandbox.runner import free_port
 
 
@@ -73,3 +77,18 @@ def test_a_redis_restart_charges_nothing_twice_and_loses_nothing(make_app, card_
         assert page.status_code == 200 and left in text_of(page), text_of(page)  # the balance, fetched again
         assert ops.get("/ops/").status_code == 303  # the ops session was in Redis: log in again
         assert login(app.test_client()).status_code == 303  # the lock's window started over
+
+
+def test_after_a_postgresql_restart_the_next_payment_goes_through_once(make_app, card_system, postgres):
+    url = postgres.create_database("restart")
+    db = open_ledger_db(url)
+    upgrade(db)
+    db.close()
+    app = make_app(KABAO_LEDGER_URL=url)
+    card = max(cards_of(card_system, "lime-market").values(), key=lambda c: c["balance"])
+    shopper = Shopper(app, app.test_client(), card_system, amount=12800)  # the pool's connections are open
+    restart_postgres(postgres)  # every pooled connection is cut
+    paid = shopper.pay([card["card_id"]])
+    assert paid.status_code == 303, text_of(paid)
+    assert "支付成功" in text_of(shopper.result())
+    assert [(p["status"], p["amount"]) for p in shopper.payments()] == [("SUCCEEDED", 12800)]
