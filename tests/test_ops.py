@@ -333,3 +333,19 @@ def test_publishing_a_draft_someone_changed_since_it_was_opened_is_refused(ops_a
     assert done.status_code == 303 and (config / "lime-market.yaml").read_text(encoding="utf-8").endswith("# two\n")
     again = alice.post("/ops/merchants/lime-market/publish", data={"csrf_token": token, "base": seen_by_bob})
     assert again.status_code == 409 and [e.action for e in Desk(config).audit("lime-market")].count("publish") == 1
+
+
+def test_a_merchants_turn_is_held_by_one_change_at_a_time(tmp_path, config):
+    from bff.ops.turns import Busy, Turns
+    from bff.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    first, second = Turns(store, wait=0.2), Turns(store, wait=0.2)
+    with first.of("lime-market"):
+        with pytest.raises(Busy), second.of("lime-market"):
+            pass
+        with second.of("peach-bakery"):  # another merchant's turn is free
+            pass
+    desk = Desk(config, turns=second)  # given back: the next change goes ahead
+    assert desk.save_draft("lime-market", "brand: {}", version_of(desk.live_text("lime-market")), "alice")
+    store.close()
