@@ -15,6 +15,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 
+import psycopg
 import pytest
 import redis
 import requests
@@ -55,12 +56,18 @@ def shared(sandbox, postgres, redis_url, tmp_path_factory) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def machines(shared, tmp_path_factory):
-    pair = [start_machine(name, shared, tmp_path_factory.mktemp(f"machine-{name}")) for name in ("a", "b")]
-    with running(pair):
-        yield pair
-    for machine in pair:
+def fleet(shared, tmp_path_factory):
+    """Machines a and b, and a third one a test kills; booted together."""
+    started = [start_machine(name, shared, tmp_path_factory.mktemp(f"machine-{name}")) for name in ("a", "b", "c")]
+    with running(started):
+        yield started
+    for machine in started:
         assert machine.local_files() == [], f"machine {machine.name} kept local state"
+
+
+@pytest.fixture(scope="module")
+def machines(fleet):
+    return fleet[:2]
 
 
 def charges(sandbox, merchant: str, order_id: str) -> list[tuple[str, int]]:
@@ -170,24 +177,23 @@ def test_a_worker_on_each_machine_settles_each_pending_once(machines, card_syste
 
 
 def test_a_machine_killed_mid_payment_is_settled_by_the_other_and_the_workers(
-    shared, machines, card_system, tmp_path_factory
+    shared, fleet, card_system, tmp_path_factory
 ):
-    survivor = machines[1]
-    doomed = start_machine("doomed", shared, tmp_path_factory.mktemp("machine-doomed"))
-    with running([doomed]):
-        card = by_balance(card_system, "lime")[50000]
-        order_id = f"M-{uuid.uuid4().hex[:10]}"
-        browser, path = open_order(doomed.url, card_system, "lime-market", order_id, 12800)
-        tab = Tab(browser, doomed.url, path)
-        add_fault(card_system, system="lime", op="pay", mode="latency", delay_ms=3000, count=1)  # a slow payment
-        paying = threading.Thread(target=lambda: _ignore_lost(tab.pay, card), daemon=True)
-        paying.start()
-        in_flight = lambda: requests.get(f"{card_system.url}/_sandbox/faults", timeout=5).json() == []  # noqa: E731
-        assert wait_for(in_flight, 30), "the payment never reached the card system"
-        doomed.kill()  # mid-payment: the card system is still working on the charge
-        paying.join(30)
+    survivor, doomed = fleet[1], fleet[2]
+    card = by_balance(card_system, "lime")[50000]
+    order_id = f"M-{uuid.uuid4().hex[:10]}"
+    browser, path = open_order(doomed.url, card_system, "lime-market", order_id, 12800)
+    tab = Tab(browser, doomed.url, path)
+    add_fault(card_system, system="lime", op="pay", mode="latency", delay_ms=3000, count=1)  # a slow payment
+    paying = threading.Thread(target=lambda: _ignore_lost(tab.pay, card), daemon=True)
+    paying.start()
+    in_flight = lambda: requests.get(f"{card_system.url}/_sandbox/faults", timeout=5).json() == []  # noqa: E731
+    assert wait_for(in_flight, 30), "the payment never reached the card system"
+    doomed.kill()  # mid-payment: the card system is still working on the charge
+    paying.join(30)
     # the card system finishes the charge the dead machine asked for; nobody has recorded its outcome yet
     assert wait_for(lambda: charges(card_system, "lime-market", order_id) == [("SUCCEEDED", 12800)], 30)
+    assert ledger_legs(shared, order_id) == [("PENDING", 12800)]
     worker = worker_once(survivor.env, tmp_path_factory.mktemp("worker-after-kill"))
     output = worker.communicate(timeout=60)[0]
     assert worker.returncode == 0 and f"order {order_id} " in output and "is now PAID" in output, output
@@ -235,3 +241,13 @@ def test_two_ops_publishing_one_merchant_on_two_machines_at_once_one_wins(machin
         assert sorted(codes) == [303, 409], codes
         assert alice.live_text("peach-bakery", shared).endswith(f"# round {round_}\n")
         assert Ops.actions(shared, "peach-bakery").count("publish") == round_ + 1  # one publish a round
+
+
+def ledger_legs(shared: dict[str, str], order_id: str) -> list[tuple[str, int]]:
+    """What the shared ledger says of an order's legs, read straight from PostgreSQL (no Kabao code asked)."""
+    with psycopg.connect(shared["KABAO_LEDGER_URL"]) as conn:
+        rows = conn.execute(
+            "SELECT l.status, l.amount FROM legs l JOIN checkouts c USING (checkout_id) WHERE c.order_id = %s",
+            (order_id,),
+        ).fetchall()
+    return sorted(rows)
