@@ -36,7 +36,7 @@ csrf = CSRFProtect()
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the BFF: settings, merchants, store, gateways, CSRF and blueprints."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, instance_path=settings.instance_dir(os.environ))
     app.config.from_mapping(settings.DEFAULTS)
     app.config.update(settings.from_environ(os.environ))
     if test_config is not None:

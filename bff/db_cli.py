@@ -13,7 +13,10 @@ def _ledger_url(url: str | None) -> str:
     from bff.ledger_db import ledger_url
 
     settings = {**os.environ, "KABAO_LEDGER_URL": url or os.environ.get("KABAO_LEDGER_URL", "")}
-    return ledger_url(settings, Flask("bff", instance_relative_config=True).instance_path)
+    from bff.settings import instance_dir
+
+    instance = instance_dir(os.environ)
+    return ledger_url(settings, Flask("bff", instance_relative_config=True, instance_path=instance).instance_path)
 
 
 def _where(url: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,6 +40,15 @@ DEFAULTS: dict[str, Any] = {
 
 REQUIRED = ("SECRET_KEY", "KABAO_HOST_SECRET")
 _TRUE = {"1", "true", "yes", "on"}
+
+
+def instance_dir(environ: Mapping[str, str]) -> str | None:
+    """KABAO_INSTANCE_DIR: where a BFF keeps local files (the SQLite store and ledger when their URLs are unset).
+
+    Unset: Flask's instance folder beside the package. A machine of a multi-machine deployment keeps nothing there.
+    """
+    value = environ.get("KABAO_INSTANCE_DIR", "")
+    return os.path.abspath(value) if value else None
 
 
 def from_environ(environ: Mapping[str, str]) -> dict[str, Any]:

@@ -104,3 +104,17 @@ def _stop(bin_dir: Path, data: Path, env: dict, run: dict, base: Path) -> None:
             **run,
         )
     shutil.rmtree(base, ignore_errors=True)
+
+
+def restart_postgres(server: PostgresServer) -> None:
+    """Restart the server as an operator would (fast: open connections are cut); it keeps its port and data."""
+    bin_dir = postgres_bin()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+    log = server.data_dir.parent / "log"
+    subprocess.run(  # noqa: S603 - pg_ctl reuses the options the server was started with
+        [str(bin_dir / "pg_ctl"), "-D", str(server.data_dir), "-l", str(log), "-m", "fast", "-w", "restart"],
+        env=env,
+        check=True,
+        capture_output=True,
+        **_runner(),
+    )

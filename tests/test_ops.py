@@ -7,7 +7,7 @@ from html import unescape
 
 import pytest
 from kabao_testing import mint_launch_token, text_of
-from ops_testing import csrf, login
+from ops_testing import base_of, csrf, login
 
 from bff.ops.desk import Desk, DraftMovedOn, version_of
 
@@ -62,7 +62,10 @@ def test_saving_shows_problems_by_key_path_and_publish_is_refused(ops_app, confi
         "/ops/merchants/lime-market", data={"csrf_token": csrf(client, "/ops/"), "text": text, "base": base}
     )
     assert "brand.colours.primary" in text_of(saved) and "is not a colour" in text_of(saved)
-    refused = client.post("/ops/merchants/lime-market/publish", data={"csrf_token": csrf(client, "/ops/")})
+    refused = client.post(
+        "/ops/merchants/lime-market/publish",
+        data={"csrf_token": csrf(client, "/ops/"), "base": base_of(client, "lime-market")},
+    )
     assert refused.status_code == 409
     assert 'primary: "#0b7a4b"' in (config / "lime-market.yaml").read_text(encoding="utf-8")
 
@@ -80,7 +83,12 @@ def test_publish_is_served_without_restart_and_rollback_is_one_action(ops_app, c
     token = csrf(client, "/ops/")
     client.post("/ops/merchants/lime-market", data={"csrf_token": token, "text": text, "base": base})
     assert "卡内可用余额" in text_of(shopper.get("/wallet"))  # a draft is not live
-    assert client.post("/ops/merchants/lime-market/publish", data={"csrf_token": token}).status_code == 303
+    assert (
+        client.post(
+            "/ops/merchants/lime-market/publish", data={"csrf_token": token, "base": base_of(client, "lime-market")}
+        ).status_code
+        == 303
+    )
     assert "礼品卡余额" in text_of(shopper.get("/wallet"))  # the same running app serves it
     version = Desk(config).versions("lime-market")[0]
     assert (
@@ -100,7 +108,9 @@ def test_every_change_is_in_the_audit_log_with_who_and_a_diff(ops_app, config):
     text = (config / "peach-bakery.yaml").read_text(encoding="utf-8").replace("可用金额", "蛋糕卡余额")
     token = csrf(client, "/ops/")
     client.post("/ops/merchants/peach-bakery", data={"csrf_token": token, "text": text, "base": base})
-    client.post("/ops/merchants/peach-bakery/publish", data={"csrf_token": token})
+    client.post(
+        "/ops/merchants/peach-bakery/publish", data={"csrf_token": token, "base": base_of(client, "peach-bakery")}
+    )
     entries = Desk(config).audit("peach-bakery")
     assert [e.action for e in entries] == ["publish", "save draft"]
     assert all(e.user == "bob" for e in entries)
@@ -139,9 +149,14 @@ def test_a_new_merchant_needs_its_check_waived_with_a_reason(ops_app, config):
     login(client)
     token = csrf(client, "/ops/")
     assert client.post("/ops/merchants", data={"csrf_token": token, "merchant_id": "tea-house"}).status_code == 303
-    refused = client.post("/ops/merchants/tea-house/publish", data={"csrf_token": token})
+    refused = client.post(
+        "/ops/merchants/tea-house/publish", data={"csrf_token": token, "base": base_of(client, "tea-house")}
+    )
     assert refused.status_code == 409 and "connector check" in text_of(refused)
-    done = client.post("/ops/merchants/tea-house/publish", data={"csrf_token": token, "waiver": "sandbox only"})
+    done = client.post(
+        "/ops/merchants/tea-house/publish",
+        data={"csrf_token": token, "base": base_of(client, "tea-house"), "waiver": "sandbox only"},
+    )
     assert done.status_code == 303 and (config / "tea-house.yaml").is_file()
     assert not list(config.glob(".*.tmp")) and not list(config.glob("*.tmp"))  # no half-written file left
 
@@ -197,7 +212,12 @@ def test_a_new_merchant_publishes_once_its_connector_check_passes(ops_app, confi
     report = client.post("/ops/merchants/tea-house/check", data={"csrf_token": token})
     assert report.status_code == 200 and "Connector check passed" in text_of(report)
     assert "pay duplicate id" in text_of(report)
-    assert client.post("/ops/merchants/tea-house/publish", data={"csrf_token": token}).status_code == 303
+    assert (
+        client.post(
+            "/ops/merchants/tea-house/publish", data={"csrf_token": token, "base": base_of(client, "tea-house")}
+        ).status_code
+        == 303
+    )
     assert (config / "tea-house.yaml").is_file()
 
 
@@ -212,7 +232,12 @@ def test_a_failed_connector_check_does_not_open_the_gate(ops_app, config, card_s
     add_fault(card_system, system="tea-house", op="pay", mode="drop_response")
     report = client.post("/ops/merchants/tea-house/check", data={"csrf_token": token})
     assert "Connector check failed" in text_of(report)
-    assert client.post("/ops/merchants/tea-house/publish", data={"csrf_token": token}).status_code == 409
+    assert (
+        client.post(
+            "/ops/merchants/tea-house/publish", data={"csrf_token": token, "base": base_of(client, "tea-house")}
+        ).status_code
+        == 409
+    )
     assert not (config / "tea-house.yaml").exists()
 
 
@@ -236,7 +261,10 @@ def test_the_raw_editor_refuses_naming_kabaos_secrets_by_key_path(ops_app, confi
     saved = unescape(text_of(_save_raw(client, config, steal)))
     assert "backend.base_url KABAO_HOST_SECRET is one of Kabao's own" in saved
     assert "backend.credentials.api_key_env KABAO_SECRET_KEY is one of Kabao's own" in saved
-    refused = client.post("/ops/merchants/lime-market/publish", data={"csrf_token": csrf(client, "/ops/")})
+    refused = client.post(
+        "/ops/merchants/lime-market/publish",
+        data={"csrf_token": csrf(client, "/ops/"), "base": base_of(client, "lime-market")},
+    )
     assert refused.status_code == 409 and "backend.base_url" in text_of(refused)
     assert "KABAO_HOST_SECRET" not in (config / "lime-market.yaml").read_text(encoding="utf-8")
 
@@ -271,5 +299,53 @@ def test_the_form_refuses_copy_with_foreign_placeholders_and_keeps_showing_the_s
     saved = unescape(text_of(client.post("/ops/merchants/lime-market", data=form)))
     assert "copy.en.checkout.pay {amount.__class__.__mro__} is not a plain placeholder" in saved
     assert "checkout.return_urls KABAO_HOST_SECRET is one of Kabao's own" in saved
-    refused = client.post("/ops/merchants/lime-market/publish", data={"csrf_token": csrf(client, "/ops/")})
+    refused = client.post(
+        "/ops/merchants/lime-market/publish",
+        data={"csrf_token": csrf(client, "/ops/"), "base": base_of(client, "lime-market")},
+    )
     assert refused.status_code == 409
+
+
+def test_publishing_a_draft_someone_changed_since_it_was_opened_is_refused(ops_app, config):
+    alice, bob = ops_app.test_client(), ops_app.test_client()
+    login(alice)
+    login(bob, "bob", "battery staple")
+    live = (config / "lime-market.yaml").read_text(encoding="utf-8")
+    token = csrf(alice, "/ops/")
+    alice.post(
+        "/ops/merchants/lime-market",
+        data={"csrf_token": token, "text": live + "# one\n", "base": base_of(alice, "lime-market")},
+    )
+    seen_by_bob = base_of(bob, "lime-market")
+    alice.post(
+        "/ops/merchants/lime-market",
+        data={"csrf_token": token, "text": live + "# two\n", "base": base_of(alice, "lime-market")},
+    )
+    refused = bob.post(
+        "/ops/merchants/lime-market/publish", data={"csrf_token": csrf(bob, "/ops/"), "base": seen_by_bob}
+    )
+    assert refused.status_code == 409 and "changed since you opened it" in text_of(refused)
+    assert (config / "lime-market.yaml").read_text(encoding="utf-8") == live  # what bob never saw is not live
+    done = bob.post(
+        "/ops/merchants/lime-market/publish",
+        data={"csrf_token": csrf(bob, "/ops/"), "base": base_of(bob, "lime-market")},
+    )
+    assert done.status_code == 303 and (config / "lime-market.yaml").read_text(encoding="utf-8").endswith("# two\n")
+    again = alice.post("/ops/merchants/lime-market/publish", data={"csrf_token": token, "base": seen_by_bob})
+    assert again.status_code == 409 and [e.action for e in Desk(config).audit("lime-market")].count("publish") == 1
+
+
+def test_a_merchants_turn_is_held_by_one_change_at_a_time(tmp_path, config):
+    from bff.ops.turns import Busy, Turns
+    from bff.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    first, second = Turns(store, wait=0.2), Turns(store, wait=0.2)
+    with first.of("lime-market"):
+        with pytest.raises(Busy), second.of("lime-market"):
+            pass
+        with second.of("peach-bakery"):  # another merchant's turn is free
+            pass
+    desk = Desk(config, turns=second)  # given back: the next change goes ahead
+    assert desk.save_draft("lime-market", "brand: {}", version_of(desk.live_text("lime-market")), "alice")
+    store.close()

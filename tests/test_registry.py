@@ -78,3 +78,17 @@ def test_concurrent_first_readers_never_see_an_empty_registry(tmp_path):
     for thread in threads:
         thread.join()
     assert len(seen) == 16 and all(m is not None for m in seen)
+
+
+def test_a_file_renamed_in_with_the_same_size_and_clock_tick_is_picked_up(tmp_path):
+    """A publish renames a new file over the old one; a coarse clock may give both the same mtime."""
+    config = copy_config(tmp_path)
+    registry = MerchantRegistry(config, interval=0)
+    live = config / "lime-market.yaml"
+    assert registry.get("lime-market").config.brand.colours.primary == "#0b7a4b"
+    old = live.stat()
+    replacement = tmp_path / "replacement.yaml"
+    replacement.write_text(live.read_text(encoding="utf-8").replace("#0b7a4b", "#0a5c8a"), encoding="utf-8")
+    os.utime(replacement, ns=(old.st_atime_ns, old.st_mtime_ns))  # same size, same tick
+    os.replace(replacement, live)
+    assert registry.get("lime-market").config.brand.colours.primary == "#0a5c8a"

@@ -42,6 +42,9 @@ class PostgresLedgerDB:
             max_size=max_size,
             kwargs={"autocommit": True, "row_factory": dict_row},
             timeout=CONNECT_SECONDS,
+            # each connection is checked as it is handed out: after a PostgreSQL restart (or a failover) the
+            # pool's cut connections are replaced instead of failing the next requests, one each
+            check=ConnectionPool.check_connection,
             name="kabao-ledger",
             open=False,
         )

@@ -32,7 +32,7 @@ class MerchantRegistry:
         self.env = EnvResolver(os.environ if environ is None else environ, self.policy.env)
         self._lock = threading.Lock()
         self._merchants: dict[str, Merchant] = {}
-        self._stamps: dict[Path, tuple[int, int]] = {}
+        self._stamps: dict[Path, tuple[int, int, int]] = {}
         self._problems: dict[Path, list[ConfigProblem]] = {}
         self._checked = float("-inf")
         self._loaded = False
@@ -87,7 +87,8 @@ class MerchantRegistry:
             for path in merchant_files(self.config_dir):
                 seen.add(path)
                 stat = path.stat()
-                stamp = (stat.st_mtime_ns, stat.st_size)
+                # the inode too: a publish renames a new file in, which a coarse clock may give the same mtime
+                stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
                 if self._stamps.get(path) == stamp:
                     continue
                 self._stamps[path] = stamp

@@ -3,6 +3,8 @@
 The files in the config dir stay the source of truth git can review: a draft lives beside them in
 `.drafts/`, publishing replaces the live file atomically (temp file + rename, never half-written),
 the version it replaced goes to `.history/<merchant>/`, and every change is a line in `.history/audit.jsonl`.
+Every change checks and writes in the merchant's turn (bff/ops/turns.py), so two ops on two machines
+changing one merchant at once never both pass the check: one wins, the other is told it moved on.
 """
 
 from __future__ import annotations
@@ -13,13 +15,17 @@ import json
 import logging
 import os
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from bff.merchants.loader import MERCHANT_ID, ConfigProblem, InvalidConfig, parse_merchant
 from bff.merchants.policy import ConfigPolicy
 from bff.merchants.yaml_limits import MAX_BYTES, too_large
+from bff.ops.turns import Turns
 
 log = logging.getLogger(__name__)
 MAX_AUDIT_DIFF = 64 * 1024  # characters of diff one audit entry keeps
@@ -30,7 +36,7 @@ class DraftTooLarge(Exception):
 
 
 class DraftMovedOn(Exception):
-    """Someone saved the draft since this editor opened it; saving now would overwrite their work."""
+    """Someone saved or published the draft since this editor opened it; going on would overwrite their work."""
 
 
 class NotPublishable(Exception):
@@ -84,14 +90,28 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
+_LOCAL = threading.Lock()
+
+
 class Desk:
     """Where ops change merchant files: one per config dir."""
 
-    def __init__(self, config_dir: Path, policy: ConfigPolicy | None = None) -> None:
+    def __init__(self, config_dir: Path, policy: ConfigPolicy | None = None, turns: Turns | None = None) -> None:
         self.dir = Path(config_dir)
         self.policy = policy or ConfigPolicy()
         self.drafts = self.dir / ".drafts"
         self.history = self.dir / ".history"
+        self.turns = turns
+
+    @contextmanager
+    def _turn(self, merchant_id: str) -> Iterator[None]:
+        """The merchant's turn across machines; without Turns (scripts, tests) only across this process's threads."""
+        if self.turns is None:
+            with _LOCAL:
+                yield
+            return
+        with self.turns.of(merchant_id):
+            yield
 
     def _live(self, merchant_id: str) -> Path:
         if not MERCHANT_ID.fullmatch(merchant_id):
@@ -130,26 +150,31 @@ class Desk:
         reason = too_large(len(text.encode()))
         if reason:
             raise DraftTooLarge(reason)
-        if version_of(self.working_text(merchant_id)) != base_version:
-            raise DraftMovedOn(merchant_id)
-        before = self.working_text(merchant_id) or ""
-        _write_atomically(self.drafts / f"{merchant_id}.yaml", text)
-        self._audit(user, merchant_id, "save draft", before, text)
+        with self._turn(merchant_id):
+            before = self.working_text(merchant_id)
+            if version_of(before) != base_version:
+                raise DraftMovedOn(merchant_id)
+            _write_atomically(self.drafts / f"{merchant_id}.yaml", text)
+            self._audit(user, merchant_id, "save draft", before or "", text)
         return self.problems(merchant_id, text)
 
-    def publish(self, merchant_id: str, user: str, waiver: str = "") -> None:
-        """Make the draft live for every BFF process (they re-read the file), keeping what it replaced."""
-        draft = self.draft_text(merchant_id)
-        if draft is None:
-            raise NotPublishable(["there is no draft to publish"])
-        problems = self.problems(merchant_id, draft)
-        if problems:
-            raise NotPublishable(problems)
-        live = self.live_text(merchant_id)
-        if live is None and not waiver.strip() and not self.check_passed(merchant_id, draft):
-            raise NotPublishable(["a new merchant needs its connector check passed or waived with a reason"])
-        self._replace_live(merchant_id, draft, user, "publish", waiver.strip())
-        (self.drafts / f"{merchant_id}.yaml").unlink()
+    def publish(self, merchant_id: str, user: str, base_version: str, waiver: str = "") -> None:
+        """Make the draft live for every BFF process (they re-read the file), keeping what it replaced.
+
+        base_version is the draft's version the editor showed: a draft saved or published since is refused.
+        """
+        with self._turn(merchant_id):
+            draft = self.draft_text(merchant_id)
+            if draft is None or version_of(draft) != base_version:
+                raise DraftMovedOn(merchant_id)
+            problems = self.problems(merchant_id, draft)
+            if problems:
+                raise NotPublishable(problems)
+            live = self.live_text(merchant_id)
+            if live is None and not waiver.strip() and not self.check_passed(merchant_id, draft):
+                raise NotPublishable(["a new merchant needs its connector check passed or waived with a reason"])
+            self._replace_live(merchant_id, draft, user, "publish", waiver.strip())
+            (self.drafts / f"{merchant_id}.yaml").unlink()
 
     def record_check(self, merchant_id: str, text: str, passed: bool, user: str, report: str) -> None:
         """Remember a connector check of this exact draft; the audit log keeps its report."""
@@ -167,13 +192,14 @@ class Desk:
 
     def rollback(self, merchant_id: str, version: str, user: str) -> None:
         """Make an earlier version live again, in one step (it is validated like any publish)."""
-        if version not in self.versions(merchant_id):
-            raise NotPublishable([f"no earlier version {version}"])
-        text = (self.history / merchant_id / version).read_text(encoding="utf-8")
-        problems = self.problems(merchant_id, text)
-        if problems:
-            raise NotPublishable(problems)
-        self._replace_live(merchant_id, text, user, f"rollback to {version}", "")
+        with self._turn(merchant_id):
+            if version not in self.versions(merchant_id):
+                raise NotPublishable([f"no earlier version {version}"])
+            text = (self.history / merchant_id / version).read_text(encoding="utf-8")
+            problems = self.problems(merchant_id, text)
+            if problems:
+                raise NotPublishable(problems)
+            self._replace_live(merchant_id, text, user, f"rollback to {version}", "")
 
     def _replace_live(self, merchant_id: str, text: str, user: str, action: str, note: str) -> None:
         live = self.live_text(merchant_id)

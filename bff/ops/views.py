@@ -29,6 +29,7 @@ from bff.ops.auth import (
 )
 from bff.ops.desk import Desk, DraftMovedOn, DraftTooLarge, NotPublishable, unified, version_of
 from bff.ops.shape import NotFormShaped, apply_form, shape_of
+from bff.ops.turns import Busy, Turns
 from bff.security.redirects import same_site_path
 from bff.security.tries import give_back, reserve_all
 from bff.web.render import no_store
@@ -39,6 +40,7 @@ bp = Blueprint("ops", __name__, url_prefix="/ops")
 LOGIN_TRIES, LOGIN_WINDOW = 10, 900  # failed logins per user name and per address, in 15 minutes
 # a form body bigger than this is refused before it is read: the largest draft, percent-encoded, and change
 MAX_BODY = 3 * MAX_BYTES + 64 * 1024
+MOVED_ON = "This merchant changed since you opened it (someone saved or published it). Reload to see it now."
 
 
 def ADDRESS() -> str:  # noqa: N802 - reads like the constant it stands for
@@ -60,7 +62,7 @@ def too_large(_exc: Exception) -> Response:
 
 
 def desk() -> Desk:
-    return Desk(services().registry.config_dir, services().registry.policy)
+    return Desk(services().registry.config_dir, services().registry.policy, Turns(services().store))
 
 
 def _page(template: str, status: int = 200, **context: object) -> Response:
@@ -188,6 +190,8 @@ def _save(merchant_id: str, working: str) -> tuple[str, str, int, list[ConfigPro
         return working, f"Not saved: {exc}.", 413, None
     except DraftMovedOn:
         return text, "Someone saved this draft after you opened it. Reload to see their version.", 409, None
+    except Busy:
+        return text, "Someone else is changing this merchant right now. Try again in a moment.", 409, None
     saved = "Draft saved." + (" It has problems to fix before it can be published." if problems else "")
     return text, saved, 200, problems
 
@@ -199,6 +203,9 @@ def _change_live(merchant_id: str, refused_title: str, change: Callable[[], None
     except NotPublishable as exc:
         lines = [str(p) for p in exc.problems]
         return _page("ops/message.html", status=409, title=refused_title, lines=lines, merchant_id=merchant_id)
+    except (DraftMovedOn, Busy):
+        lines = [MOVED_ON]
+        return _page("ops/message.html", status=409, title=refused_title, lines=lines, merchant_id=merchant_id)
     services().registry.refresh(force=True)
     return redirect(url_for("ops.edit", merchant_id=merchant_id), 303)
 
@@ -206,8 +213,10 @@ def _change_live(merchant_id: str, refused_title: str, change: Callable[[], None
 @bp.post("/merchants/<merchant_id>/publish")
 @ops_required
 def publish(merchant_id: str) -> Response:
-    waiver = request.form.get("waiver", "")
-    return _change_live(merchant_id, "Not published", lambda: desk().publish(merchant_id, current_ops_user(), waiver))
+    waiver, base = request.form.get("waiver", ""), request.form.get("base", "")
+    return _change_live(
+        merchant_id, "Not published", lambda: desk().publish(merchant_id, current_ops_user(), base, waiver)
+    )
 
 
 @bp.post("/merchants/<merchant_id>/check")
@@ -273,7 +282,10 @@ def new() -> Response:
             merchant_id=None,
         )
     template = resources.files("bff.merchants").joinpath("template.yaml").read_text("utf-8")
-    desk().save_draft(merchant_id, template.replace("{merchant_id}", merchant_id), "", current_ops_user())
+    try:
+        desk().save_draft(merchant_id, template.replace("{merchant_id}", merchant_id), "", current_ops_user())
+    except (DraftMovedOn, Busy):  # another op created it a moment ago
+        return _page("ops/message.html", status=409, title="Not created", lines=[MOVED_ON], merchant_id=None)
     return redirect(url_for("ops.edit", merchant_id=merchant_id), 303)
 
 
