@@ -87,6 +87,9 @@ KEYS: tuple[DialectKey, ...] = (
         rsa_public_of("KABAO_MERCHANT_WILLOW_PLATFORM_PRIVATE_KEY"),
         "open_gateway's public key (Kabao verifies answers with it)",
     ),
+    DialectKey("KABAO_MERCHANT_LIME_TERMINAL_T1_KEY", shared_key, "Lime Market till T1's pay code HMAC key"),
+    DialectKey("KABAO_MERCHANT_LIME_TERMINAL_T2_KEY", shared_key, "Lime Market till T2's pay code HMAC key"),
+    DialectKey("KABAO_MERCHANT_PEACH_TERMINAL_P1_KEY", shared_key, "Peach Bakery till P1's pay code HMAC key"),
 )
 NAMES = tuple(key.env for key in KEYS)
 
