@@ -9,6 +9,8 @@ import pytest
 from kabao_testing import add_fault, sandbox_cards, sandbox_payments, wait_for
 from paycode_testing import Terminal, issue_code, lime_card, transaction
 
+from bff.checkout.reconcile import reconcile
+
 
 @pytest.fixture
 def app(app_on_each_ledger):
@@ -173,3 +175,14 @@ def test_above_the_pin_amount_the_till_waits_for_the_shopper(app, till, card_sys
     assert transaction(till.query("tx-pin"))["status"] == "PROCESSING"
     assert transaction(till.cancel("tx-pin"))["reason"] == "SHOPPER_CANCELLED"
     assert paid(card_system, "tx-pin") == []
+
+
+def test_a_pending_redemption_is_settled_by_reconcile_and_the_till_then_sees_it(app, till, card_system):
+    add_fault(card_system, system="lime", op="pay", mode="drop_response", count=1)
+    code = issue_code(app, lime_card(card_system))
+    assert transaction(till.redeem(code, 900, "tx-night"))["status"] == "PROCESSING"
+    reconcile(app.extensions["kabao"], window=900, now=time.time() + 60)
+    ledger = app.extensions["kabao"].ledger
+    assert ledger.checkout_by_order("lime-market", "pos:T1:tx-night").status == "PAID"
+    assert transaction(till.query("tx-night"))["status"] == "SUCCEEDED"
+    assert len(paid(card_system, "tx-night")) == 1
