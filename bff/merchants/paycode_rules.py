@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -30,6 +30,9 @@ class PayCodeRules(Model):
     ttl_seconds: int = Field(60, ge=10, le=60, description="A code stops working this long after it was issued")
     pin_above: int | None = Field(
         None, ge=0, description="Fen; redemptions above this wait for the shopper's PIN on the phone"
+    )
+    default_card: Literal["earliest_expiry", "largest_balance"] = Field(
+        "earliest_expiry", description="The card a new code pays from until the shopper picks another"
     )
     cancel_window_seconds: int = Field(600, ge=0, le=86400, description="A terminal may cancel a payment this long")
     failed_redemptions: FailedRedemptions = FailedRedemptions()

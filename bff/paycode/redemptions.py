@@ -89,6 +89,15 @@ class Redemptions:
         row = self.db.row("SELECT * FROM paycode_redemptions WHERE code_digest = ?", (digest,))
         return None if row is None else _to_redemption(row)
 
+    def latest_for(self, merchant_id: str, user_id: str, since: float) -> Redemption | None:
+        """The shopper's newest redemption at this merchant made since a moment (the shopper's page asks)."""
+        row = self.db.row(
+            "SELECT * FROM paycode_redemptions WHERE merchant_id = ? AND user_id = ? AND created_at >= ?"
+            " ORDER BY created_at DESC LIMIT 1",
+            (merchant_id, user_id, since),
+        )
+        return None if row is None else _to_redemption(row)
+
     def move(self, redemption: Redemption, old: RedemptionState, new: RedemptionState) -> bool:
         """Move a redemption from old to new; False when another request moved it first."""
         with self.db.write() as tx:

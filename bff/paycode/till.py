@@ -20,6 +20,7 @@ from bff.checkout.records import AttemptRefused, PlannedLeg
 from bff.checkout.refunds import Refund, Refunds
 from bff.checkout.states import AttemptStatus, LegStatus
 from bff.merchants.checkout_rules import CheckoutRules
+from bff.merchants.model import MerchantConfig
 from bff.merchants.paycode_rules import PayCodeRules
 from bff.paycode.answers import TillAnswer, answer_of, refused
 from bff.paycode.codes import CodeRefused, PayCodes
@@ -52,6 +53,18 @@ class Terms:
     checkout: CheckoutRules
     paycode: PayCodeRules
     one_call_seconds: float  # the longest one card system call can take
+
+
+def terms_for(merchant_id: str, config: MerchantConfig, terminal_id: str) -> Terms | None:
+    """The terms a terminal of this merchant works under; None when the pay code is off or no such terminal."""
+    rules = config.paycode if config.paycode_on else None
+    terminal = rules.terminals.get(terminal_id) if rules is not None else None
+    if rules is None or terminal is None or config.checkout is None:
+        return None
+    timeouts = config.backend.timeouts
+    return Terms(
+        merchant_id, config.currency, terminal_id, terminal.store_id, config.checkout, rules, timeouts.one_call
+    )
 
 
 class Till:

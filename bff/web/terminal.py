@@ -17,7 +17,7 @@ from bff.merchants.env import EnvRefused
 from bff.paycode.answers import TillAnswer
 from bff.paycode.codes import CodeProblem
 from bff.paycode.terminal_auth import terminal_request_ok
-from bff.paycode.till import Terms, TillProblem, TillRefused
+from bff.paycode.till import Terms, TillProblem, TillRefused, terms_for
 from bff.security.tries import give_back, keyed_hash, reserve_all
 from bff.web.errors import api_error
 from bff.web.shopper import services
@@ -48,11 +48,11 @@ def signed_by_a_terminal() -> tuple[Response, int] | None:
     """Who is asking (merchant and terminal) and whether that terminal's key signed this very request."""
     request.max_content_length = MAX_BODY_BYTES
     merchant = services().registry.get(request.headers.get("X-Kabao-Merchant", ""))
-    rules = merchant.config.paycode if merchant is not None and merchant.config.paycode_on else None
     terminal_id = request.headers.get("X-Kabao-Terminal", "")
-    terminal = rules.terminals.get(terminal_id) if rules is not None else None
-    if merchant is None or rules is None or terminal is None:
+    terms = None if merchant is None else terms_for(merchant.id, merchant.config, terminal_id)
+    if merchant is None or terms is None:
         return api_error("UNAUTHORIZED", 401)
+    terminal = terms.paycode.terminals[terminal_id]
     try:
         key = services().gateways.env.secret(terminal.key_env)
     except EnvRefused:
@@ -71,16 +71,7 @@ def signed_by_a_terminal() -> tuple[Response, int] | None:
     if problem:
         log.warning("terminal API: %s on %s %s from %s", problem, request.method, request.path, terminal_id)
         return api_error(problem, 401)
-    checkout = merchant.config.checkout
-    g.terms = Terms(
-        merchant.id,
-        merchant.config.currency,
-        terminal_id,
-        terminal.store_id,
-        checkout,  # type: ignore[arg-type]  # paycode_on means there is one
-        rules,
-        merchant.config.backend.timeouts.one_call,
-    )
+    g.terms = terms
     g.gateway = services().gateways.for_merchant(merchant)
     return None
 
