@@ -123,3 +123,33 @@ def test_the_wallet_and_each_usable_card_lead_to_the_pay_code(opened, card_syste
 
 def text_of_html(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def pin_form(opened, app, card_system, txn_id: str):
+    html = opened.get("/paycode").get_data(as_text=True)
+    till = Terminal(app.test_client(), card_system)
+    transaction(till.redeem(shown_code(html), 25000, txn_id))
+    asked = opened.get(f"/paycode/result?since={since_of(html)}", headers=HX).get_data(as_text=True)
+    return till, re.search(r'name="csrf_token" value="([^"]+)"', asked).group(1)
+
+
+def test_a_wrong_pin_fails_the_payment_and_counts_as_a_wrong_try(app, opened, card_system):
+    card = lime_card(card_system)
+    till, token = pin_form(opened, app, card_system, "tx-wrong")
+    wrong = "000000" if card["secret"] != "000000" else "111111"
+    done = opened.post("/paycode/payments/T1/tx-wrong/pin", data={"csrf_token": token, "pin": wrong})
+    assert "支付密码不正确" in text_of(opened.get(done.headers["Location"]))
+    answer = transaction(till.query("tx-wrong"))
+    assert (answer["status"], answer["reason"]) == ("FAILED", "WRONG_SECRET")
+    guard = app.extensions["kabao"].guard
+    limits = app.extensions["kabao"].registry.get("lime-market").config.limits.wrong_secret
+    for _ in range(limits.per_card.attempts - 1):  # the wrong try was kept: one fewer is left
+        assert guard.reserve(limits, "lime-market", "u1001", f"card:{card['card_id']}") is not None
+    assert guard.blocked(limits, "lime-market", "u1001", f"card:{card['card_id']}")
+
+
+def test_a_pin_of_the_wrong_shape_is_refused_on_the_phone_and_the_till_keeps_waiting(app, opened, card_system):
+    till, token = pin_form(opened, app, card_system, "tx-shape")
+    done = opened.post("/paycode/payments/T1/tx-shape/pin", data={"csrf_token": token, "pin": "12"})
+    assert "请输入支付密码" in text_of(opened.get(done.headers["Location"]))
+    assert transaction(till.query("tx-shape"))["waiting_for"] == "PIN"

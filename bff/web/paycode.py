@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from bff.merchants.paycode_rules import PayCodeRules
@@ -15,6 +15,7 @@ from bff.paycode.picking import pick, usable
 from bff.paycode.redemptions import Redemption
 from bff.paycode.till import terms_for
 from bff.wallet.balances import CardView
+from bff.web.checkout import WRONG_PIN_CODES
 from bff.web.render import is_htmx, no_store, redirect_after_post
 from bff.web.shopper import Shopper, current_shopper, services, shopper_required, translator
 
@@ -179,8 +180,20 @@ def confirm(terminal_id: str, txn_id: str) -> Response:
         till.decline(redemption)
         return redirect_after_post(done)
     pin = request.form.get("pin", "").strip()
+    rule, t = shopper.merchant.config.flows.bind.secret, translator()
     terms = terms_for(shopper.merchant.id, shopper.merchant.config, terminal_id)
-    if not pin or terms is None:
+    if terms is None:
+        abort(404)
+    if len(pin) != rule.length or (rule.digits_only and not pin.isdigit()):
+        flash(t("checkout.problem.pin", last4=redemption.last4, length=rule.length), "error")
         return redirect_after_post(done)
-    till.confirm_pin(shopper.gateway, terms, redemption, pin)
+    guard, limits = services().guard, shopper.merchant.config.limits.wrong_secret
+    # the same wrong-PIN tries as online checkout: one count per card and per shopper, across processes
+    reservation = guard.reserve(limits, shopper.merchant.id, shopper.user_id, f"card:{redemption.card_id}")
+    if reservation is None:
+        flash(t("checkout.problem.pin_locked", last4=redemption.last4), "error")
+        return redirect_after_post(done)
+    answer = till.confirm_pin(shopper.gateway, terms, redemption, pin)
+    if answer.reason not in WRONG_PIN_CODES:
+        guard.give_back(reservation)  # only a PIN the card system refused counts
     return redirect_after_post(done)
