@@ -96,3 +96,17 @@ def test_a_rotated_code_is_refused_at_the_till(
     till = till_for(phone.page, merchant, paycode)
     assert till.charge(old, SMALL, txn()) == "FAILED · CODE_EXPIRED"
     assert till.charge(new, SMALL, txn()) == "SUCCEEDED"
+
+
+def test_offline_the_page_says_until_when_the_shown_code_works(
+    host_app: HostApp, merchant: Merchant, paycode: PayCode, system: str
+) -> None:
+    phone = open_code(host_app, merchant)
+    phone.page.emulate_media(color_scheme="dark")  # the code stays black on white whatever the theme
+    phone.page.context.set_offline(True)
+    phone.page.evaluate("htmx.trigger('#paycode-panel', 'kb-rotate')")
+    offline = phone.panel.get_by_role("alert").filter(has_text=phone.t.pattern("paycode.offline"))
+    expect(offline).to_be_visible()
+    expect(phone.qr).to_be_visible()  # the shown code still works until then
+    shot(phone.page, merchant, "offline")
+    phone.page.context.set_offline(False)
