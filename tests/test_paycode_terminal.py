@@ -10,6 +10,7 @@ from kabao_testing import add_fault, sandbox_cards, sandbox_payments, wait_for
 from paycode_testing import Terminal, issue_code, lime_card, transaction
 
 from bff.checkout.reconcile import reconcile
+from bff.paycode.redemptions import RedemptionState
 
 
 @pytest.fixture
@@ -186,3 +187,29 @@ def test_a_pending_redemption_is_settled_by_reconcile_and_the_till_then_sees_it(
     assert ledger.checkout_by_order("lime-market", "pos:T1:tx-night").status == "PAID"
     assert transaction(till.query("tx-night"))["status"] == "SUCCEEDED"
     assert len(paid(card_system, "tx-night")) == 1
+
+
+def test_a_claim_whose_payment_never_started_fails_after_a_while_and_can_never_charge(
+    app, till, card_system, monkeypatch
+):
+    services = app.extensions["kabao"]
+    code = issue_code(app, lime_card(card_system))
+    grant = services.till.codes.resolve(code, "lime-market")
+    services.till.redemptions.claim(grant, "T1", "tx-crash", "S-PUDONG", 700, RedemptionState.CLAIMED)  # then died
+    assert transaction(till.query("tx-crash"))["status"] == "PROCESSING"
+    later = time.time() + 200
+    monkeypatch.setattr(services.till, "clock", lambda: later)
+    answer = transaction(till.query("tx-crash"))
+    assert (answer["status"], answer["reason"]) == ("FAILED", "NOT_STARTED")
+    assert transaction(till.redeem(code, 700, "tx-crash"))["status"] == "FAILED"  # a late retry starts nothing
+    assert paid(card_system, "tx-crash") == []
+
+
+def test_cancel_is_refused_after_the_merchants_window(app, till, card_system, monkeypatch):
+    code = issue_code(app, lime_card(card_system))
+    transaction(till.redeem(code, 600, "tx-late"))
+    later = time.time() + 601  # lime-market: cancel_window_seconds 600
+    monkeypatch.setattr(app.extensions["kabao"].till, "clock", lambda: later)
+    refused = till.cancel("tx-late")
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "CANCEL_WINDOW_PASSED"
+    assert lime_card(card_system, 50000 - 600)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bff.cards.errors import CardSystemError, CardSystemUnavailable
@@ -18,7 +19,7 @@ from bff.checkout.ledger import Ledger, OrderMismatch
 from bff.checkout.payer import Payer
 from bff.checkout.records import AttemptRefused, PlannedLeg
 from bff.checkout.refunds import Refund, Refunds
-from bff.checkout.states import AttemptStatus, LegStatus
+from bff.checkout.states import AttemptStatus, CheckoutStatus, LegStatus
 from bff.merchants.checkout_rules import CheckoutRules
 from bff.merchants.model import MerchantConfig
 from bff.merchants.paycode_rules import PayCodeRules
@@ -27,6 +28,7 @@ from bff.paycode.codes import CodeRefused, PayCodes
 from bff.paycode.redemptions import Claim, Redemption, Redemptions, RedemptionState
 
 log = logging.getLogger(__name__)
+STALLED_AFTER_SECONDS = 120  # far longer than claiming a code and writing its checkout ever takes
 
 
 class TillProblem(enum.StrEnum):
@@ -68,7 +70,16 @@ def terms_for(merchant_id: str, config: MerchantConfig, terminal_id: str) -> Ter
 
 
 class Till:
-    def __init__(self, codes: PayCodes, redemptions: Redemptions, ledger: Ledger, payer: Payer, refunds: Refunds):
+    def __init__(
+        self,
+        codes: PayCodes,
+        redemptions: Redemptions,
+        ledger: Ledger,
+        payer: Payer,
+        refunds: Refunds,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.clock = clock
         self.codes = codes
         self.redemptions = redemptions
         self.ledger = ledger
@@ -149,16 +160,28 @@ class Till:
         redemption = self.find(terms, txn_id)
         checkout = self.ledger.checkout_by_order(terms.merchant_id, redemption.order_id)
         attempt = None if checkout is None else self.ledger.latest_attempt(checkout.checkout_id)
+        if attempt is None and redemption.state is RedemptionState.CLAIMED:
+            self._give_up_if_stalled(terms, redemption)
         if checkout is not None and attempt is not None and attempt.status is AttemptStatus.PENDING:
             self.payer.confirm(gateway, checkout, attempt.seq, terms.checkout.status_query, terms.one_call_seconds)
         return answer_of(self.ledger, redemption)
+
+    def _give_up_if_stalled(self, terms: Terms, redemption: Redemption) -> None:
+        """A claim whose payment never started (its process died): close its checkout, so none can start."""
+        if self.clock() - redemption.created_at < STALLED_AFTER_SECONDS:
+            return
+        checkout = self.ledger.open_checkout(
+            terms.merchant_id, redemption.user_id, redemption.order_id, redemption.amount, terms.currency, ""
+        )
+        if self.ledger.close_checkout(checkout.checkout_id, CheckoutStatus.CANCELLED) is CheckoutStatus.CANCELLED:
+            log.warning("pay code %s/%s: never started; closed", terms.terminal_id, redemption.txn_id)
 
     def cancel(self, gateway: CardGateway, terms: Terms, txn_id: str) -> TillAnswer:
         """Void a transaction within the window: the whole payment goes back (or the PIN wait ends)."""
         redemption = self.find(terms, txn_id)
         if redemption.state is RedemptionState.AWAITING_PIN and self.decline(redemption):
             return answer_of(self.ledger, self.find(terms, txn_id))
-        if time.time() - redemption.created_at > terms.paycode.cancel_window_seconds:
+        if self.clock() - redemption.created_at > terms.paycode.cancel_window_seconds:
             raise TillRefused(TillProblem.CANCEL_WINDOW_PASSED)
         answer = self.query(gateway, terms, txn_id)
         if answer.status != "SUCCEEDED":
