@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import pytest
@@ -153,3 +154,23 @@ def test_a_pin_of_the_wrong_shape_is_refused_on_the_phone_and_the_till_keeps_wai
     done = opened.post("/paycode/payments/T1/tx-shape/pin", data={"csrf_token": token, "pin": "12"})
     assert "请输入支付密码" in text_of(opened.get(done.headers["Location"]))
     assert transaction(till.query("tx-shape"))["waiting_for"] == "PIN"
+
+
+def test_pay_codes_and_pins_never_reach_the_logs_or_the_store(app, opened, card_system, caplog, tmp_path):
+    caplog.set_level(logging.DEBUG)
+    card = lime_card(card_system)
+    till = Terminal(app.test_client(), card_system)
+    codes = []
+    for txn_id, amount in (("tx-log-1", 500), ("tx-log-2", 25000)):
+        html = opened.get("/paycode").get_data(as_text=True)
+        codes.append(shown_code(html))
+        transaction(till.redeem(codes[-1], amount, txn_id))
+        transaction(till.redeem(codes[-1], amount, f"{txn_id}-again"))  # refused: used
+    asked = opened.get("/paycode/payments/T1/tx-log-2").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', asked).group(1)
+    opened.post("/paycode/payments/T1/tx-log-2/pin", data={"csrf_token": token, "pin": card["secret"]})
+    logged = caplog.text
+    assert not [c for c in codes if c in logged] and card["secret"] not in logged
+    assert caplog.records  # the flows did log (e.g. the refused codes)
+    store = b"".join(path.read_bytes() for path in tmp_path.glob("store.sqlite3*"))  # with its WAL
+    assert b"paycode:" in store and not [c for c in codes if c.encode() in store]
