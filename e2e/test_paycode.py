@@ -59,8 +59,10 @@ def test_the_till_redeems_the_code_and_the_phone_shows_the_result_without_a_relo
 ) -> None:
     phone = open_code(host_app, merchant)
     shot(phone.page, merchant, "code")
+    scanned = phone.scan()  # the till's scanner reads both symbols, and they say what the digits say
+    assert scanned == {"QRCode": phone.code(), "Code128": phone.code()}, scanned
     till = till_for(phone.page, merchant, paycode)
-    assert till.charge(phone.code(), SMALL, txn()) == "SUCCEEDED"
+    assert till.charge(scanned["Code128"], SMALL, txn()) == "SUCCEEDED"
     expect(phone.heading("paycode.paid.title")).to_be_visible(timeout=RESULT_WAIT_MS)
     expect(phone.panel).to_contain_text("18.80")
     shot(phone.page, merchant, "paid")

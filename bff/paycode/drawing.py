@@ -16,7 +16,7 @@ def qr_svg(code: str) -> Markup:
     """The code as a QR with its 4-module quiet zone, sized by CSS (viewBox only)."""
     _digits_only(code)
     out = io.BytesIO()
-    segno.make(code, error="m").save(
+    segno.make_qr(code, error="m").save(  # a full QR: not every till reads Micro QR
         out, kind="svg", border=4, xmldecl=False, svgns=True, omitsize=True, svgclass="qr", dark="#000", light="#fff"
     )
     svg = out.getvalue().decode("ascii").replace("<svg ", '<svg role="img" aria-hidden="true" ', 1)

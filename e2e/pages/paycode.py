@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
 
+import zxingcpp
+from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
 from e2e.merchants import DEFAULT_LOCALE, Merchant
@@ -36,6 +39,11 @@ class PayCodePage:
             self.reveal.click()
         expect(self.digits).to_be_visible()
         return re.sub(r"\s+", "", self.digits.inner_text())
+
+    def scan(self) -> dict[str, str]:
+        """What a till's scanner reads off the phone's screen: {"QRCode": digits, "Code128": digits}."""
+        picture = Image.open(io.BytesIO(self.page.locator(".paycode-codes").screenshot()))
+        return {found.format.name: found.text for found in zxingcpp.read_barcodes(picture)}
 
     def rotate(self) -> str:
         """Have the page fetch its next code now (what the timer does every rotate_seconds); the new code."""
