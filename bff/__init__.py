@@ -24,6 +24,9 @@ from bff.ledger_db import ledger_url, open_ledger_db
 from bff.merchants.policy import ConfigPolicy
 from bff.merchants.registry import MerchantRegistry
 from bff.ops.auth import load_accounts
+from bff.paycode.codes import PayCodes, paycode_key
+from bff.paycode.redemptions import Redemptions
+from bff.paycode.till import Till
 from bff.security.attempts import WrongSecretGuard
 from bff.services import Services
 from bff.store import open_store
@@ -65,6 +68,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     guard = WrongSecretGuard(store, app.config["SECRET_KEY"].encode())
     policy = ConfigPolicy.from_settings(app.config)
     config_dir = Path(app.config["KABAO_CONFIG_DIR"])
+    payer, refunds = Payer(ledger), Refunds(ledger)
+    codes = PayCodes(store, paycode_key(app.config["SECRET_KEY"]))
     app.extensions["kabao"] = Services(
         registry=MerchantRegistry(config_dir, app.config["KABAO_CONFIG_RELOAD_SECONDS"], policy),
         store=store,
@@ -73,10 +78,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         binder=Binder(guard, SmsLimiter(store, app.config["SECRET_KEY"].encode())),
         executor=executor,
         ledger=ledger,
-        payer=Payer(ledger),
-        refunds=Refunds(ledger),
+        payer=payer,
+        refunds=refunds,
         guard=guard,
         notifier=Notifier(ledger.db, app.config["KABAO_HOST_SECRET"], make_session(policy.outbound, policy.proxy)),
+        till=Till(codes, Redemptions(ledger.db), ledger, payer, refunds),
     )
     csrf.init_app(app)
     app.extensions["kabao_ops_accounts"] = load_accounts(app.config)

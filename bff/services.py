@@ -11,6 +11,7 @@ from bff.checkout.notify import Notifier
 from bff.checkout.payer import Payer
 from bff.checkout.refunds import Refunds
 from bff.merchants.registry import MerchantRegistry
+from bff.paycode.till import Till
 from bff.security.attempts import WrongSecretGuard
 from bff.store import Store
 from bff.wallet.balances import BalanceBook
@@ -30,6 +31,7 @@ class Services:
     refunds: Refunds
     guard: WrongSecretGuard
     notifier: Notifier
+    till: Till
 
     def close(self) -> None:
         # wait for running balance calls (bounded by their timeouts): they write to the store

@@ -77,6 +77,21 @@ class CheckoutRules:
 
 
 @dataclass(frozen=True)
+class PayCode:
+    """A merchant's `paycode:` (in-store pay code) as the tests need it; amounts in fen."""
+
+    pin_above: int | None
+    terminals: tuple[str, ...]  # the terminal ids, in file order
+
+
+def paycode_rules(data: dict[str, Any] | None) -> PayCode | None:
+    if not isinstance(data, dict) or data.get("enabled") is False:
+        return None
+    pin_above = data.get("pin_above")
+    return PayCode(None if pin_above is None else int(pin_above), tuple(str(t) for t in data.get("terminals") or {}))
+
+
+@dataclass(frozen=True)
 class Merchant:
     """What the tests need to know of one merchant file."""
 
@@ -93,6 +108,7 @@ class Merchant:
     checkout: CheckoutRules | None = None  # None: paying with cards is off
     # what the card system can say of a payment (a mapped dialect's status_map); None: the standard API, all
     payment_states: frozenset[str] | None = None
+    paycode: PayCode | None = None  # None: the in-store pay code is off
 
     def texts(self, locale: str = DEFAULT_LOCALE) -> Texts:
         return Texts(locale, self.copy.get(locale, {}))
@@ -157,6 +173,7 @@ def load(path: Path) -> Merchant:
         copy=data.get("copy") or {},
         checkout=checkout_rules(data.get("checkout")),
         payment_states=_payment_states(data),
+        paycode=paycode_rules(data.get("paycode")) if data.get("checkout") else None,
     )
 
 

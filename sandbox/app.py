@@ -10,7 +10,7 @@ import requests
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from sandbox import admin, api, checkout, notifications, refunds, simulator
+from sandbox import admin, api, checkout, notifications, refunds, simulator, terminal
 from sandbox.context import Sandbox
 from sandbox.db import Database
 from sandbox.dialects import birch, gateway_xml, maple, olive, open_gateway, signed_json, sm_json
@@ -61,6 +61,7 @@ def create_app(
     app.register_blueprint(checkout.bp)
     app.register_blueprint(refunds.bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(terminal.bp)
     for dialect in DIALECTS:
         app.register_blueprint(dialect.bp)
     app.register_error_handler(HTTPException, _http_error)

@@ -119,6 +119,9 @@ KEYS: tuple[DialectKey, ...] = (
     DialectKey("KABAO_MERCHANT_JADE_HMAC_KEY", shared_key, "the sm_json dialect's HMAC-SM3 key for its answers"),
     DialectKey("KABAO_MERCHANT_JADE_SM4_KEY", sm4_key_hex, "the sm_json dialect's SM4 key for PINs (hex, 16 bytes)"),
     DialectKey("KABAO_MERCHANT_JADE_SM4_IV", sm4_key_hex, "the sm_json dialect's SM4-CBC IV for PINs (hex)"),
+    DialectKey("KABAO_MERCHANT_LIME_TERMINAL_T1_KEY", shared_key, "Lime Market till T1's pay code HMAC key"),
+    DialectKey("KABAO_MERCHANT_LIME_TERMINAL_T2_KEY", shared_key, "Lime Market till T2's pay code HMAC key"),
+    DialectKey("KABAO_MERCHANT_PEACH_TERMINAL_P1_KEY", shared_key, "Peach Bakery till P1's pay code HMAC key"),
 )
 NAMES = tuple(key.env for key in KEYS)
 

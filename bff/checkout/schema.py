@@ -55,6 +55,16 @@ CREATE INDEX IF NOT EXISTS refund_legs_by_payment ON refund_legs (payment_id, st
 CREATE INDEX IF NOT EXISTS notifications_due ON notifications (delivered_at, next_try_at);
 """
 
+# Step 4: in-store pay code redemptions; a code is used once (unique digest), a terminal txn id names one
+REDEMPTIONS = """
+CREATE TABLE IF NOT EXISTS paycode_redemptions (
+  merchant_id TEXT NOT NULL, terminal_id TEXT NOT NULL, txn_id TEXT NOT NULL, code_digest TEXT NOT NULL UNIQUE,
+  user_id TEXT NOT NULL, card_id TEXT NOT NULL, last4 TEXT NOT NULL, store_id TEXT NOT NULL,
+  amount INTEGER NOT NULL CHECK (amount > 0),
+  state TEXT NOT NULL, created_at {float} NOT NULL, updated_at {float} NOT NULL,
+  PRIMARY KEY (merchant_id, terminal_id, txn_id))
+"""
+
 FLOAT_COLUMNS = {
     "checkouts": ("created_at", "updated_at"),
     "attempts": ("created_at", "updated_at"),

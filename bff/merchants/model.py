@@ -21,6 +21,7 @@ from bff.merchants.checkout_rules import CheckoutRules
 from bff.merchants.colors import MIN_TEXT_CONTRAST, contrast_ratio
 from bff.merchants.dialect import Dialect
 from bff.merchants.env import with_defaults
+from bff.merchants.paycode_rules import PayCodeRules
 from bff.merchants.policy import check_env_refs, policy_of
 from bff.merchants.sections import Pages
 
@@ -208,6 +209,7 @@ class MerchantConfig(Model):
     flows: Flows
     limits: Limits = Limits()
     checkout: CheckoutRules | None = Field(None, description="Omit to turn paying with cards off")
+    paycode: PayCodeRules | None = Field(None, description="The in-store pay code; omit to turn it off")
     backend: Backend
 
     @field_validator("timezone")
@@ -259,7 +261,13 @@ class MerchantConfig(Model):
                 raise ValueError(
                     "with neither reverse nor refund a failed split can't be undone: set checkout.max_cards: 1"
                 )
+        if self.paycode is not None and self.paycode.enabled and self.checkout is None:
+            raise ValueError("paycode needs a checkout section: in-store payments follow its rules")
         return self
+
+    @property
+    def paycode_on(self) -> bool:
+        return self.paycode is not None and self.paycode.enabled and self.checkout is not None
 
     def offers(self, feature: str) -> bool:
         """Whether shoppers see a feature: on in the flows and possible on the card system."""
