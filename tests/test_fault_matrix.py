@@ -41,12 +41,15 @@ FAULTS = {
     "processing": {"delay_ms": 300},
     "decline_insufficient": {},
     "bad_signature": {},
+    "stale_signature": {},
+    "refund_processing": {},
 }
 PAY_ONLY = ("processing", "decline_insufficient")
 READS = ("wallet", "detail", "history")
 WRITES = ("bind", "unbind", "pay_one", "pay_two", "refund")
 MERCHANTS = ("lime-market", "olive-fresh", "aspen-fitness")
-SIGNED_ANSWERS = "aspen-fitness"  # verifies its answers: the merchant for bad_signature, and only for it
+SIGNED_ANSWERS = "aspen-fitness"  # verifies its answers (and their age): the merchant for these, and only for them
+ANSWER_FAULTS = ("bad_signature", "stale_signature", "refund_processing")
 
 
 def cells():
@@ -55,8 +58,10 @@ def cells():
             for fault in FAULTS:
                 if fault in PAY_ONLY and not op.startswith("pay"):
                     continue
-                if (fault == "bad_signature") != (merchant == SIGNED_ANSWERS):
-                    continue  # a forged answer signature means something only where answers are verified
+                if (fault in ANSWER_FAULTS) != (merchant == SIGNED_ANSWERS):
+                    continue  # forged or stale signatures, refund states: only where answers say and prove them
+                if fault == "refund_processing" and op != "refund":
+                    continue
                 if merchant == "olive-fresh" and op in ("detail", "history", "unbind", "refund"):
                     continue  # the dialect merchant is there for pay and bind; its reads mirror lime's
                 yield pytest.param(merchant, op, fault, id=f"{merchant}-{op}-{fault}")
@@ -306,4 +311,5 @@ def test_the_matrix_covers_every_fault_and_operation():
 
     assert set(FAULTS) == set(MODES)
     covered = {(op, fault) for _, op, fault in (p.values for p in cells())}
-    assert len(covered) == len(READS + WRITES) * (len(FAULTS) - len(PAY_ONLY)) + 2 * len(PAY_ONLY)
+    every_op = len(FAULTS) - len(PAY_ONLY) - 1  # refund_processing: the refund cell alone
+    assert len(covered) == len(READS + WRITES) * every_op + 2 * len(PAY_ONLY) + 1
