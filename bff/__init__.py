@@ -51,6 +51,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_PATH="/",
         PERMANENT_SESSION_LIFETIME=app.config["KABAO_SESSION_MAX_SECONDS"],
+        # the cookie is re-signed and re-sent only when the session changed (the idle clock moves every 30 s);
+        # its lifetime is the absolute maximum anyway, which the session's own "iat" enforces
+        SESSION_REFRESH_EACH_REQUEST=False,
         WTF_CSRF_SSL_STRICT=https,
         WTF_CSRF_TIME_LIMIT=app.config["KABAO_SESSION_MAX_SECONDS"],
     )

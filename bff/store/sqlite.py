@@ -83,6 +83,28 @@ class SQLiteStore(Store):
                 (key, value, time.time() + ttl),
             )
 
+    def put_many(self, values: dict[str, str], ttl: int) -> None:
+        if not values:
+            return
+        expires = time.time() + ttl
+        with self.db.write() as db:  # one transaction: the write lock is taken once per page, not per card
+            db.executemany(
+                "INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT(key) "
+                "DO UPDATE SET value = excluded.value, expires = excluded.expires",
+                [(key, value, expires) for key, value in values.items()],
+            )
+
+    def get_many(self, keys: list[str]) -> dict[str, str]:
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        rows = (
+            self.db.connection()
+            .execute(f"SELECT key, value FROM kv WHERE key IN ({marks}) AND expires > ?", (*keys, time.time()))  # noqa: S608 - only ?s
+            .fetchall()
+        )
+        return dict(rows)
+
     def get(self, key: str) -> str | None:
         row = (
             self.db.connection()
