@@ -71,7 +71,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["kabao"] = Services(
         registry=MerchantRegistry(config_dir, app.config["KABAO_CONFIG_RELOAD_SECONDS"], policy),
         store=store,
-        gateways=Gateways(policy=policy),
+        gateways=Gateways(policy=policy, pool_size=app.config["KABAO_BALANCE_WORKERS"]),
         balances=BalanceBook(store, executor, app.config["SECRET_KEY"]),
         binder=Binder(guard, SmsLimiter(store, app.config["SECRET_KEY"].encode())),
         executor=executor,
