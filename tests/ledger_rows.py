@@ -7,10 +7,12 @@ import time
 from bff.checkout.ledger_port import LedgerDB
 
 
-def add_settled_orders(db: LedgerDB, count: int, merchant_id: str = "peach-bakery", batch: int = 5000) -> None:
-    """count paid checkouts of one card each, each with a succeeded refund: rows nothing needs to look at again."""
+def add_settled_orders(
+    db: LedgerDB, count: int, merchant_id: str = "peach-bakery", first: int = 0, batch: int = 5000
+) -> None:
+    """Orders first..count-1 (O-bulk00000000…): paid with one card, partly refunded; nothing left to look at."""
     now = time.time() - 86400
-    for start in range(0, count, batch):
+    for start in range(first, count, batch):
         ids = [f"bulk{n:08d}" for n in range(start, min(start + batch, count))]
         with db.write() as tx:
             for cid in ids:
