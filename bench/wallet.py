@@ -103,7 +103,9 @@ def main() -> None:
         one = cpu_ms_per_call(lambda: gateway.card_detail("u1001", card_id))
         url = f"{sandbox.url}/cs/lime/v1/users/u1001/cards/{card_id}"
         bare = cpu_ms_per_call(bare_urllib3(url, {"Authorization": f"Bearer {sandbox.api_key}"}))
-        print(f"2. CPU: {page_cpu:.2f} ms per wallet page = {page_cpu / calls:.2f} ms per card-system call (page/{calls})")
+        print(
+            f"2. CPU: {page_cpu:.2f} ms per wallet page = {page_cpu / calls:.2f} ms per card-system call (page/{calls})"
+        )
         print(f"   one card_detail through the gateway: {one:.2f} ms CPU; bare urllib3 pool: {bare:.2f} ms CPU")
 
         slow_ms = 300
