@@ -54,6 +54,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_PATH="/",
         PERMANENT_SESSION_LIFETIME=app.config["KABAO_SESSION_MAX_SECONDS"],
+        # the cookie is re-signed and re-sent only when the session changed (the idle clock moves every 30 s);
+        # its lifetime is the absolute maximum anyway, which the session's own "iat" enforces
+        SESSION_REFRESH_EACH_REQUEST=False,
         WTF_CSRF_SSL_STRICT=https,
         WTF_CSRF_TIME_LIMIT=app.config["KABAO_SESSION_MAX_SECONDS"],
     )
@@ -73,7 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["kabao"] = Services(
         registry=MerchantRegistry(config_dir, app.config["KABAO_CONFIG_RELOAD_SECONDS"], policy),
         store=store,
-        gateways=Gateways(policy=policy),
+        gateways=Gateways(policy=policy, pool_size=app.config["KABAO_BALANCE_WORKERS"]),
         balances=BalanceBook(store, executor, app.config["SECRET_KEY"]),
         binder=Binder(guard, SmsLimiter(store, app.config["SECRET_KEY"].encode())),
         executor=executor,

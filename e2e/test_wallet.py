@@ -93,3 +93,26 @@ def test_card_system_down_keeps_the_wallet_usable(
 
     expect(wallet.balance(ending)).to_have_text(yuan(poorest["balance"]))
     expect(wallet.unavailable_notice(ending)).to_have_count(0)
+
+
+def test_a_repeat_visit_asks_the_server_for_the_page_alone(host_app: HostApp, merchant: Merchant, stack) -> None:
+    """Stylesheets, scripts and the logo are fingerprinted and kept: a second visit sends one request per page."""
+    wallet = host_app.open_wallet(SHOPPER, merchant)
+    page = wallet.page
+    card_href = wallet.card_items.first.get_by_role("link").first.get_attribute("href")
+    pages = [page.url, f"{stack.wallet_url}{card_href}" if card_href.startswith("/") else card_href]
+    for url in pages:  # first visits: everything is fetched, and kept where the answer allows
+        page.goto(url)
+    # page.on("request") fires for cached resources too; the browser's own log tells what went on the wire
+    # (a revalidation that the server answers 304 goes out too: only a request sent counts)
+    network = page.context.new_cdp_session(page)
+    network.send("Network.enable")
+    urls: dict[str, str] = {}
+    sent: list[str] = []
+    network.on("Network.requestWillBeSent", lambda e: urls.__setitem__(e["requestId"], e["request"]["url"]))
+    network.on("Network.requestWillBeSentExtraInfo", lambda e: sent.append(e["requestId"]))
+    for url in pages:
+        sent.clear()
+        page.goto(url)
+        page.wait_for_load_state("load")
+        assert [urls.get(request_id) for request_id in sent] == [url]

@@ -124,3 +124,39 @@ def test_frozen_cards_do_not_count_towards_the_spendable_total(book):
 
     view = book.wallet(Frozen({"c_0001": 100, "c_0002": 5000}), "shop", "u1", deadline=5)
     assert view.total == 100
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def counted_book(request, tmp_path):
+    """A BalanceBook whose store counts its writes (each put or put_many is one transaction or pipeline)."""
+    if request.param == "sqlite":
+        store = open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    else:
+        store = open_store(request.getfixturevalue("redis_url"))
+        store.client.flushdb()
+    writes: list[int] = []
+    put, put_many = store.put, getattr(store, "put_many", None)
+    store.put = lambda key, value, ttl: (writes.append(1), put(key, value, ttl))[1]
+    if put_many is not None:  # (a store from before put_many writes one key at a time)
+        store.put_many = lambda values, ttl: (writes.append(len(values)) if values else None, put_many(values, ttl))[1]
+    executor = ThreadPoolExecutor(8)
+    yield BalanceBook(store, executor, "test-secret"), writes
+    executor.shutdown(wait=True, cancel_futures=True)
+    store.close()
+
+
+def test_a_wallet_page_writes_its_balances_once_and_only_when_they_changed(counted_book):
+    book, writes = counted_book
+    gateway = FakeGateway({"c_0001": 100, "c_0002": 200, "c_0003": 300, "c_0004": 400})
+    book.wallet(gateway, "shop", "u1", deadline=5)
+    assert writes == [1, 4]  # the card list, then the four balances together: no write per card
+
+    writes.clear()
+    book.wallet(gateway, "shop", "u1", deadline=5)
+    assert writes == []  # nothing changed: nothing written
+
+    gateway.balances["c_0002"] = 150
+    book.wallet(gateway, "shop", "u1", deadline=5)
+    assert writes == [1]  # only the card whose balance moved
+    gateway.failing.add("c_0002")
+    assert [v.balance for v in book.wallet(gateway, "shop", "u1", deadline=5).cards] == [100, 150, 300, 400]

@@ -6,6 +6,7 @@ import socket
 import time
 
 import pytest
+import requests
 import yaml
 from kabao_testing import CONFIG_DIR, capture_server
 
@@ -139,15 +140,14 @@ class FakeClock:
         self.now += seconds
 
 
-class RecordingSession:
-    """Stands in for requests: each try 'takes' its whole read timeout and times out, or answers 503."""
+class RecordingSession(requests.Session):
+    """Stands in for the network: each try 'takes' its whole read timeout and times out, or answers 503."""
 
     def __init__(self, clock: FakeClock, fail_fast: bool = False) -> None:
+        super().__init__()
         self.clock, self.fail_fast, self.timeouts = clock, fail_fast, []
 
-    def request(self, method, url, timeout, **kwargs):
-        import requests
-
+    def send(self, request, timeout, **kwargs):
         self.timeouts.append(timeout)
         if self.fail_fast:
             self.clock.now += 0.01

@@ -165,3 +165,32 @@ def test_a_lease_is_kept_while_its_item_is_worked_longer_than_its_period(store_u
     leases.close()
     store.close()
     other.close()
+
+
+def test_expired_nonces_and_rate_limit_windows_are_purged_a_few_at_a_time(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    now = [1_000_000.0]
+    monkeypatch.setattr("bff.store.sqlite.time", SimpleNamespace(time=lambda: now[0]))
+    store = open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    conn = store.db.connection()
+
+    def expired(table: str) -> int:
+        return conn.execute(f"SELECT count(*) FROM {table} WHERE expires <= ?", (now[0],)).fetchone()[0]
+
+    for n in range(100):
+        assert store.add_if_absent(f"launch:nonce{n}", 60)
+        assert store.reserve(f"tries:key{n}", 5, 60)
+    now[0] += 61  # every launch nonce and every window has expired
+    assert (expired("kv"), expired("reservations")) == (100, 100)
+
+    store.add_if_absent("launch:fresh0", 60)
+    store.reserve("tries:fresh0", 5, 60)
+    left = expired("kv"), expired("reservations")
+    assert 0 < left[0] < 100 and 0 < left[1] < 100  # some purged, and only a bounded batch per write
+    for n in range(1, 5):
+        store.add_if_absent(f"launch:fresh{n}", 60)
+        store.reserve(f"tries:fresh{n}", 5, 60)
+    assert (expired("kv"), expired("reservations")) == (0, 0)
+    assert store.used("tries:fresh4") == 1 and not store.add_if_absent("launch:fresh4", 60)
+    store.close()

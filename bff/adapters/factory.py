@@ -24,8 +24,11 @@ log = logging.getLogger(__name__)
 class Gateways:
     """Gateways by merchant; a new config version gets a new gateway, the breaker stays."""
 
-    def __init__(self, environ: Mapping[str, str] | None = None, policy: ConfigPolicy | None = None) -> None:
+    def __init__(
+        self, environ: Mapping[str, str] | None = None, policy: ConfigPolicy | None = None, pool_size: int = 16
+    ) -> None:
         self.policy = policy or ConfigPolicy()
+        self.pool_size = pool_size  # connections kept per card system: one per parallel balance fetch
         self.env = EnvResolver(os.environ if environ is None else environ, self.policy.env)
         self._lock = threading.Lock()
         self._gateways: dict[str, tuple[str, CardGateway]] = {}
@@ -85,7 +88,7 @@ class Gateways:
             headers["Authorization"] = f"Bearer {key}"
         client = HttpClient(
             base_url=base_url,
-            session=make_session(self.policy.outbound, self.policy.proxy),
+            session=make_session(self.policy.outbound, self.policy.proxy, self.pool_size),
             timeouts=(backend.timeouts.connect, backend.timeouts.read),
             headers=headers,
             breaker=self._breaker(merchant),

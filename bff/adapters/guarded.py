@@ -61,13 +61,14 @@ def make_session(outbound: OutboundPolicy | None = None, proxy: str = "", pool_s
     """A session that sends each request once (the client retries reads), through guarded connections.
 
     The environment's proxy settings are ignored: only an explicitly configured proxy is used.
+    pool_size connections to a card system are kept open for reuse: as many as balances fetched at once.
     """
     session = requests.Session()
     session.trust_env = False
     if proxy:
         session.proxies = {"http": proxy, "https": proxy}
     adapter = GuardedAdapter(
-        outbound or OutboundPolicy(), max_retries=0, pool_connections=pool_size, pool_maxsize=pool_size
+        outbound or OutboundPolicy(), max_retries=0, pool_connections=4, pool_maxsize=max(1, pool_size)
     )
     session.mount("http://", adapter)
     session.mount("https://", adapter)

@@ -56,6 +56,15 @@ class HttpClient:
         self.refused = refused
         self.clock = clock
         self.sleep = sleep
+        # settled once, not merged again on every call: the session's default headers under ours,
+        # and how to send (explicit proxy or none; the environment is never consulted, see make_session)
+        self._headers = {**session.headers, **headers}
+        self._send_with = {
+            "proxies": dict(session.proxies),
+            "verify": session.verify,
+            "cert": session.cert,
+            "stream": False,
+        }
 
     def request(self, op: str, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
         """Call the card system; transport failures and unreadable answers raise CardSystemUnavailable."""
@@ -63,13 +72,13 @@ class HttpClient:
             log.error("merchant %s %s: not sent, %s", self.name, op, self.refused)
             raise CardSystemUnavailable(f"{op}: the card system's address is refused")
         try:
-            return self.breaker.call(self._send, op, method, path, **kwargs)
+            return self.breaker.call(self._call, op, method, path, **kwargs)
         except CircuitOpen:
             log.warning("%s %s: short-circuited, the card system kept failing", self.name, op)
             raise CardSystemUnavailable(f"{self.name} is short-circuited after repeated failures") from None
 
-    def _send(self, op: str, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
-        headers = {**self.headers, **(kwargs.pop("headers", None) or {})}
+    def _call(self, op: str, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
+        headers = {**self._headers, **(kwargs.pop("headers", None) or {})}
         connect, read = self.timeouts
         deadline = self.clock() + connect + read
         tries = 1 + (self.read_retries if method == "GET" else 0)
@@ -97,9 +106,8 @@ class HttpClient:
         **kwargs: Any,
     ) -> tuple[int, Any]:
         try:
-            response = self.session.request(
-                method, self.base_url + path, timeout=timeout, headers=headers, allow_redirects=False, **kwargs
-            )
+            prepared = requests.Request(method, self.base_url + path, headers=headers, **kwargs).prepare()
+            response = self.session.send(prepared, timeout=timeout, allow_redirects=False, **self._send_with)
         except requests.RequestException as exc:
             refused = _refusal(exc)
             if refused:

@@ -117,9 +117,11 @@ class Refunds:
             reserved = {
                 row["payment_id"]: row["reserved"]
                 for row in tx.execute(
-                    "SELECT payment_id, SUM(amount) AS reserved FROM refund_legs WHERE merchant_id = ?"
-                    " AND status != 'FAILED' GROUP BY payment_id",
-                    (merchant_id,),
+                    # this order's refunds only (by index), not every refund the merchant ever had
+                    "SELECT l.payment_id, SUM(l.amount) AS reserved FROM refund_legs l"
+                    " JOIN refunds r USING (merchant_id, refund_id) WHERE r.checkout_id = ? AND l.status != 'FAILED'"
+                    " GROUP BY l.payment_id",
+                    (checkout_id,),
                 ).fetchall()
             }
             available = [(leg.payment_id, leg.amount - reserved.get(leg.payment_id, 0)) for leg in legs]

@@ -65,6 +65,14 @@ CREATE TABLE IF NOT EXISTS paycode_redemptions (
   PRIMARY KEY (merchant_id, terminal_id, txn_id))
 """
 
+# Step 5: what still grew with the ledger: pending refund legs (each reconcile pass) and held late charges
+# (legs with a watch; without this index every succeeded leg ever is read to find the few that are watched).
+# Partial indexes: they hold only the few rows those passes look for, so no other query is tempted by them.
+GROWTH_INDEXES = """
+CREATE INDEX IF NOT EXISTS refund_legs_pending ON refund_legs (merchant_id, refund_id) WHERE status = 'PENDING';
+CREATE INDEX IF NOT EXISTS legs_watched ON legs (status, updated_at) WHERE watch_until IS NOT NULL;
+"""
+
 FLOAT_COLUMNS = {
     "checkouts": ("created_at", "updated_at"),
     "attempts": ("created_at", "updated_at"),

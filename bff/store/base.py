@@ -18,6 +18,16 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def get(self, key: str) -> str | None: ...
 
+    def put_many(self, values: dict[str, str], ttl: int) -> None:
+        """Keep several values at once: one write (a transaction, a pipeline), not one per key."""
+        for key, value in values.items():
+            self.put(key, value, ttl)
+
+    def get_many(self, keys: list[str]) -> dict[str, str]:
+        """The values kept under keys (absent or expired keys are left out), read together."""
+        found = {key: self.get(key) for key in keys}
+        return {key: value for key, value in found.items() if value is not None}
+
     @abc.abstractmethod
     def reserve(self, key: str, limit: int, window: int) -> bool:
         """Take one of limit uses of key in its window (which starts at the first use); False when none is left.

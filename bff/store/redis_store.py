@@ -49,6 +49,20 @@ class RedisStore(Store):
     def put(self, key: str, value: str, ttl: int) -> None:
         self.client.set(self.PREFIX + key, value, ex=ttl)
 
+    def put_many(self, values: dict[str, str], ttl: int) -> None:
+        if not values:
+            return
+        with self.client.pipeline() as pipe:  # one round trip (MULTI/EXEC) for the whole page
+            for key, value in values.items():
+                pipe.set(self.PREFIX + key, value, ex=ttl)
+            pipe.execute()
+
+    def get_many(self, keys: list[str]) -> dict[str, str]:
+        if not keys:
+            return {}
+        values = self.client.mget([self.PREFIX + key for key in keys])
+        return {key: value.decode() for key, value in zip(keys, values, strict=True) if value is not None}
+
     def get(self, key: str) -> str | None:
         value = self.client.get(self.PREFIX + key)
         return value.decode() if value is not None else None

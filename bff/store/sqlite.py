@@ -16,7 +16,18 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS reservations (key TEXT PRIMARY KEY, used INTEGER NOT NULL, expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS leases (key TEXT PRIMARY KEY, holder TEXT NOT NULL, expires REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS kv_expires ON kv (expires);
+CREATE INDEX IF NOT EXISTS reservations_expires ON reservations (expires);
 """
+PURGE_BATCH = 32  # expired rows removed by each write: more than a write adds, so they never pile up
+
+
+def _purge(db: sqlite3.Connection, table: str, now: float) -> None:
+    """Drop up to PURGE_BATCH expired rows of table (launch nonces, rate-limit windows): bounded work per write."""
+    db.execute(
+        f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE expires <= ? LIMIT ?)",  # noqa: S608
+        (now, PURGE_BATCH),
+    )
 
 
 class SQLiteDB:
@@ -71,17 +82,43 @@ class SQLiteStore(Store):
     def add_if_absent(self, key: str, ttl: int) -> bool:
         now = time.time()
         with self.db.write() as db:
+            _purge(db, "kv", now)
             db.execute("DELETE FROM kv WHERE key = ? AND expires <= ?", (key, now))
             cur = db.execute("INSERT OR IGNORE INTO kv (key, value, expires) VALUES (?, '', ?)", (key, now + ttl))
             return cur.rowcount == 1
 
     def put(self, key: str, value: str, ttl: int) -> None:
         with self.db.write() as db:
+            _purge(db, "kv", time.time())
             db.execute(
                 "INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT(key) "
                 "DO UPDATE SET value = excluded.value, expires = excluded.expires",
                 (key, value, time.time() + ttl),
             )
+
+    def put_many(self, values: dict[str, str], ttl: int) -> None:
+        if not values:
+            return
+        now = time.time()
+        expires = now + ttl
+        with self.db.write() as db:  # one transaction: the write lock is taken once per page, not per card
+            _purge(db, "kv", now)
+            db.executemany(
+                "INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT(key) "
+                "DO UPDATE SET value = excluded.value, expires = excluded.expires",
+                [(key, value, expires) for key, value in values.items()],
+            )
+
+    def get_many(self, keys: list[str]) -> dict[str, str]:
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        rows = (
+            self.db.connection()
+            .execute(f"SELECT key, value FROM kv WHERE key IN ({marks}) AND expires > ?", (*keys, time.time()))  # noqa: S608 - only ?s
+            .fetchall()
+        )
+        return dict(rows)
 
     def get(self, key: str) -> str | None:
         row = (
@@ -94,6 +131,7 @@ class SQLiteStore(Store):
     def reserve(self, key: str, limit: int, window: int) -> bool:
         now = time.time()
         with self.db.write() as db:  # BEGIN IMMEDIATE: the read and the increment are one step
+            _purge(db, "reservations", now)
             db.execute("DELETE FROM reservations WHERE key = ? AND expires <= ?", (key, now))
             row = db.execute("SELECT used FROM reservations WHERE key = ?", (key,)).fetchone()
             if row is not None and row[0] >= limit:

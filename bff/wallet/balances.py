@@ -19,6 +19,7 @@ from bff.store import Store
 
 log = logging.getLogger(__name__)
 REMEMBER_SECONDS = 30 * 24 * 3600
+RECONFIRM_SECONDS = 60  # an unchanged balance is written again only this often, to keep its time roughly current
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,19 @@ class BalanceBook:
         return self._key(merchant_id, user_id, f"bal:{self.handles(merchant_id, user_id).of(card_id)}")
 
     def remember(self, merchant_id: str, user_id: str, card: Card) -> None:
-        value = json.dumps({"balance": card.balance, "at": time.time()})
-        self.store.put(self._balance_key(merchant_id, user_id, card.card_id), value, REMEMBER_SECONDS)
+        self.remember_all(merchant_id, user_id, [card])
+
+    def remember_all(self, merchant_id: str, user_id: str, cards: list[Card]) -> None:
+        """Keep these live balances in one write, only those that changed (or were last confirmed long ago)."""
+        keys = {self._balance_key(merchant_id, user_id, c.card_id): c.balance for c in cards}
+        kept = self.store.get_many(list(keys))
+        now = time.time()
+        changed = {
+            key: json.dumps({"balance": balance, "at": now})
+            for key, balance in keys.items()
+            if _stale(kept.get(key), balance, now)
+        }
+        self.store.put_many(changed, REMEMBER_SECONDS)
 
     def last_known(self, merchant_id: str, user_id: str, card: Card) -> CardView:
         raw = self.store.get(self._balance_key(merchant_id, user_id, card.card_id))
@@ -85,6 +97,7 @@ class BalanceBook:
         return CardView(replace(card, balance=data["balance"]), live=False, known_at=at)
 
     def _remember_list(self, merchant_id: str, user_id: str, cards: list[Card]) -> None:
+        """Keep the card list (sealed), only when it differs from the one kept."""
         listed = json.dumps(
             [
                 {
@@ -98,7 +111,11 @@ class BalanceBook:
                 for c in cards
             ]
         )
-        self.store.put(self._key(merchant_id, user_id, "cards"), self._sealer.seal(listed), REMEMBER_SECONDS)
+        key = self._key(merchant_id, user_id, "cards")
+        sealed = self.store.get(key)
+        if sealed is not None and self._sealer.open(sealed) == listed:
+            return
+        self.store.put(key, self._sealer.seal(listed), REMEMBER_SECONDS)
 
     def _last_list(self, merchant_id: str, user_id: str) -> list[Card] | None:
         sealed = self.store.get(self._key(merchant_id, user_id, "cards"))
@@ -146,8 +163,15 @@ class BalanceBook:
 
     def card(self, gateway: CardGateway, merchant_id: str, user_id: str, card: Card) -> CardView:
         """One card with its live balance, or its last known one when the card system fails."""
+        view = self._fetch(gateway, merchant_id, user_id, card)
+        if view.live:
+            self.remember(merchant_id, user_id, view.card)
+        return view
+
+    def _fetch(self, gateway: CardGateway, merchant_id: str, user_id: str, card: Card) -> CardView:
+        """One card with its live balance (not yet remembered), or its last known one when the card system fails."""
         try:
-            return self._live(gateway, merchant_id, user_id, card.card_id)
+            return CardView(gateway.card_detail(user_id, card.card_id), live=True)
         except (CardSystemUnavailable, CardSystemError) as exc:
             log.info("merchant %s: balance of a card unavailable (%s)", merchant_id, exc)
             return self.last_known(merchant_id, user_id, card)
@@ -175,11 +199,20 @@ class BalanceBook:
             return WalletView(views, list_live=False)
         self._remember_list(merchant_id, user_id, cards)
         futures: list[Future[CardView]] = [
-            self.executor.submit(self.card, gateway, merchant_id, user_id, c) for c in cards
+            self.executor.submit(self._fetch, gateway, merchant_id, user_id, c) for c in cards
         ]
         wait_all(futures, timeout=deadline)
         views = tuple(
             f.result() if f.done() else self.last_known(merchant_id, user_id, c)
             for f, c in zip(futures, cards, strict=True)
         )
+        self.remember_all(merchant_id, user_id, [v.card for v in views if v.live])  # one write per page
         return WalletView(views, list_live=True)
+
+
+def _stale(kept: str | None, balance: int | None, now: float) -> bool:
+    """Whether a kept balance needs writing again: absent, different, or confirmed too long ago."""
+    if kept is None:
+        return True
+    data = json.loads(kept)
+    return data.get("balance") != balance or now - float(data.get("at", 0)) >= RECONFIRM_SECONDS

@@ -10,7 +10,7 @@ from bff.ops import preview
 from bff.ops import views as ops_views
 from bff.ops.auth import ops_csrf_token
 from bff.security.headers import add_security_headers, content_security_policy
-from bff.web import api, brand, card, checkout, errors, launch, paycode, terminal, wallet
+from bff.web import api, brand, caching, card, checkout, errors, launch, paycode, terminal, wallet
 from bff.web import bind as bind_views
 from bff.web.render import is_htmx, static_url
 from bff.web.shopper import template_context
@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
     for module in (launch, wallet, bind_views, card, checkout, paycode, brand, api, terminal, ops_views, preview):
         app.register_blueprint(module.bp)
     errors.register(app)
+    caching.init_app(app)
     csp = content_security_policy(app.config["KABAO_FRAME_ANCESTORS"])
     app.after_request(lambda response: add_security_headers(response, csp))
     app.context_processor(template_context)

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, make_response, render_template, send_file
 from werkzeug.wrappers import Response
 
 from bff.merchants.loader import Merchant
+from bff.web.caching import IMMUTABLE
 from bff.web.shopper import services
 
 bp = Blueprint("brand", __name__, url_prefix="/brand")
@@ -25,8 +26,7 @@ def stylesheet(merchant_id: str, version: str) -> Response:
     merchant = _merchant(merchant_id, version)
     response = make_response(render_template("brand.css", brand=merchant.config.brand))
     response.mimetype = "text/css"
-    response.cache_control.public = True
-    response.cache_control.max_age = YEAR
+    response.headers["Cache-Control"] = IMMUTABLE  # a new version of the merchant file is a new URL
     return response
 
 
@@ -36,4 +36,5 @@ def logo(merchant_id: str, version: str) -> Response:
     if merchant.config.brand.logo is None:
         abort(404)
     response = send_file(merchant.path.parent / merchant.config.brand.logo, max_age=YEAR)
+    response.headers["Cache-Control"] = IMMUTABLE
     return response

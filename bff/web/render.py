@@ -41,7 +41,11 @@ def _static_version(root: str, filename: str) -> str:
         return hashlib.sha256(fh.read()).hexdigest()[:10]
 
 
+def static_version(filename: str) -> str:
+    """The content hash of one of the app's static files (read once per process)."""
+    return _static_version(current_app.static_folder or "", filename)
+
+
 def static_url(filename: str) -> str:
-    """A static file's URL with a content hash, so it can be cached for a long time."""
-    version = _static_version(current_app.static_folder or "", filename)
-    return url_for("static", filename=filename, v=version)
+    """A static file's URL with a content hash, so it can be cached for a long time (web/caching.py)."""
+    return url_for("static", filename=filename, v=static_version(filename))
