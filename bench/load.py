@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -120,8 +121,11 @@ def measure(
         before = {name: sum(cpu_seconds(p) for p in group) for name, group in pids.items()}
         load_before = os.getloadavg()[0]
         run = f"L{uuid.uuid4().hex[:8]}"
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         stats = run_locust(args, [i.url for i in instances], env, work, run)
         cpu = {name: sum(cpu_seconds(p) for p in group) - before[name] for name, group in pids.items()}
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu["locust"] = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
         steps, failures = read_stats(stats)
         logs = [i.log_text() for i in instances]
     return Outcome(

@@ -134,7 +134,7 @@ def print_outcome(outcome: Outcome) -> None:
     )
     for line in outcome.server_errors:
         print(f"  server log: {line}")
-    cpu = ", ".join(f"{name} {seconds:.0f}" for name, seconds in outcome.cpu.items())
+    cpu = ", ".join(f"{name} {seconds:.1f}" for name, seconds in outcome.cpu.items())
     print(f"CPU seconds during the run: {cpu}; load average {outcome.load[0]:.1f} before, {outcome.load[1]:.1f} after")
 
 
