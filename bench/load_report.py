@@ -13,6 +13,7 @@ import requests
 from bff.ledger_db import open_ledger_db
 
 ALL = "all steps"
+RESENT = "resent: "  # bench/locustfile.py's rows of requests resent on a kept-alive connection found closed
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,9 @@ def money_check(ledger_url: str, sandbox_url: str, system: str, run: str) -> Mon
 
 
 _STAMP = re.compile(r"^\[[^]]*\] (\[\d+\] )?|^\d{4}-\d\d-\d\d[ T][\d:,.]+ ")
-_PROBLEM = re.compile(r"^.*(Traceback|\bERROR\b|CRITICAL|WORKER TIMEOUT|PoolTimeout|OperationalError).*$", re.M)
+_PROBLEM = re.compile(
+    r"^.*(Traceback|\bERROR\b|CRITICAL|WORKER TIMEOUT|SIGKILL|Worker exiting|PoolTimeout|OperationalError).*$", re.M
+)
 
 
 def server_errors(logs: list[str]) -> list[str]:
@@ -122,7 +125,14 @@ def print_outcome(outcome: Outcome) -> None:
     print(f"\n== {outcome.title}")
     print(f"{'step':<18}{'requests':>9}{'errors':>8}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}")
     for s in outcome.steps:
+        if s.name.startswith(RESENT):
+            continue
         print(f"{s.name:<18}{s.requests:>9}{s.failures:>8}{s.rps:>8.1f}{s.p50:>8.0f}{s.p95:>8.0f}{s.p99:>8.0f}")
+    resent = ", ".join(
+        f"{s.name.removeprefix(RESENT)} {s.requests}" for s in outcome.steps if s.name.startswith(RESENT)
+    )
+    if resent:
+        print(f"  resent once after the server closed an idle kept-alive connection (not errors): {resent}")
     for step, error, times in outcome.failures[:8]:
         print(f"  error {times}× {step}: {error[:140]}")
     m = outcome.money
