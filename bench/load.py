@@ -31,13 +31,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "bench")]
 
 from kabao_testing import CONFIG_DIR, bff_env  # noqa: E402
-from load_report import Outcome, money_check, print_outcome, print_ratios, read_stats, server_errors  # noqa: E402
+from load_report import Outcome, money_check, print_outcome, print_ratios, read_stats, server_errors, unsettled  # noqa: E402
 from postgres_testing import start_postgres  # noqa: E402
-from stack import KABAO, cpu_seconds, kabao_serve, start_redis  # noqa: E402
+from stack import KABAO, cpu_seconds, kabao_serve, kabao_worker, start_redis, wait_for  # noqa: E402
 
 from sandbox.runner import RunningSandbox, start_sandbox  # noqa: E402
 
 MERCHANT, SYSTEM, USER = "lime-market", "lime", "u1001"
+SETTLE_SECONDS = 120  # after the shoppers stop, how long the workers get to settle what is pending
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -117,7 +118,15 @@ def measure(
             stack.enter_context(kabao_serve(env, work / f"bff{i + 1}", args.workers, args.threads))
             for i in range(count)
         ]
-        pids = {"sandbox": [sandbox.process.pid], "bff": [i.process.pid for i in instances], **extra}
+        workers = [  # a worker beside each instance settles what stayed pending
+            stack.enter_context(kabao_worker(env, work / f"bff{i + 1}")) for i in range(count)
+        ]
+        pids = {
+            "sandbox": [sandbox.process.pid],
+            "bff": [i.process.pid for i in instances],
+            "worker": [w.pid for w in workers],
+            **extra,
+        }
         before = {name: sum(cpu_seconds(p) for p in group) for name, group in pids.items()}
         load_before = os.getloadavg()[0]
         run = f"L{uuid.uuid4().hex[:8]}"
@@ -127,7 +136,9 @@ def measure(
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu["locust"] = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
         steps, failures = read_stats(stats)
+        wait_for(lambda: unsettled(ledger, run) == 0, SETTLE_SECONDS)
         logs = [i.log_text() for i in instances]
+        logs += [(work / f"bff{i + 1}" / "worker.log").read_text(errors="replace") for i in range(count)]
     return Outcome(
         title=title,
         steps=steps,

@@ -78,6 +78,16 @@ def read_stats(path: Path) -> tuple[list[Step], list[tuple[str, str, int]]]:
     return steps, sorted(((e["name"], e["error"], e["times"]) for e in data["errors"]), key=lambda f: -f[2])
 
 
+def unsettled(ledger_url: str, run: str) -> int:
+    """This run's checkouts still waiting for a card system's verdict (a worker settles them)."""
+    db = open_ledger_db(ledger_url)
+    try:
+        sql = "SELECT COUNT(*) AS n FROM checkouts WHERE order_id LIKE ? AND status IN ('PROCESSING', 'PENDING')"
+        return db.row(sql, (f"{run}-%",))["n"]
+    finally:
+        db.close()
+
+
 def money_check(ledger_url: str, sandbox_url: str, system: str, run: str) -> Money:
     """Charges the sandbox recorded for this run's orders against the orders the ledger has as paid."""
     db = open_ledger_db(ledger_url)
@@ -110,7 +120,8 @@ def money_check(ledger_url: str, sandbox_url: str, system: str, run: str) -> Mon
 
 _STAMP = re.compile(r"^\[[^]]*\] (\[\d+\] )?|^\d{4}-\d\d-\d\d[ T][\d:,.]+ ")
 _PROBLEM = re.compile(
-    r"^.*(Traceback|\bERROR\b|CRITICAL|WORKER TIMEOUT|SIGKILL|Worker exiting|PoolTimeout|OperationalError).*$", re.M
+    r"^.*(Traceback|\bERROR\b|CRITICAL|WORKER TIMEOUT|SIGKILL|Worker exiting|PoolTimeout|OperationalError|item\(s\) failed).*$",
+    re.M,
 )
 
 

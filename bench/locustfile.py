@@ -17,6 +17,7 @@ import re
 import uuid
 from urllib.parse import urlsplit
 
+import gevent
 from itsdangerous import URLSafeTimedSerializer
 from locust import HttpUser, between, events, task
 
@@ -32,12 +33,15 @@ RETURN_URL = os.environ.get("KABAO_LOAD_RETURN_URL", "")
 RUN = os.environ.get("KABAO_LOAD_RUN", "L")
 STATS = os.environ.get("KABAO_LOAD_STATS", "")  # where the final stats go, as JSON, once every shopper stopped
 RESENT = "resent: "  # the row of requests resent after a kept-alive connection closed under them
+PAID, CONFIRMING = "Paid", "Confirming your payment"  # result page titles (en)
+POLLS = 23  # status polls before a "confirming" page counts as an error: lime-market gives up after 45 s
 AMOUNT = 1  # fen: thousands of orders fit on one seeded card
 
 _WALLET_CARD = re.compile(r'<li id="card-([^"]+)" class="wallet-card">.*?class="face-number">([^<]*)<', re.S)
 _CHECKOUT_CARD = re.compile(r'name="card" value="([^"]+)".*?class="pick-name">([^<]*)<', re.S)
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _ATTEMPT = re.compile(r'name="attempt" value="(\d+)"')
+_PROBLEM = re.compile(r'class="form-error" role="alert">([^<]*)<')
 _TITLE = re.compile(r"<title>\s*([^<]*?)\s*</title>", re.S)
 
 
@@ -68,10 +72,11 @@ class Shopper(HttpUser):
         return self._send("GET", step, path, expect, check)
 
     def _send(self, method: str, step: str, path: str, expect: int, check=None, **kw) -> str | None:  # noqa: ANN001
+        url = f"{self.next_host()}{path}"  # a resend goes where the request went
         for resend in (False, True):
             with self.client.request(
                 method,
-                f"{self.next_host()}{path}",
+                url,
                 name=step,
                 allow_redirects=False,
                 catch_response=True,
@@ -91,7 +96,8 @@ class Shopper(HttpUser):
             response.failure(f"no answer: {type(response.error).__name__}: {str(response.error)[:120]}")
             return None
         if response.status_code != expect:
-            response.failure(f"HTTP {response.status_code}, expected {expect}")
+            shown = _PROBLEM.search(response.text)
+            response.failure(f"HTTP {response.status_code}, expected {expect}: {shown.group(1) if shown else ''}")
             return None
         problem = check(response) if check else None
         if problem:
@@ -123,7 +129,12 @@ class Shopper(HttpUser):
         }
         if self._send("POST", "6 pay", f"{path}/pay", 303, data=form) is None:
             return
-        self._get("7 result", f"{path}/result", 200, _paid)
+        shown = self._get("7 result", f"{path}/result", 200, _paid_or_confirming)
+        for poll in range(POLLS):  # "confirming": the page asks /status every 2 s until it has a verdict
+            if shown is None or not _title(shown).startswith(CONFIRMING):
+                return
+            gevent.sleep(2)
+            shown = self._get("8 status", f"{path}/status", 200, _paid if poll == POLLS - 1 else _paid_or_confirming)
 
 
 def _idle_close(error: BaseException | None) -> bool:
@@ -141,10 +152,18 @@ def _payable(response) -> str | None:  # noqa: ANN001
     return None
 
 
+def _title(html: str) -> str:
+    title = _TITLE.search(html)
+    return title.group(1) if title else "no title"
+
+
 def _paid(response) -> str | None:  # noqa: ANN001
-    title = _TITLE.search(response.text)
-    shown = title.group(1) if title else "no title"
-    return None if shown.startswith("Paid") else f"result page says {shown[:40]!r}"
+    shown = _title(response.text)
+    return None if shown.startswith(PAID) else f"result page says {shown[:40]!r}"
+
+
+def _paid_or_confirming(response) -> str | None:  # noqa: ANN001
+    return None if _title(response.text).startswith(CONFIRMING) else _paid(response)
 
 
 _RUNNING: dict = {}

@@ -127,3 +127,22 @@ def _children(pid: int) -> list[int]:
             for child in children.read_text().split():
                 found += [int(child), *_children(int(child))]
     return found
+
+
+@contextmanager
+def kabao_worker(env: dict[str, str], home: Path, every: float = 2.0) -> Iterator[subprocess.Popen]:
+    """`kabao worker` beside an instance (as in production), a pass every `every` seconds; stopped with SIGTERM."""
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / "worker.log").open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - our own console script
+            [str(KABAO), "worker", "--every", str(every)], env=env, cwd=home, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
