@@ -119,10 +119,8 @@ def money_check(ledger_url: str, sandbox_url: str, system: str, run: str) -> Mon
 
 
 _STAMP = re.compile(r"^\[[^]]*\] (\[\d+\] )?|^\d{4}-\d\d-\d\d[ T][\d:,.]+ ")
-_PROBLEM = re.compile(
-    r"^.*(Traceback|\bERROR\b|CRITICAL|WORKER TIMEOUT|SIGKILL|Worker exiting|PoolTimeout|OperationalError|item\(s\) failed).*$",
-    re.M,
-)
+_PROBLEMS = r"Traceback|\bERROR\b|CRITICAL|WORKER TIMEOUT|SIGKILL|Worker exiting|PoolTimeout|OperationalError"
+_PROBLEM = re.compile(rf"^.*({_PROBLEMS}|item\(s\) failed).*$", re.M)
 
 
 def server_errors(logs: list[str]) -> list[str]:
