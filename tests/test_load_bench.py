@@ -21,7 +21,7 @@ def load_bench():
     importlib.util.find_spec("locust") is None, reason="locust is not installed (pip install -e .[bench])"
 )
 def test_a_tiny_load_run_pays_with_no_errors_and_the_money_adds_up(capsys):
-    code = load_bench().main(["--users", "5", "--seconds", "5", "--only", "sqlite"])
+    code = load_bench().main(["--users", "5", "--seconds", "5", "--only", "sqlite", "--workers", "1"])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "6 pay" in out and "7 result" in out
