@@ -38,6 +38,7 @@ from stack import KABAO, cpu_seconds, kabao_serve, kabao_worker, start_redis, wa
 from sandbox.runner import RunningSandbox, start_sandbox  # noqa: E402
 
 MERCHANT, SYSTEM, USER = "lime-market", "lime", "u1001"
+STOP_SECONDS = 60  # after the run time, how long a shopper may finish the order in hand (then it is stopped)
 SETTLE_SECONDS = 120  # after the shoppers stop, how long the workers get to settle what is pending
 
 
@@ -87,7 +88,16 @@ def run_locust(args: argparse.Namespace, hosts: list[str], env: dict[str, str], 
     """locust headless against hosts; answers the JSON file of its final stats."""
     stats = work / "locust-stats.json"
     command = [sys.executable, "-m", "locust", "-f", str(REPO / "bench" / "locustfile.py"), "--headless"]
-    command += ["-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{args.seconds}s", "--stop-timeout", "30"]
+    command += [
+        "-u",
+        str(args.users),
+        "-r",
+        str(args.spawn_rate),
+        "-t",
+        f"{args.seconds}s",
+        "--stop-timeout",
+        str(STOP_SECONDS),
+    ]
     command += ["--only-summary", "--loglevel", "WARNING", "--host", hosts[0]]
     load_env = {
         **env,
@@ -101,7 +111,8 @@ def run_locust(args: argparse.Namespace, hosts: list[str], env: dict[str, str], 
         "KABAO_LOAD_STATS": str(stats),
     }
     with (work / "locust.log").open("wb") as log:
-        subprocess.run(command, env=load_env, stdout=log, stderr=subprocess.STDOUT, timeout=args.seconds + 120)  # noqa: S603
+        limit = args.seconds + STOP_SECONDS + 120
+        subprocess.run(command, env=load_env, stdout=log, stderr=subprocess.STDOUT, timeout=limit)  # noqa: S603
     if not stats.exists():
         print((work / "locust.log").read_text(errors="replace")[-3000:], file=sys.stderr)
     return stats
@@ -147,13 +158,17 @@ def measure(
         server_errors=server_errors(logs),
         cpu=cpu,
         load=(load_before, os.getloadavg()[0]),
+        seconds=args.seconds,
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     outcomes: list[Outcome] = []
-    with hard_timeout(2 * (args.seconds + 300)), tempfile.TemporaryDirectory(prefix="kabao-load-") as tmp:
+    with (
+        hard_timeout(2 * (args.seconds + STOP_SECONDS + SETTLE_SECONDS + 240)),
+        tempfile.TemporaryDirectory(prefix="kabao-load-") as tmp,
+    ):
         work = Path(tmp)
         with start_sandbox(config_dir=CONFIG_DIR) as sandbox:
             card = paying_card(sandbox)

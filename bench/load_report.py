@@ -56,6 +56,7 @@ class Outcome:
     server_errors: list[str]
     cpu: dict[str, float] = field(default_factory=dict)
     load: tuple[float, float] = (0.0, 0.0)
+    seconds: float = 1.0  # how long the shoppers ran
 
     @property
     def total(self) -> Step:
@@ -147,7 +148,8 @@ def print_outcome(outcome: Outcome) -> None:
     m = outcome.money
     verdict = "OK" if m.ok else "MISMATCH"
     print(
-        f"money: ledger {m.paid_orders} paid orders ({m.paid_fen} fen), sandbox {m.charged_orders} charged"
+        f"money: ledger {m.paid_orders} paid orders ({m.paid_fen} fen, {m.paid_orders / outcome.seconds:.1f}/s),"
+        f" sandbox {m.charged_orders} charged"
         f" ({m.charged_fen} fen), charged twice {m.charged_twice}, mismatched {m.mismatched},"
         f" unsettled {m.unsettled}: {verdict}"
     )
@@ -167,4 +169,4 @@ def print_ratios(two: Outcome, one: Outcome) -> None:
     print(
         f"req/s {ratio(a.rps, b.rps)}, p50 {ratio(a.p50, b.p50)}, p95 {ratio(a.p95, b.p95)}, p99 {ratio(a.p99, b.p99)}"
     )
-    print(f"paid orders {ratio(two.money.paid_orders, one.money.paid_orders)}")
+    print(f"paid orders {ratio(two.money.paid_orders, one.money.paid_orders)} (same run time)")

@@ -10,6 +10,7 @@ with), KABAO_LOAD_RETURN_URL, KABAO_LOAD_RUN (the prefix of this run's order ids
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import os
@@ -97,7 +98,9 @@ class Shopper(HttpUser):
             return None
         if response.status_code != expect:
             shown = _PROBLEM.search(response.text)
-            response.failure(f"HTTP {response.status_code}, expected {expect}: {shown.group(1) if shown else ''}")
+            response.failure(
+                f"HTTP {response.status_code}, expected {expect}: {html.unescape(shown.group(1)) if shown else ''}"
+            )
             return None
         problem = check(response) if check else None
         if problem:
