@@ -109,6 +109,7 @@ def run_locust(args: argparse.Namespace, hosts: list[str], env: dict[str, str], 
         "KABAO_LOAD_RETURN_URL": f"{env['KABAO_MERCHANT_SANDBOX_URL']}/sim/return",
         "KABAO_LOAD_RUN": run,
         "KABAO_LOAD_STATS": str(stats),
+        "KABAO_LOAD_SECONDS": str(args.seconds),
     }
     with (work / "locust.log").open("wb") as log:
         limit = args.seconds + STOP_SECONDS + 120

@@ -133,6 +133,7 @@ def server_errors(logs: list[str]) -> list[str]:
 
 def print_outcome(outcome: Outcome) -> None:
     print(f"\n== {outcome.title}")
+    print("(req/s counts answers within the run time; the other columns also count orders finished after it)")
     print(f"{'step':<18}{'requests':>9}{'errors':>8}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}")
     for s in outcome.steps:
         if s.name.startswith(RESENT):
