@@ -106,7 +106,8 @@ class HttpClient:
         **kwargs: Any,
     ) -> tuple[int, Any]:
         try:
-            prepared = requests.Request(method, self.base_url + path, headers=headers, **kwargs).prepare()
+            url = self.base_url + path  # the session's response hooks ride along (the connector check listens)
+            prepared = requests.Request(method, url, headers=headers, hooks=self.session.hooks, **kwargs).prepare()
             response = self.session.send(prepared, timeout=timeout, allow_redirects=False, **self._send_with)
         except requests.RequestException as exc:
             refused = _refusal(exc)
