@@ -283,14 +283,12 @@ class MappedAdapter(HttpAdapter):
 
     def reverse(self, payment_id: str) -> Payment:
         data = self._call("reverse", {"payment_id": payment_id})
-        self._parse(
-            "reverse", lambda d: self.answers.check_echo("reverse", payment_id, self.answers.node("reverse", d)), data
-        )
-        try:
-            return self.answers.payment("reverse", payment_id, None, data)
-        except CardSystemUnavailable:
-            # the reversal itself answered its success code: that is the card system saying it is void
+        node = self._parse("reverse", lambda d: self.answers.node("reverse", d), data)
+        self._parse("reverse", lambda n: self.answers.check_echo("reverse", payment_id, n), node)
+        if self.dialect.payment is None or get(node, self.dialect.payment.status) is None:
+            # the reversal answered its success code and says no status: the card system saying it is void
             return Payment(payment_id, PaymentStatus.REVERSED, 0)
+        return self.answers.payment("reverse", payment_id, None, data)  # a status it gives must be one we know
 
     def refund(self, payment_id: str, refund_id: str, amount: int) -> Payment:
         data = self._call("refund", {"payment_id": payment_id, "refund_id": refund_id, "amount": amount})
