@@ -53,11 +53,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Every test that takes `merchant` runs once per merchant file of the config dir."""
+    """Every test that takes `merchant` runs once per merchant file of the config dir.
+
+    Marked `paycode`: only the merchants with the pay code on. Marked `any_merchant`: what it checks doesn't
+    depend on the merchant (the same code path serves them all), so it runs for the first one only.
+    """
     if "merchant" in metafunc.fixturenames:
         merchants = all_merchants()
         if not merchants:
             raise pytest.UsageError(f"no merchant files (*.yaml) in {config_dir()}")
+        if metafunc.definition.get_closest_marker("paycode"):
+            merchants = [m for m in merchants if m.paycode is not None]
+        if metafunc.definition.get_closest_marker("any_merchant"):
+            merchants = merchants[:1]
         metafunc.parametrize("merchant", merchants, ids=[m.id for m in merchants])
 
 

@@ -19,6 +19,8 @@ from e2e.pages import HostApp
 from e2e.pages.paycode import PayCodePage, TerminalSim
 from e2e.sandbox_admin import SHOPPER, SandboxAdmin
 
+pytestmark = pytest.mark.paycode  # runs for the merchants with the pay code on (e2e/conftest.py)
+
 SHOTS = Path("test-results") / "paycode"
 SMALL = 1880  # ¥18.80: below every PIN amount
 RESULT_WAIT_MS = 8000  # the page looks every 2 s

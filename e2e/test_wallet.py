@@ -95,6 +95,7 @@ def test_card_system_down_keeps_the_wallet_usable(
     expect(wallet.unavailable_notice(ending)).to_have_count(0)
 
 
+@pytest.mark.any_merchant  # caching headers come from one code path for every merchant
 def test_a_repeat_visit_asks_the_server_for_the_page_alone(host_app: HostApp, merchant: Merchant, stack) -> None:
     """Stylesheets, scripts and the logo are fingerprinted and kept: a second visit sends one request per page."""
     wallet = host_app.open_wallet(SHOPPER, merchant)
