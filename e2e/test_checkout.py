@@ -277,6 +277,7 @@ def test_double_click_on_pay_charges_once(
     assert sandbox.card(system, cards.poor["card_number"])["balance"] == cards.poor["balance"] - top_up
 
 
+@pytest.mark.any_merchant  # the return to the host app is the wallet's; paying per merchant is tested above
 def test_return_to_the_host_app_shows_the_result(
     host_app: HostApp, merchant: Merchant, rules: CheckoutRules, cards: SeededCards
 ) -> None:

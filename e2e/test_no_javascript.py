@@ -18,6 +18,7 @@ PAGE_SIZE = 10
 
 
 @pytest.mark.browser_context_args(java_script_enabled=False)
+@pytest.mark.any_merchant  # the no-JS pages are the same templates for every merchant
 def test_wallet_works_with_javascript_off(
     host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str
 ) -> None:

@@ -49,6 +49,7 @@ def test_balance_shown_matches_the_card_system(
     expect(card_page.balance(last4(richest))).to_have_text(yuan(richest["balance"]))
 
 
+@pytest.mark.any_merchant  # no card system answer shapes it: one merchant shows the empty state for all
 def test_empty_wallet_shows_the_empty_state(host_app: HostApp, merchant: Merchant) -> None:
     wallet = host_app.open_wallet(NEW_SHOPPER, merchant)
 
