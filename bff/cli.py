@@ -37,7 +37,6 @@ def demo(port: int, host: str, config_dir: str, data_dir: str) -> None:
     from werkzeug.serving import make_server
 
     from bff import create_app
-    from sandbox import keys as sandbox_keys  # the demo runs the sandbox: both get the same dialect keys
 
     if not Path(config_dir).is_dir():
         raise click.UsageError(f"no config dir {config_dir!r}: run from the repository or pass --config-dir")
@@ -52,7 +51,7 @@ def demo(port: int, host: str, config_dir: str, data_dir: str) -> None:
         "KABAO_HOST_SECRET": os.environ.get("KABAO_HOST_SECRET") or secrets.token_urlsafe(32),
         "KABAO_SECRET_KEY": os.environ.get("KABAO_SECRET_KEY") or secrets.token_urlsafe(32),
         # the sandbox's dialect card systems sign with these; the merchants on them name them in config
-        **sandbox_keys.fill(os.environ),
+        **_sandbox_keys(),
         "KABAO_CONFIG_DIR": config_dir,
         "KABAO_STORE_URL": f"sqlite:///{(data / 'bff.sqlite3').resolve()}",
         "KABAO_LEDGER_PATH": str((data / "ledger.sqlite3").resolve()),
@@ -120,6 +119,17 @@ def _wait_stopped(process: subprocess.Popen[bytes], seconds: float = 30) -> None
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def _sandbox_keys() -> dict[str, str]:
+    """The sandbox's dialect keys (the environment's, the rest generated), asked of the sandbox's own module.
+
+    A process of its own, as the sandbox is: the BFF reaches the sandbox only over processes and HTTP.
+    """
+    made = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "sandbox.keys"], capture_output=True, text=True, check=True, timeout=60
+    )
+    return json.loads(made.stdout)
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 20) -> None:

@@ -11,6 +11,8 @@ RSA). A dialect module reads its keys with `current().keys.get(NAME, "")`.
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -142,3 +144,15 @@ def given(env: Mapping[str, str]) -> dict[str, str]:
 def missing(env: Mapping[str, str]) -> list[DialectKey]:
     """The dialect keys env doesn't give."""
     return [key for key in KEYS if not env.get(key.env)]
+
+
+def main() -> None:
+    """`python -m sandbox.keys`: every dialect key as JSON on stdout, the environment's kept, the rest new.
+
+    `kabao demo` runs this to hand the sandbox and the wallet the same keys: the BFF never imports the sandbox.
+    """
+    print(json.dumps(fill(os.environ)))
+
+
+if __name__ == "__main__":
+    main()
