@@ -160,7 +160,13 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 20)
     show_default="KABAO_ACCESS_LOG or - (stdout)",
     help="Where gunicorn writes its access log (tokens redacted; card handles are opaque and kept).",
 )
-def serve(bind_to: str, workers: int, threads: int, access_log: str) -> None:
+@click.option(
+    "--keepalive",
+    default=lambda: int(os.environ.get("KABAO_KEEPALIVE", "5")),
+    show_default="KABAO_KEEPALIVE or 5",
+    help="Seconds an idle HTTP connection stays open; behind a load balancer, longer than its idle timeout.",
+)
+def serve(bind_to: str, workers: int, threads: int, access_log: str, keepalive: int) -> None:
     """Run the wallet alone under gunicorn (threaded workers), settings from KABAO_* variables."""
     from gunicorn.app.base import BaseApplication
 
@@ -176,6 +182,7 @@ def serve(bind_to: str, workers: int, threads: int, access_log: str) -> None:
                 "accesslog": access_log,
                 "logger_class": "bff.access_log.RedactingGunicornLogger",
                 "timeout": 60,
+                "keepalive": keepalive,
             }.items():
                 self.cfg.set(key, value)
 
