@@ -111,7 +111,9 @@ def test_wrong_pins_count_down_then_the_card_locks_with_the_support_route(shop, 
     sent = len(shopper.payments())
     shopper.page = shopper.pay([card["card_id"]], pins={card["card_id"]: card["secret"]})
     html = shopper.page.get_data(as_text=True)
-    assert "密码错误次数过多，已暂时锁定，请 15 分钟后再试" in described_by(html, pin_input(html, shopper.handle(card["card_id"])))
+    assert "密码错误次数过多，已暂时锁定，请 15 分钟后再试" in described_by(
+        html, pin_input(html, shopper.handle(card["card_id"]))
+    )
     assert len(shopper.payments()) == sent and paid(shopper) == []  # the sixth never reached the card system
     assert '<a class="pin-forgot" href="tel:400-600-8888">忘记支付密码？请致电客服 400-600-8888</a>' in html
 
@@ -120,7 +122,9 @@ def test_a_wrong_pin_on_the_second_card_gives_the_first_back_and_asks_again(shop
     cards = cards_of(card_system, "harbor-books")
     rich, poor = cards[50000], cards[3650]
     shopper = shop(merchant="harbor-books", amount=52000)
-    answer = shopper.pay([rich["card_id"], poor["card_id"]], pins={rich["card_id"]: rich["secret"], poor["card_id"]: wrong(poor)})
+    answer = shopper.pay(
+        [rich["card_id"], poor["card_id"]], pins={rich["card_id"]: rich["secret"], poor["card_id"]: wrong(poor)}
+    )
 
     assert answer.status_code == 422
     html, page = answer.get_data(as_text=True), text_of(answer)
@@ -137,7 +141,9 @@ def test_a_wrong_pin_on_the_second_card_gives_the_first_back_and_asks_again(shop
     shopper.assert_ledger_agrees()
 
     shopper.page = answer
-    shopper.pay([rich["card_id"], poor["card_id"]], pins={rich["card_id"]: rich["secret"], poor["card_id"]: poor["secret"]})
+    shopper.pay(
+        [rich["card_id"], poor["card_id"]], pins={rich["card_id"]: rich["secret"], poor["card_id"]: poor["secret"]}
+    )
     assert "支付成功" in text_of(shopper.result())
     assert sorted(p["amount"] for p in paid(shopper)) == [2000, 50000]  # each card charged once
 
