@@ -7,7 +7,9 @@ import re
 import pytest
 import yaml
 from kabao_testing import text_of
+from paycode_testing import Terminal, transaction
 from test_checkout import Shopper, cards_of
+from test_paycode_page import shown_code, since_of
 
 
 @pytest.fixture
@@ -169,3 +171,26 @@ def test_forgot_pin_leads_to_the_merchants_configured_support_page(make_app, con
     shopper = Shopper(app, app.test_client(), card_system, merchant="harbor-books")
     html = shopper.page.get_data(as_text=True)
     assert '<a class="pin-forgot" href="https://example.com/harbor/reset-pin" rel="noopener">忘记支付密码？</a>' in html
+
+
+def test_with_htmx_the_wrong_pin_comes_back_as_the_form_with_the_focus_at_that_pin(shop, card_system):
+    card = cards_of(card_system, "harbor-books")[50000]
+    shopper = shop(merchant="harbor-books")
+    shopper.client.environ_base["HTTP_HX_REQUEST"] = "true"
+    answer = shopper.pay([card["card_id"]], pins={card["card_id"]: wrong(card)})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and "HX-Redirect" not in answer.headers  # swapped in place (htmx-config)
+    assert html.lstrip().startswith('<form id="checkout-form"')
+    assert attr(pin_input(html, shopper.handle(card["card_id"])), "autofocus") == ""  # htmx focuses it after the swap
+
+
+def test_the_pay_code_asks_for_the_pin_in_the_same_boxes(app, launch, client, card_system):
+    launch()
+    html = client.get("/paycode").get_data(as_text=True)
+    transaction(Terminal(app.test_client(), card_system).redeem(shown_code(html), 25000, "tx-boxes"))
+    asked = client.get(f"/paycode/result?since={since_of(html)}", headers={"HX-Request": "true"})
+    form = asked.get_data(as_text=True)
+    field = re.search(r'<input id="paycode-pin"[^>]*>', form).group(0)
+    assert attr(field, "name") == "pin" and attr(field, "inputmode") == "numeric" and attr(field, "maxlength") == "6"
+    assert 'data-length="6"' in form and described_by(form, field) == "6 位数字"
+    assert '<a class="pin-forgot" href="tel:400-820-1234">忘记支付密码？请致电客服 400-820-1234</a>' in form
