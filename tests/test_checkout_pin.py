@@ -194,3 +194,19 @@ def test_the_pay_code_asks_for_the_pin_in_the_same_boxes(app, launch, client, ca
     assert attr(field, "name") == "pin" and attr(field, "inputmode") == "numeric" and attr(field, "maxlength") == "6"
     assert 'data-length="6"' in form and described_by(form, field) == "6 位数字"
     assert '<a class="pin-forgot" href="tel:400-820-1234">忘记支付密码？请致电客服 400-820-1234</a>' in form
+
+
+def test_a_card_with_no_tries_left_says_so_at_its_pin_before_any_typing(app, shop, card_system):
+    card = cards_of(card_system, "harbor-books")[50000]
+    guard = app.extensions["kabao"].guard
+    limits = app.extensions["kabao"].registry.get("harbor-books").config.limits.wrong_secret
+    for _ in range(limits.per_card.attempts):  # wrong tries used up, e.g. at the pay code
+        assert guard.reserve(limits, "harbor-books", "u1001", f"card:{card['card_id']}") is not None
+    shopper = shop(merchant="harbor-books")
+    html = shopper.page.get_data(as_text=True)
+    field = pin_input(html, shopper.handle(card["card_id"]))
+    assert f"尾号 {card['card_number'][-4:]} 的卡支付密码错误次数过多，已暂时锁定" in described_by(html, field)
+    assert attr(field, "autofocus") is None  # shown on arrival: the focus stays where the shopper is
+    assert "忘记支付密码？请致电客服 400-600-8888" in html
+    answer = shopper.pay([card["card_id"]], pins={card["card_id"]: card["secret"]})
+    assert answer.status_code == 422 and shopper.payments() == []  # refused before the card system is asked

@@ -100,6 +100,7 @@ def _render_choice(
     """The checkout page (or, for htmx, its form) for these picked cards."""
     ledger = services().ledger
     latest = ledger.latest_attempt(checkout.checkout_id)
+    choice = choose(checkout.amount, views, picked, rules)
     return no_store(
         page_or_fragment(
             "checkout/page.html",
@@ -110,11 +111,11 @@ def _render_choice(
             views=views,
             reasons={v.card.card_id: unusable_reason(v) for v in views},
             picked=picked,
-            choice=choose(checkout.amount, views, picked, rules),
+            choice=choice,
             problem=problem,
             next_seq=(latest.seq if latest else 0) + 1,
             last_failure=latest.failure if latest and latest.status is AttemptStatus.FAILED and not pin_ask else None,
-            pin_ask=pin_ask or PinAsk(),
+            pin_ask=pin_ask or PinTries(services().guard, current_shopper(), translator()).already_locked(choice),
         )
     )
 

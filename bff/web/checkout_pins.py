@@ -23,11 +23,12 @@ class PinAsk:
 
     problems: dict[str, str] = field(default_factory=dict)  # card id -> text, in the order the legs pay
     given_back: tuple[tuple[int, str], ...] = ()  # (fen, last4) of legs charged, then reversed
+    answers_a_try: bool = True  # said after a try (the focus goes there), not on showing the form
 
     @property
     def focus(self) -> str | None:
-        """The card whose PIN gets the focus: the first one with a problem."""
-        return next(iter(self.problems), None)
+        """The card whose PIN gets the focus after a try: the first one with a problem."""
+        return next(iter(self.problems), None) if self.answers_a_try else None
 
     def __bool__(self) -> bool:
         return bool(self.problems)
@@ -73,6 +74,14 @@ class PinTries:
                 return {}, PinAsk({leg.card_id: self.locked(leg.card_id, leg.last4)})
             taken[leg.card_id] = reservation
         return taken, PinAsk()
+
+    def already_locked(self, choice: Choice) -> PinAsk:
+        """Before any try: the paying cards whose tries are used up, said at their PIN."""
+        if not choice.pin_needed:
+            return PinAsk()
+        args = {leg.card_id: self._args(leg.card_id) for leg in choice.legs}
+        locked = {leg.card_id: leg.last4 for leg in choice.legs if self.guard.blocked(*args[leg.card_id])}
+        return PinAsk({card_id: self.locked(card_id, last4) for card_id, last4 in locked.items()}, answers_a_try=False)
 
     def settle(self, ledger: Ledger, checkout_id: str, seq: int, taken: dict[str, Reservation], counted: bool) -> None:
         """Keep the tries the card system refused as wrong PINs; give back every other one."""
