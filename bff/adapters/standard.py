@@ -9,7 +9,6 @@ from urllib.parse import quote
 
 from bff.adapters.http import HttpAdapter, HttpClient
 from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
-from bff.merchants.model import STANDARD_OPTIONAL
 from bff.cards.models import (
     BindRequest,
     Card,
@@ -22,6 +21,7 @@ from bff.cards.models import (
     TransactionPage,
     TxnKind,
 )
+from bff.merchants.model import STANDARD_OPTIONAL
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Report a named card lost (挂失): confirmed with the card's PIN, within the wrong-PIN limits; unknown is never done."""
+"""Report a named card lost (挂失): confirmed with the card's PIN within the wrong-PIN limits; unknown is never done."""
 
 from __future__ import annotations
 

@@ -49,10 +49,8 @@ def detail(handle: str) -> Response:
     history = _history(shopper, card_id, cursor) if shopper.merchant.config.offers("history") else None
     legal = card_legal(shopper.merchant.config.legal, view.card)
     lost = lost_offered(shopper.merchant.config, view.card, legal)
-    page = page_or_fragment(
-        "card/detail.html", "card/detail.html", view=view, history=history, cursor=cursor, legal=legal, lost_offered=lost
-    )
-    return no_store(page)
+    context = {"view": view, "history": history, "cursor": cursor, "legal": legal, "lost_offered": lost}
+    return no_store(page_or_fragment("card/detail.html", "card/detail.html", **context))
 
 
 @bp.get("/<handle>/transactions")
