@@ -100,7 +100,8 @@ def test_a_lost_answer_is_never_shown_as_done(client, launch, card_system):
     add_fault(card_system, system="lime", op="report_lost", mode="error_5xx", count=1)
     answer = report(client, path, card["secret"])
     assert answer.status_code == 422
-    assert "我们无法确认挂失是否成功。为保险起见，请立即致电青柠超市（上海）有限公司 400-820-1234 挂失。" in text_of(answer)
+    unconfirmed = "我们无法确认挂失是否成功。为保险起见，请立即致电青柠超市（上海）有限公司 400-820-1234 挂失。"
+    assert unconfirmed in text_of(answer)
     assert card_status(card_system, card) == "ACTIVE"
 
 

@@ -90,13 +90,12 @@ class StandardAdapter(HttpAdapter):
     def unbind(self, user_id: str, card_id: str) -> None:
         self._call("unbind", "DELETE", f"/users/{_seg(user_id)}/cards/{_seg(card_id)}")
 
-    def report_lost(self, user_id: str, card_id: str, secret: str) -> Card:
+    def report_lost(self, user_id: str, card_id: str, secret: str) -> None:
         path = f"/users/{_seg(user_id)}/cards/{_seg(card_id)}/loss-report"
         body = self._call("report_lost", "POST", path, json={"secret": secret})
         card = self._parse("report_lost", lambda b: parse_card(b["card"]), body)
         if card.card_id != card_id or card.status is not CardStatus.FROZEN:
             raise CardSystemUnavailable("report_lost: answer for another card or not frozen")
-        return card
 
     def send_sms_code(self, user_id: str, card_number: str) -> SmsSent:
         body = self._call("sms", "POST", "/sms-codes", json={"user_id": user_id, "card_number": card_number})
