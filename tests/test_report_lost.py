@@ -67,6 +67,18 @@ def test_reporting_lost_freezes_the_card_and_later_payments_are_refused(client, 
     assert refused["result"] == "ERROR" and refused["error"]["code"] == "CARD_FROZEN"
 
 
+def test_a_second_tap_after_the_card_froze_shows_the_card_not_an_error(client, launch, card_system):
+    card = lime_card(card_system, "member")
+    launch()
+    path = card_path(client, card)
+    lost = f"{path}/lost"
+    token = csrf_token(client, lost)
+    assert client.post(lost, data={"csrf_token": token, "pin": card["secret"]}).status_code == 303
+    again = client.post(lost, data={"csrf_token": token, "pin": card["secret"]})
+    assert again.status_code == 303 and again.headers["Location"].endswith(path)
+    assert client.get(lost).status_code == 404  # nothing left to report
+
+
 def test_a_wrong_pin_asks_again_and_leaves_the_card_usable(client, launch, card_system):
     card = lime_card(card_system, "member")
     launch()

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from bff.cards.models import CardStatus
 from bff.wallet.card_legal import card_legal
 from bff.wallet.report_lost import LostOutcome, LostReport, lost_offered, report_lost
 from bff.web.render import no_store, page_or_fragment, redirect_after_post
@@ -34,6 +35,8 @@ def confirm(handle: str) -> Response:
         abort(404)
     legal = card_legal(config.legal, view.card)
     if not lost_offered(config, view.card, legal):
+        if request.method == "POST" and legal.named and view.card.status is CardStatus.FROZEN:
+            return redirect_after_post(url_for("card.detail", handle=handle))  # a second tap: the card page says
         abort(404)
     t, rule = translator(), config.flows.bind.secret
     form, problem = FlaskForm(), None
