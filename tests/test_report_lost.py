@@ -85,7 +85,7 @@ def test_a_wrong_pin_asks_again_and_leaves_the_card_usable(client, launch, card_
     path = card_path(client, card)
     wrong = "000000" if card["secret"] != "000000" else "111111"
     answer = report(client, path, wrong)
-    assert answer.status_code == 422 and "卡密码不正确，请重新输入" in text_of(answer)
+    assert answer.status_code == 422 and "支付密码不正确，还可以再试 4 次" in text_of(answer)
     assert card["secret"] not in answer.get_data(as_text=True) and wrong not in answer.get_data(as_text=True)
     assert card_status(card_system, card) == "ACTIVE"
     short = report(client, path, "12")
@@ -97,8 +97,11 @@ def test_wrong_pins_count_against_the_same_limit_as_paying(client, launch, card_
     launch()
     path = card_path(client, card)
     wrong = "000000" if card["secret"] != "000000" else "111111"
-    for _ in range(5):  # lime's per-card limit
+    for _ in range(3):  # lime's per-card limit is 5
         assert report(client, path, wrong).status_code == 422
+    assert "支付密码不正确，还可以再试 1 次" in text_of(report(client, path, wrong))
+    last = report(client, path, wrong)
+    assert last.status_code == 422 and "卡密码错误次数过多" in text_of(last)
     locked = report(client, path, card["secret"])
     assert locked.status_code == 422 and "卡密码错误次数过多" in text_of(locked)
     assert "致电青柠超市（上海）有限公司 400-820-1234" in text_of(locked)

@@ -14,7 +14,6 @@ from bff.web.shopper import current_shopper, services, shopper_required, transla
 
 bp = Blueprint("lost", __name__, url_prefix="/cards")
 PROBLEMS = {
-    LostOutcome.WRONG_PIN: "lost.wrong_pin",
     LostOutcome.LOCKED: "lost.locked",
     LostOutcome.FAILED: "lost.failed",
     LostOutcome.UNCONFIRMED: "lost.unconfirmed",
@@ -39,11 +38,11 @@ def confirm(handle: str) -> Response:
             return redirect_after_post(url_for("card.detail", handle=handle))  # a second tap: the card page says
         abort(404)
     t, rule = translator(), config.flows.bind.secret
-    form, problem = FlaskForm(), None
+    form, problem, pin_problem = FlaskForm(), None, None
     if form.validate_on_submit():
         pin = request.form.get("pin", "").strip()
         if len(pin) != rule.length or (rule.digits_only and not pin.isdigit()):
-            problem = t("lost.pin_format", length=rule.length)
+            pin_problem = t("lost.pin_format", length=rule.length)
         else:
             report = LostReport(shopper.merchant.id, shopper.user_id, card_id, config.limits.wrong_secret)
             outcome = report_lost(shopper.gateway, services().guard, report, pin)
@@ -53,6 +52,11 @@ def confirm(handle: str) -> Response:
             if outcome is LostOutcome.DONE:
                 flash(t("lost.done", last4=view.card.last4, **issuer), "success")
                 return redirect_after_post(url_for("card.detail", handle=handle))
-            problem = t(PROBLEMS[outcome], **issuer)
-    context = {"view": view, "legal": legal, "form": form, "problem": problem, "pin_length": rule.length}
-    return no_store(page_or_fragment("card/lost.html", "card/lost.html", status=422 if problem else 200, **context))
+            left = services().guard.tries_left(report.limits, report.merchant_id, report.user_id, f"card:{card_id}")
+            if outcome is LostOutcome.WRONG_PIN and left > 0:  # shown at the PIN, asked again
+                pin_problem = t("pin.wrong_one_left" if left == 1 else "pin.wrong", tries=left)
+            else:
+                problem = t(PROBLEMS[LostOutcome.LOCKED if outcome is LostOutcome.WRONG_PIN else outcome], **issuer)
+    context = {"view": view, "legal": legal, "problem": problem, "pin_problem": pin_problem, "pin_length": rule.length}
+    status = 422 if problem or pin_problem else 200
+    return no_store(page_or_fragment("card/lost.html", "card/lost.html", status=status, **context))
