@@ -223,6 +223,9 @@ class MappedAdapter(HttpAdapter):
             created_at=self.codec.parse_time(get(data, fields.created_at)),
             description=str(get(data, fields.description) or "") if fields.description else "",
             payment_id=(get(data, fields.payment_id) or None) if fields.payment_id else None,
+            store=_text(data, fields.store),
+            order_id=_text(data, fields.order_id),
+            descriptions=tuple((locale, text) for locale, at in fields.descriptions.items() if (text := _text(data, at))),
         )
 
     def unbind(self, user_id: str, card_id: str) -> None:
@@ -293,3 +296,9 @@ class MappedAdapter(HttpAdapter):
     def refund(self, payment_id: str, refund_id: str, amount: int) -> Payment:
         data = self._call("refund", {"payment_id": payment_id, "refund_id": refund_id, "amount": amount})
         return self._parse("refund", lambda d: self.answers.refund(payment_id, amount, d), data)
+
+
+def _text(data: Any, where: str | None) -> str | None:
+    """An optional text field of an answer: None when not mapped, absent or empty."""
+    value = get(data, where) if where else None
+    return str(value) if value not in (None, "") else None
