@@ -152,7 +152,7 @@ def offset_page(
 
 
 def txn_json(row: sqlite3.Row) -> dict[str, Any]:
-    """A transaction as the API shows it (payment_id only on payment-related kinds; store, order, English when known)."""
+    """A transaction as the API shows it (payment_id only on payment kinds; store, order, English when known)."""
     body = {
         "txn_id": row["txn_id"],
         "kind": row["kind"],

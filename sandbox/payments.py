@@ -232,9 +232,7 @@ def _existing_payment(conn: sqlite3.Connection, system: str, payment_id: str) ->
     return payment
 
 
-def _move_money(
-    conn: sqlite3.Connection, payment: sqlite3.Row, kind: str, amount: int, label: tuple[str, str]
-) -> None:
+def _move_money(conn: sqlite3.Connection, payment: sqlite3.Row, kind: str, amount: int, label: tuple[str, str]) -> None:
     """Change the card's balance and write the transaction, in the caller's transaction."""
     system, card_id = payment["system"], payment["card_id"]
     conn.execute(

@@ -225,7 +225,7 @@ class MappedAdapter(HttpAdapter):
             payment_id=(get(data, fields.payment_id) or None) if fields.payment_id else None,
             store=_text(data, fields.store),
             order_id=_text(data, fields.order_id),
-            descriptions=tuple((locale, text) for locale, at in fields.descriptions.items() if (text := _text(data, at))),
+            descriptions=tuple((lang, text) for lang, at in fields.descriptions.items() if (text := _text(data, at))),
         )
 
     def unbind(self, user_id: str, card_id: str) -> None:
