@@ -178,3 +178,12 @@ def test_load_more_without_javascript_is_a_page_with_the_older_rows_added(client
     third = client.get(href.replace("pages=2", "pages=3")).get_data(as_text=True)
     assert "没有更多记录了" in plain(third) and "加载更多" not in plain(third)
     assert 20 < len(rows(third)) <= 30
+
+
+def test_a_dialects_store_and_english_description_come_through_its_mapping(client, launch, card_system):
+    card = next(c for c in sandbox_cards(card_system, "maple", user_id="u1001") if c["balance"] == 50000)
+    launch(merchant_id="maple-cinema", locale="en")
+    shown = rows(client.get(card_path(client, card)).get_data(as_text=True))
+    in_store = [row for row in shown if row.startswith("In-store purchase")]
+    assert in_store and all(re.search(r"(静安寺店|徐家汇店|陆家嘴店) ·", row) for row in in_store)
+    assert not any("门店消费" in row for row in shown)
