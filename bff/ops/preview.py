@@ -7,6 +7,7 @@ from them come from bff.ops.fixtures.
 from __future__ import annotations
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, g, make_response, render_template, request, send_file, url_for
 from markupsafe import escape
@@ -19,6 +20,7 @@ from bff.merchants.loader import MERCHANT_ID, InvalidConfig, Merchant, parse_mer
 from bff.merchants.model import MerchantConfig
 from bff.ops import fixtures
 from bff.ops.auth import ops_required
+from bff.wallet.history import Shown, page_context
 from bff.web.bind import BindForm
 from bff.web.render import no_store
 from bff.web.shopper import Shopper, services, translator
@@ -124,7 +126,8 @@ def _bind(merchant: Merchant, state: str) -> str:
 
 def _card(merchant: Merchant, state: str) -> str:
     view = fixtures.card_views(merchant.config)[0]
-    return render_template("card/detail.html", view=view, history=fixtures.history(state), cursor=None)
+    history = page_context(fixtures.history(state), Shown.ALL, ZoneInfo(merchant.config.timezone))
+    return render_template("card/detail.html", view=view, **history)
 
 
 def _checkout(merchant: Merchant, state: str) -> str:

@@ -6,6 +6,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
+from typing import Any
 
 from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
 from bff.cards.gateway import CardGateway
@@ -127,3 +128,18 @@ def _local(moment: datetime, zone: tzinfo) -> date:
 def newly_shown(loaded: Loaded, shown: Shown) -> list[Transaction]:
     """The rows of the last page loaded that the filter shows (what "load more" added)."""
     return [t for t in loaded.transactions[loaded.newest_page_start :] if shown.keeps(t)]
+
+
+def page_context(loaded: Loaded | None, shown: Shown, zone: tzinfo) -> dict[str, Any]:
+    """What the history part of a card page draws: months, the filter, what "load more" added."""
+    context: dict[str, Any] = {"history": loaded, "shown": shown, "filters": list(Shown), "max_pages": MAX_PAGES}
+    if loaded is not None:
+        grouped = months(loaded.transactions, shown, zone, loaded.more)
+        added = newly_shown(loaded, shown) if loaded.pages > 1 else []
+        context |= {
+            "months": grouped,
+            "shown_count": sum(len(month.rows) for month in grouped),
+            "first_new": added[0].txn_id if added else None,
+            "added": len(added),
+        }
+    return context

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from bff.wallet.history import MAX_PAGES, CardGone, Shown, load, months, newly_shown
+from bff.wallet.history import CardGone, Shown, load, page_context
 from bff.wallet.lost_answers import UnbindOutcome
 from bff.wallet.lost_answers import unbind as unbind_card
 from bff.web.render import is_htmx, no_store, page_or_fragment, redirect_after_post
@@ -25,21 +25,12 @@ UNBIND_PROBLEMS = {
 
 def _history(shopper: Shopper, card_id: str) -> dict[str, Any]:
     """What the history part of the card page shows: the pages asked for (?pages=), filtered (?show=)."""
-    shown = Shown.from_query(request.args.get("show"))
     pages = request.args.get("pages", "1")
-    wanted = int(pages) if pages.isascii() and pages.isdigit() else 1
     try:
-        loaded = load(shopper.gateway, shopper.user_id, card_id, wanted, PAGE_SIZE)
+        loaded = load(shopper.gateway, shopper.user_id, card_id, int(pages) if pages.isdigit() else 1, PAGE_SIZE)
     except CardGone:
         abort(404)
-    context: dict[str, Any] = {"history": loaded, "shown": shown, "filters": list(Shown), "max_pages": MAX_PAGES}
-    if loaded is not None:
-        context["months"] = grouped = months(loaded.transactions, shown, translator().zone, loaded.more)
-        context["shown_count"] = sum(len(month.rows) for month in grouped)
-        added = newly_shown(loaded, shown) if loaded.pages > 1 else []
-        context["first_new"] = added[0].txn_id if added else None
-        context["added"] = len(added)
-    return context
+    return page_context(loaded, Shown.from_query(request.args.get("show")), translator().zone)
 
 
 @bp.get("/<handle>")
@@ -52,7 +43,7 @@ def detail(handle: str) -> Response:
     if view is None:
         abort(404)
     history = _history(shopper, card_id) if shopper.merchant.config.offers("history") else {"history": None}
-    return no_store(page_or_fragment("card/detail.html", "card/detail.html", view=view, card_handle=handle, **history))
+    return no_store(page_or_fragment("card/detail.html", "card/detail.html", view=view, **history))
 
 
 @bp.get("/<handle>/transactions")
