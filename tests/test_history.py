@@ -187,3 +187,10 @@ def test_a_dialects_store_and_english_description_come_through_its_mapping(clien
     in_store = [row for row in shown if row.startswith("In-store purchase")]
     assert in_store and all(re.search(r"(静安寺店|徐家汇店|陆家嘴店) ·", row) for row in in_store)
     assert not any("门店消费" in row for row in shown)
+
+
+@pytest.mark.parametrize("pages", ["9" * 5000, "-1", "0", "x", "２"])
+def test_a_hostile_pages_value_shows_the_newest_page(client, launch, card_system, pages):
+    launch()
+    response = client.get(card_path(client, rich_card(card_system)), query_string={"pages": pages, "show": "<x>"})
+    assert response.status_code == 200 and len(rows(response.get_data(as_text=True))) == 10

@@ -26,8 +26,10 @@ UNBIND_PROBLEMS = {
 def _history(shopper: Shopper, card_id: str) -> dict[str, Any]:
     """What the history part of the card page shows: the pages asked for (?pages=), filtered (?show=)."""
     pages = request.args.get("pages", "1")
+    # load() caps the pages; a short ASCII number only (int() of 5000 digits raises)
+    wanted = int(pages) if pages.isascii() and pages.isdigit() and len(pages) < 4 else 1
     try:
-        loaded = load(shopper.gateway, shopper.user_id, card_id, int(pages) if pages.isdigit() else 1, PAGE_SIZE)
+        loaded = load(shopper.gateway, shopper.user_id, card_id, wanted, PAGE_SIZE)
     except CardGone:
         abort(404)
     return page_context(loaded, Shown.from_query(request.args.get("show")), translator().zone)
