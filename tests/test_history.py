@@ -194,3 +194,11 @@ def test_a_hostile_pages_value_shows_the_newest_page(client, launch, card_system
     launch()
     response = client.get(card_path(client, rich_card(card_system)), query_string={"pages": pages, "show": "<x>"})
     assert response.status_code == 200 and len(rows(response.get_data(as_text=True))) == 10
+
+
+def test_load_more_that_adds_no_row_the_filter_shows_focuses_the_end_and_says_none(client, launch, card_system):
+    launch()
+    path = card_path(client, rich_card(card_system))
+    html = client.get(f"{path}/transactions?show=refunds&pages=3", headers=HTMX).get_data(as_text=True)
+    assert rows(html) == [] and "autofocus" in re.search(r'<p class="txn-end[^>]*>', html).group(0)
+    assert '<p id="history-status" hx-swap-oob="innerHTML">新加载了 0 条记录</p>' in html

@@ -6,7 +6,7 @@ Dates are fixed so a preview looks the same every day; amounts are fen.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from bff.cards.models import Card, CardStatus, Transaction, TxnKind
@@ -83,6 +83,8 @@ def history(state: str) -> Loaded | None:
         ("pv-t1", TxnKind.TOPUP, 50_000, RICH + 7_580, timedelta(days=30)),
     ]
     rows = tuple(Transaction(tid, kind, amount, after, NOW - ago, "") for tid, kind, amount, after, ago in moves)
+    # where a card system gives them, rows name the store and the order: the preview shows how
+    rows = (replace(rows[0], store="静安寺店"), replace(rows[1], order_id="20261125-0001"), *rows[2:])
     return Loaded(rows, pages=1, more=False)
 
 
