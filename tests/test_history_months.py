@@ -1,10 +1,13 @@
-"""History by month without a card system: month edges in the merchant's zone, sums, partial months, paging."""
+"""History without a card system: month edges in the merchant's zone, sums, partial months, paging, row fields."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from bff.adapters.standard import parse_transaction_page
 from bff.cards.errors import CardSystemUnavailable
 from bff.cards.models import Transaction, TransactionPage, TxnKind
 from bff.wallet.history import MAX_PAGES, Shown, load, months, newly_shown
@@ -85,3 +88,23 @@ def test_the_pages_asked_for_are_capped():
 def test_a_naive_time_is_read_as_utc():
     naive = txn("t", TxnKind.PAYMENT, -1, "2026-10-31T17:30:00")
     assert months([naive], Shown.ALL, SHANGHAI, False)[0].key == "2026-11"
+
+
+def test_the_standard_answers_optional_store_order_and_languages_are_read_and_checked():
+    row = {"txn_id": "t1", "kind": "PAYMENT", "amount": -100, "created_at": "2026-11-01T00:00:00+00:00"}
+    row |= {
+        "description": "门店消费",
+        "descriptions": {"en": "In-store purchase"},
+        "store": "静安寺店",
+        "order_id": "o-1",
+    }
+    txn = parse_transaction_page({"transactions": [row], "next_cursor": None}).transactions[0]
+    assert (txn.store, txn.order_id, txn.description_in("en"), txn.description_in("zh-CN")) == (
+        "静安寺店",
+        "o-1",
+        "In-store purchase",
+        "门店消费",
+    )
+    for bad in ({"store": 7}, {"descriptions": ["en"]}, {"descriptions": {"en": 1}}):
+        with pytest.raises(ValueError):
+            parse_transaction_page({"transactions": [row | bad], "next_cursor": None})
