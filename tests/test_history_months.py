@@ -10,7 +10,7 @@ import pytest
 from bff.adapters.standard import parse_transaction_page
 from bff.cards.errors import CardSystemUnavailable
 from bff.cards.models import Transaction, TransactionPage, TxnKind
-from bff.wallet.history import MAX_PAGES, Shown, load, months, newly_shown
+from bff.wallet.history import MAX_PAGES, Shown, load, months, newly_shown, page_context
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -108,3 +108,11 @@ def test_the_standard_answers_optional_store_order_and_languages_are_read_and_ch
     for bad in ({"store": 7}, {"descriptions": ["en"]}, {"descriptions": {"en": 1}}):
         with pytest.raises(ValueError):
             parse_transaction_page({"transactions": [row | bad], "next_cursor": None})
+
+
+def test_a_failed_older_page_announces_no_new_rows_and_focuses_none_already_seen():
+    broken = load(PagedHistory(ROWS, size=2, down_from=3), "u1", "c1", pages=3, page_size=2)
+    context = page_context(broken, Shown.ALL, SHANGHAI)
+    assert broken.pages == 2 and broken.broken and (context["added"], context["first_new"]) == (0, None)
+    grown = page_context(load(PagedHistory(ROWS, size=2), "u1", "c1", pages=2, page_size=2), Shown.ALL, SHANGHAI)
+    assert (grown["added"], grown["first_new"], grown["shown_count"]) == (2, "t4", 4)

@@ -135,7 +135,7 @@ def page_context(loaded: Loaded | None, shown: Shown, zone: tzinfo) -> dict[str,
     context: dict[str, Any] = {"history": loaded, "shown": shown, "filters": list(Shown), "max_pages": MAX_PAGES}
     if loaded is not None:
         grouped = months(loaded.transactions, shown, zone, loaded.more)
-        added = newly_shown(loaded, shown) if loaded.pages > 1 else []
+        added = newly_shown(loaded, shown) if loaded.pages > 1 and not loaded.broken else []
         context |= {
             "months": grouped,
             "shown_count": sum(len(month.rows) for month in grouped),
