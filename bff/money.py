@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from babel import Locale
 from babel.numbers import format_currency
 
 FEN_PER_YUAN = 100
@@ -24,7 +25,17 @@ def fen_to_yuan(fen: int) -> str:
     return f"{Decimal(fen) / FEN_PER_YUAN:.2f}"
 
 
+# The symbol shoppers know a currency by at home, whatever the page's language: CLDR's English
+# symbol for yuan is "CN¥", which a shopper in China never sees on a price tag.
+HOME_SYMBOLS = {"CNY": "¥"}
+
+
 def format_money(fen: int, currency: str = "CNY", locale: str = "zh_CN") -> str:
-    """Format fen for a shopper, e.g. 1234 -> '¥12.34'."""
+    """Format fen for a shopper in the locale's pattern, e.g. 1234 -> '¥12.34' (zh-CN and en alike)."""
     amount = Decimal(fen) / FEN_PER_YUAN
-    return format_currency(amount, currency, locale=locale.replace("-", "_"), currency_digits=True)
+    babel_locale = Locale.parse(locale.replace("-", "_"))
+    symbol = HOME_SYMBOLS.get(currency)
+    pattern = None
+    if symbol is not None:
+        pattern = babel_locale.currency_formats["standard"].pattern.replace("¤", f"'{symbol}'")
+    return format_currency(amount, currency, format=pattern, locale=babel_locale, currency_digits=True)

@@ -165,7 +165,7 @@ def offset_page(
 
 
 def txn_json(row: sqlite3.Row) -> dict[str, Any]:
-    """A transaction as the API shows it (payment_id only on payment-related kinds)."""
+    """A transaction as the API shows it (payment_id only on payment kinds; store, order, English when known)."""
     body = {
         "txn_id": row["txn_id"],
         "kind": row["kind"],
@@ -176,6 +176,11 @@ def txn_json(row: sqlite3.Row) -> dict[str, Any]:
     }
     if row["payment_id"] is not None:
         body["payment_id"] = row["payment_id"]
+    if row["description_en"]:
+        body["descriptions"] = {"en": row["description_en"]}
+    for optional in ("store", "order_id"):
+        if row[optional]:
+            body[optional] = row[optional]
     return body
 
 

@@ -42,7 +42,10 @@ CREATE TABLE IF NOT EXISTS txns (
     balance_after INTEGER NOT NULL CHECK (balance_after >= 0),
     created_at TEXT NOT NULL,
     description TEXT NOT NULL,
-    payment_id TEXT);
+    payment_id TEXT,
+    description_en TEXT,
+    store TEXT,
+    order_id TEXT);
 CREATE INDEX IF NOT EXISTS txns_by_card ON txns (system, card_id, seq);
 CREATE TABLE IF NOT EXISTS payments (
     system TEXT NOT NULL,
@@ -179,8 +182,13 @@ class Database:
         conn.execute("COMMIT")
 
     def create_schema(self) -> None:
-        """Create the tables if they are missing."""
-        self.connection().executescript(SCHEMA)
+        """Create the tables if they are missing, and the columns added since (a file kept from before)."""
+        conn = self.connection()
+        conn.executescript(SCHEMA)
+        have = {row[1] for row in conn.execute("PRAGMA table_info(txns)")}
+        for column in ("description_en", "store", "order_id"):
+            if column not in have:
+                conn.execute(f"ALTER TABLE txns ADD COLUMN {column} TEXT")
 
     def wipe(self, conn: sqlite3.Connection) -> None:
         """Delete every row (inside the caller's transaction)."""

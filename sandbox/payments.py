@@ -105,7 +105,7 @@ def charge(
     payment = _payment(conn, cs.id, request["payment_id"])
     if decline:
         raise CardError(decline, _DECLINES[decline], payment=payment_json(payment))
-    _move_money(conn, payment, "PAYMENT", -payment["amount"], "订单 Order")
+    _move_money(conn, payment, "PAYMENT", -payment["amount"], ("订单支付", "Order payment"))
     return payment_json(payment)
 
 
@@ -125,7 +125,7 @@ def reverse(db: Database, cs: CardSystem, payment_id: str) -> dict[str, Any]:
             return payment_json(payment)
         if payment["refunded_amount"] > 0:
             raise CardError("NOT_REVERSIBLE", "the payment has refunds; refund the rest instead")
-        _move_money(conn, payment, "REVERSAL", payment["amount"], "撤销 Reversal")
+        _move_money(conn, payment, "REVERSAL", payment["amount"], ("订单支付已撤销", "Order payment voided"))
         conn.execute(
             "UPDATE payments SET status = 'REVERSED', settle_at_ms = NULL WHERE system = ? AND payment_id = ?",
             (cs.id, payment_id),
@@ -154,7 +154,7 @@ def refund(db: Database, cs: CardSystem, payment_id: str, raw: Any) -> dict[str,
         if payment["status"] != "SUCCEEDED" or amount > left:
             left = left if payment["status"] == "SUCCEEDED" else 0
             raise CardError("REFUND_EXCEEDED", f"only {left} fen of this payment can be refunded")
-        _move_money(conn, payment, "REFUND", amount, "退款 Refund")
+        _move_money(conn, payment, "REFUND", amount, ("订单退款", "Order refund"))
         conn.execute(
             "UPDATE payments SET refunded_amount = refunded_amount + ? WHERE system = ? AND payment_id = ?",
             (amount, cs.id, payment_id),
@@ -232,7 +232,7 @@ def _existing_payment(conn: sqlite3.Connection, system: str, payment_id: str) ->
     return payment
 
 
-def _move_money(conn: sqlite3.Connection, payment: sqlite3.Row, kind: str, amount: int, label: str) -> None:
+def _move_money(conn: sqlite3.Connection, payment: sqlite3.Row, kind: str, amount: int, label: tuple[str, str]) -> None:
     """Change the card's balance and write the transaction, in the caller's transaction."""
     system, card_id = payment["system"], payment["card_id"]
     conn.execute(
@@ -244,7 +244,7 @@ def _move_money(conn: sqlite3.Connection, payment: sqlite3.Row, kind: str, amoun
     ).fetchone()
     conn.execute(
         "INSERT INTO txns (txn_id, system, card_id, kind, amount, balance_after, created_at,"
-        " description, payment_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " description, description_en, order_id, payment_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             f"t_{secrets.token_hex(8)}",
             system,
@@ -253,7 +253,8 @@ def _move_money(conn: sqlite3.Connection, payment: sqlite3.Row, kind: str, amoun
             amount,
             balance,
             clock.iso(clock.now()),
-            f"{label} {payment['order_id']}",
+            *label,
+            payment["order_id"],
             payment["payment_id"],
         ),
     )

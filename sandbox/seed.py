@@ -65,7 +65,8 @@ class Seed:
     rules: Rules
     cards: tuple[CardPlan, ...]
     history_days: int
-    descriptions: dict[str, str]
+    descriptions: dict[str, dict[str, str]]
+    stores: tuple[str, ...]
 
     def profile_for(self, system: str) -> Profile:
         """The named profile of a system, or the default profile for any other id."""
@@ -99,7 +100,8 @@ def load_seed(path: Path = SEED_FILE) -> Seed:
         rules=Rules(**data["rules"]),
         cards=cards,
         history_days=int(data["history_days"]),
-        descriptions=dict(data["descriptions"]),
+        descriptions={kind: dict(texts) for kind, texts in data["descriptions"].items()},
+        stores=tuple(data["stores"]),
     )
 
 
@@ -171,7 +173,7 @@ def provision(conn: sqlite3.Connection, seed: Seed, system: str) -> None:
         for txn in _history(rng, seed, plan):
             conn.execute(
                 "INSERT INTO txns (txn_id, system, card_id, kind, amount, balance_after,"
-                " created_at, description, payment_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at, description, payment_id, description_en, store) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (txn[0], system, card_id, *txn[1:]),
             )
 
@@ -195,9 +197,10 @@ def _history(rng: random.Random, seed: Seed, plan: CardPlan) -> list[tuple[Any, 
     newest_first.append(("TOPUP", balance, None))
     rows = []
     running = 0
-    for moment, (kind, amount, payment_id) in zip(times, reversed(newest_first), strict=True):
+    for index, (moment, (kind, amount, payment_id)) in enumerate(zip(times, reversed(newest_first), strict=True)):
         running += amount
         txn_id = f"t_{rng.getrandbits(64):016x}"
-        description = seed.descriptions[kind]
-        rows.append((txn_id, kind, amount, running, clock.iso(moment), description, payment_id))
+        texts = seed.descriptions[kind]
+        store = seed.stores[index % len(seed.stores)] if kind == "PAYMENT" else None
+        rows.append((txn_id, kind, amount, running, clock.iso(moment), texts["zh-CN"], payment_id, texts["en"], store))
     return rows

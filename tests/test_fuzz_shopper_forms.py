@@ -200,10 +200,12 @@ def test_card_pages_history_cursor_and_unbind(shopper):
         handle = path_part(card_id)
         client = shopper.client
         if page == "detail":
-            response = client.get(f"/cards/{handle}", query_string={"cursor": cursor})
+            response = client.get(f"/cards/{handle}", query_string={"pages": cursor, "show": cursor})
         elif page == "transactions":
             response = client.get(
-                f"/cards/{handle}/transactions", query_string={"cursor": cursor}, headers={"HX-Request": "true"}
+                f"/cards/{handle}/transactions",
+                query_string={"pages": cursor, "show": cursor},
+                headers={"HX-Request": "true"},
             )
         elif page == "wallet-card":
             response = client.get(f"/wallet/cards/{handle}")

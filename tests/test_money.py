@@ -13,12 +13,17 @@ from bff.money import fen_to_yuan, format_money, yuan_to_fen
         (0, "zh-CN", "¥0.00"),
         (-2500, "zh-CN", "-¥25.00"),
         (123456789, "zh-CN", "¥1,234,567.89"),
-        (5, "en", "CN¥0.05"),
+        (5, "en", "¥0.05"),
+        (-123456789, "en", "-¥1,234,567.89"),
     ],
 )
 def test_money_is_shown_from_fen_in_the_shoppers_locale(fen, locale, shown):
     assert format_money(fen, "CNY", locale) == shown
     assert Translator(locale).money(fen) == shown
+
+
+def test_other_currencies_keep_their_locale_symbol():
+    assert format_money(1234, "USD", "en") == "$12.34"
 
 
 @pytest.mark.parametrize(("text", "fen"), [("12.34", 1234), ("0.1", 10), ("100", 10000), (" 66.60 ", 6660)])

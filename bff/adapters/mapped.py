@@ -222,6 +222,9 @@ class MappedAdapter(MappedPayments, HttpAdapter):
             created_at=self.codec.parse_time(get(data, fields.created_at)),
             description=str(get(data, fields.description) or "") if fields.description else "",
             payment_id=(get(data, fields.payment_id) or None) if fields.payment_id else None,
+            store=_text(data, fields.store),
+            order_id=_text(data, fields.order_id),
+            descriptions=tuple((lang, text) for lang, at in fields.descriptions.items() if (text := _text(data, at))),
         )
 
     def unbind(self, user_id: str, card_id: str) -> None:
@@ -243,3 +246,9 @@ class MappedAdapter(MappedPayments, HttpAdapter):
         if self.dialect.card.status_map.get(str(raw)) != CardStatus.FROZEN.value:
             log.warning("%s report_lost: answered card status %r, not frozen", self.client.name, str(raw))
             raise CardSystemUnavailable("report_lost: the card is not frozen in the answer")
+
+
+def _text(data: Any, where: str | None) -> str | None:
+    """An optional text field of an answer: None when not mapped, absent or empty."""
+    value = get(data, where) if where else None
+    return str(value) if value not in (None, "") else None

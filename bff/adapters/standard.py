@@ -196,6 +196,24 @@ def _fen(value: Any) -> int:
     return value
 
 
+def _optional_text(value: Any) -> str | None:
+    """An optional text field: None when absent or empty; a non-string is a malformed answer."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError("a text field is not a string")
+    return value
+
+
+def _descriptions(value: Any) -> tuple[tuple[str, str], ...]:
+    """The description in more languages ({locale: text}), empty texts left out."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ValueError("descriptions is not an object of texts by locale")
+    return tuple((str(k), v) for k, v in value.items() if v)
+
+
 def parse_transaction_page(body: dict[str, Any]) -> TransactionPage:
     txns = tuple(
         Transaction(
@@ -206,6 +224,9 @@ def parse_transaction_page(body: dict[str, Any]) -> TransactionPage:
             created_at=datetime.fromisoformat(t["created_at"]),
             description=str(t.get("description") or ""),
             payment_id=t.get("payment_id"),
+            store=_optional_text(t.get("store")),
+            order_id=_optional_text(t.get("order_id")),
+            descriptions=_descriptions(t.get("descriptions")),
         )
         for t in body["transactions"]
     )

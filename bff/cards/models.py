@@ -51,6 +51,13 @@ class Transaction:
     created_at: datetime
     description: str
     payment_id: str | None = None
+    store: str | None = None
+    order_id: str | None = None
+    descriptions: tuple[tuple[str, str], ...] = ()  # (locale, text) where the card system gives more languages
+
+    def description_in(self, locale: str) -> str:
+        """The description in the shopper's language when the card system gives it, else its own."""
+        return dict(self.descriptions).get(locale) or self.description
 
 
 @dataclass(frozen=True)

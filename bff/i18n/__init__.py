@@ -14,7 +14,7 @@ from importlib import resources
 from zoneinfo import ZoneInfo
 
 from babel import Locale, negotiate_locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton, format_time
 
 from bff.i18n.placeholders import BadText, fill, placeholders
 from bff.money import format_money
@@ -91,10 +91,22 @@ class Translator:
     def date(self, value: date) -> str:
         return format_date(value, "medium", locale=self._babel)
 
-    def datetime(self, value: datetime) -> str:
+    def local(self, value: datetime) -> datetime:
         """A moment in the merchant's time zone, whatever zone it was recorded in (naive means UTC)."""
         aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return format_datetime(aware.astimezone(self.zone), "short", locale=self._babel)
+        return aware.astimezone(self.zone)
+
+    def datetime(self, value: datetime) -> str:
+        return format_datetime(self.local(value), "short", locale=self._babel)
+
+    def month(self, value: date) -> str:
+        """A month and its year in the locale's order: 2026年11月, November 2026."""
+        return format_skeleton("yMMMM", value, locale=self._babel)
+
+    def day_time(self, value: datetime) -> str:
+        """Day and time within a month's list, in the locale's order: 11月29日 20:43, Nov 29 8:43 PM."""
+        local = self.local(value)
+        return f"{format_skeleton('MMMd', local, locale=self._babel)} {format_time(local, 'short', locale=self._babel)}"
 
     def pick(self, localized: dict[str, str]) -> str:
         """Choose this locale's text from a config value such as {zh-CN: …, en: …}."""

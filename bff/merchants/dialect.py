@@ -129,7 +129,12 @@ class TransactionFields(Model):
     balance_after: Path | None = None
     created_at: Path
     description: Path | None = None
+    descriptions: dict[Literal["zh-CN", "en"], Path] = Field(
+        default_factory=dict, description="Where the description is in other languages, by locale (e.g. en: memoEn)"
+    )
     payment_id: Path | None = None
+    store: Path | None = Field(None, description="Where the store's name is, when the card system gives it")
+    order_id: Path | None = Field(None, description="Where the order number is, when the card system gives it")
 
     @model_validator(mode="after")
     def _identity(self) -> TransactionFields:

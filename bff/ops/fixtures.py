@@ -6,10 +6,10 @@ Dates are fixed so a preview looks the same every day; amounts are fen.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-from bff.cards.models import Card, CardStatus, Transaction, TransactionPage, TxnKind
+from bff.cards.models import Card, CardStatus, Transaction, TxnKind
 from bff.checkout.choice import Unusable, unusable_reason
 from bff.checkout.records import Attempt, Checkout, LegRecord
 from bff.checkout.results import Outcome, outcome_of
@@ -18,6 +18,7 @@ from bff.merchants.checkout_rules import CheckoutRules
 from bff.merchants.model import CardNumberRule, MerchantConfig
 from bff.wallet.balances import CardView, WalletView
 from bff.wallet.binding import luhn_ok, number_fits
+from bff.wallet.history import Loaded
 
 NOW = datetime(2025, 6, 1, 6, 30, tzinfo=UTC)
 CHECKOUT_ID = "preview"
@@ -68,12 +69,12 @@ def wallet(config: MerchantConfig, state: str) -> WalletView | None:
     return WalletView(tuple(views), list_live=True)
 
 
-def history(state: str) -> TransactionPage | None:
+def history(state: str) -> Loaded | None:
     """The newest page of a card's transactions; None is what an unavailable card system gives."""
     if state == "history_unavailable":
         return None
     if state == "empty_history":
-        return TransactionPage((), None)
+        return Loaded((), pages=1, more=False)
     moves = [
         ("pv-t5", TxnKind.PAYMENT, -4_280, RICH, timedelta(hours=3)),
         ("pv-t4", TxnKind.REFUND, 1_500, RICH + 4_280, timedelta(days=2)),
@@ -82,7 +83,9 @@ def history(state: str) -> TransactionPage | None:
         ("pv-t1", TxnKind.TOPUP, 50_000, RICH + 7_580, timedelta(days=30)),
     ]
     rows = tuple(Transaction(tid, kind, amount, after, NOW - ago, "") for tid, kind, amount, after, ago in moves)
-    return TransactionPage(rows, None)
+    # where a card system gives them, rows name the store and the order: the preview shows how
+    rows = (replace(rows[0], store="静安寺店"), replace(rows[1], order_id="20261125-0001"), *rows[2:])
+    return Loaded(rows, pages=1, more=False)
 
 
 def sample_number(rule: CardNumberRule) -> str:

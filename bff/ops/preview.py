@@ -7,6 +7,7 @@ from them come from bff.ops.fixtures.
 from __future__ import annotations
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, g, make_response, render_template, request, send_file, url_for
 from markupsafe import escape
@@ -20,6 +21,7 @@ from bff.merchants.model import MerchantConfig
 from bff.ops import fixtures
 from bff.ops.auth import ops_required
 from bff.wallet.card_legal import card_legal
+from bff.wallet.history import Shown, page_context
 from bff.wallet.report_lost import lost_offered
 from bff.web.bind import BindForm
 from bff.web.checkout_pins import PinAsk
@@ -130,8 +132,8 @@ def _card(merchant: Merchant, state: str) -> str:
     view = fixtures.card_views(merchant.config)[0]
     legal = card_legal(merchant.config.legal, view.card)
     lost = lost_offered(merchant.config, view.card, legal)
-    history = fixtures.history(state)
-    return render_template("card/detail.html", view=view, history=history, cursor=None, legal=legal, lost_offered=lost)
+    history = page_context(fixtures.history(state), Shown.ALL, ZoneInfo(merchant.config.timezone))
+    return render_template("card/detail.html", view=view, legal=legal, lost_offered=lost, **history)
 
 
 def _checkout(merchant: Merchant, state: str) -> str:

@@ -1,14 +1,15 @@
-"""Card detail: balance, history paged by cursor, and unbinding with a confirmation step."""
+"""Card detail: balance, history by month (filtered, more pages on request), and unbinding with a confirmation step."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
-from bff.cards.models import TransactionPage
 from bff.wallet.card_legal import card_legal
+from bff.wallet.history import CardGone, Shown, load, page_context
 from bff.wallet.lost_answers import UnbindOutcome
 from bff.wallet.lost_answers import unbind as unbind_card
 from bff.wallet.report_lost import lost_offered
@@ -24,47 +25,45 @@ UNBIND_PROBLEMS = {
 }
 
 
-def _history(shopper: Shopper, card_id: str, cursor: str | None) -> TransactionPage | None:
-    """A page of history, or None when the card system can't give it now."""
+def _history(shopper: Shopper, card_id: str) -> dict[str, Any]:
+    """What the history part of the card page shows: the pages asked for (?pages=), filtered (?show=)."""
+    pages = request.args.get("pages", "1")
+    # load() caps the pages; a short ASCII number only (int() of 5000 digits raises)
+    wanted = int(pages) if pages.isascii() and pages.isdigit() and len(pages) < 4 else 1
     try:
-        return shopper.gateway.transactions(shopper.user_id, card_id, cursor, PAGE_SIZE)
-    except CardSystemError as exc:
-        if exc.code is ErrorCode.CARD_NOT_FOUND:
-            abort(404)
-        return None
-    except CardSystemUnavailable:
-        return None
+        loaded = load(shopper.gateway, shopper.user_id, card_id, wanted, PAGE_SIZE)
+    except CardGone:
+        abort(404)
+    return page_context(loaded, Shown.from_query(request.args.get("show")), translator().zone)
 
 
 @bp.get("/<handle>")
 @shopper_required
 def detail(handle: str) -> Response:
-    """The card, its balance and the newest transactions (or older ones from ?cursor=)."""
+    """The card, its balance and its newest transactions by month (more pages with ?pages=, a filter with ?show=)."""
     shopper = current_shopper()
     card_id = shopper.card_id(handle)
     view = services().balances.one_card(shopper.gateway, shopper.merchant.id, shopper.user_id, card_id)
     if view is None:
         abort(404)
-    cursor = request.args.get("cursor") or None
-    history = _history(shopper, card_id, cursor) if shopper.merchant.config.offers("history") else None
+    history = _history(shopper, card_id) if shopper.merchant.config.offers("history") else {"history": None}
     legal = card_legal(shopper.merchant.config.legal, view.card)
     lost = lost_offered(shopper.merchant.config, view.card, legal)
-    context = {"view": view, "history": history, "cursor": cursor, "legal": legal, "lost_offered": lost}
+    context = {"view": view, "legal": legal, "lost_offered": lost, **history}
     return no_store(page_or_fragment("card/detail.html", "card/detail.html", **context))
 
 
 @bp.get("/<handle>/transactions")
 @shopper_required
 def transactions(handle: str) -> Response:
-    """The next page of history as rows and a new "load more", for htmx; a redirect otherwise."""
+    """The history part again (more pages, another filter), for htmx; a redirect to the page otherwise."""
     shopper = current_shopper()
-    cursor = request.args.get("cursor") or None
     if not is_htmx():
-        return redirect(url_for("card.detail", handle=handle, cursor=cursor), 303)
+        return redirect(url_for("card.detail", handle=handle, **request.args), 303)
     if not shopper.merchant.config.offers("history"):
         abort(404)
-    history = _history(shopper, shopper.card_id(handle), cursor)
-    body = render_template("partials/transactions.html", card_handle=handle, history=history, cursor=cursor)
+    history = _history(shopper, shopper.card_id(handle))
+    body = render_template("partials/history.html", card_handle=handle, announce=True, **history)
     return no_store(make_response(body))
 
 

@@ -13,7 +13,6 @@ from e2e.pages.htmx import expect_settled
 from e2e.pages.money import AMOUNT
 
 CARD_PATH = re.compile(r"/cards/[^/?]+(\?.*)?$")
-ZH_DATETIME = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2}) (\d{1,2}):(\d{2})")
 
 
 class CardPage:
@@ -24,7 +23,7 @@ class CardPage:
         self.history = page.get_by_role("region", name=t("history.title"))
         self.load_more = self.history.get_by_role("link", name=t("history.more"), exact=True)
         self.end = self.history.get_by_text(t("history.end"), exact=True)
-        self.newest = self.history.get_by_role("link", name=t("history.newest"), exact=True)
+        self.status = self.history.get_by_role("status")
         # a row is any item of the list but the "load more" and "that's all" ones (inner
         # locators of a filter are matched inside each item, so they start from the page)
         self.rows = (
@@ -43,7 +42,7 @@ class CardPage:
         self.page.wait_for_load_state()  # htmx is set up by then
 
     def show_more(self) -> None:
-        """Press "load more": htmx adds the next page below, without JS it is the next page."""
+        """Press "load more": htmx adds the next page below, without JS the page comes again with it."""
         self.load_more.click()
         expect_settled(self.page)
 
@@ -55,13 +54,15 @@ class CardPage:
         return self.card_link(last4).get_by_text(AMOUNT)
 
     def row_times(self) -> list[datetime]:
-        """When each shown transaction happened, top to bottom (zh-CN short format)."""
-        times = []
-        for text in self.rows.all_inner_texts():
-            found = ZH_DATETIME.search(text)
-            assert found, f"no zh-CN date and time in the transaction row {text!r}"
-            times.append(datetime(*map(int, found.groups())))
-        return times
+        """When each shown transaction happened, top to bottom (each row's <time datetime>)."""
+        stamps = self.rows.locator("time").evaluate_all("times => times.map(t => t.getAttribute('datetime'))")
+        assert len(stamps) == self.rows.count(), "a transaction row without its time"
+        return [datetime.fromisoformat(stamp) for stamp in stamps]
+
+    def show_only(self, which: str) -> None:
+        """Pick a history filter (all, payments, refunds, topups)."""
+        self.history.get_by_role("link", name=self.t(f"history.show.{which}"), exact=True).click()
+        expect_settled(self.page)
 
     def ask_to_unbind(self, last4: str) -> None:
         self.unbind_link.click()

@@ -177,6 +177,9 @@ def _entry(txn: dict[str, Any]) -> dict[str, Any]:
         "balanceAfter": _amount(txn["balance_after"]),
         "bookedAt": txn["created_at"],
         "memo": txn["description"],
+        "memoEn": txn.get("descriptions", {}).get("en"),
+        "storeName": txn.get("store"),
+        "orderNo": txn.get("order_id"),
         "paymentRef": txn.get("payment_id"),
     }
 
