@@ -16,59 +16,16 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from bff.i18n import known_message_keys, override_problem
-from bff.merchants.base import Colour, EnvName, Locale, Model, Regex, Text
+from bff.merchants.base import EnvName, Locale, Model, Regex, Text
+from bff.merchants.brand import Brand
 from bff.merchants.checkout_rules import CheckoutRules
-from bff.merchants.colors import MIN_TEXT_CONTRAST, contrast_ratio
 from bff.merchants.dialect import Dialect
 from bff.merchants.env import with_defaults
 from bff.merchants.paycode_rules import PayCodeRules
 from bff.merchants.policy import check_env_refs, policy_of
 from bff.merchants.sections import Pages
 
-
-def _contrast(fg: str, bg: str, what: str) -> None:
-    ratio = contrast_ratio(fg, bg)
-    if ratio < MIN_TEXT_CONTRAST:
-        raise ValueError(f"{what}: contrast {ratio:.2f}:1 is below {MIN_TEXT_CONTRAST}:1, text would be unreadable")
-
-
 UNSET_HOST = "unset.env.invalid"
-
-
-class Colours(Model):
-    primary: Colour
-    on_primary: Colour
-    background: Colour = "#f5f6f8"
-    surface: Colour = "#ffffff"
-    text: Colour = "#1d2129"
-
-    @model_validator(mode="after")
-    def _readable(self) -> Colours:
-        _contrast(self.on_primary, self.primary, "on_primary on primary")
-        _contrast(self.text, self.surface, "text on surface")
-        _contrast(self.text, self.background, "text on background")
-        _contrast(self.primary, self.surface, "primary (links, amounts) on surface")
-        return self
-
-
-class CardFace(Model):
-    label: Text
-    background: Colour
-    text: Colour
-
-    @model_validator(mode="after")
-    def _readable(self) -> CardFace:
-        _contrast(self.text, self.background, "card face text on its background")
-        return self
-
-
-class Brand(Model):
-    name: Text
-    logo: str | None = Field(None, description="Path of an SVG or PNG file, relative to the config dir")
-    colours: Colours
-    card_faces: dict[Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,32}$")], CardFace] = Field(
-        ..., min_length=1, description="Card face per card type; key 'default' is used for others"
-    )
 
 
 class Support(Model):
