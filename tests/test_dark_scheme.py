@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -74,3 +75,21 @@ def test_every_shipped_brand_derives_a_readable_dark_scheme_in_its_own_hue(name,
         assert contrast_ratio(scheme[fg], scheme[bg]) >= MIN_TEXT_CONTRAST, what
     assert scheme["primary"] != brand.colours.primary  # lightened for a dark page
     assert scheme["background"] != brand.colours.background
+
+
+def test_brand_css_gives_both_schemes(client, launch):
+    launch()
+    page = client.get("/wallet").get_data(as_text=True)
+    css = client.get(re.search(r'href="(/brand/[^"]+/brand.css)"', page).group(1)).get_data(as_text=True)
+    light, dark_part = css.split("@media (prefers-color-scheme: dark)")
+    assert "--primary: #0b7a4b;" in light and "--notice-bg:" in light
+    assert (
+        "--primary: #0e9f62;" in dark_part and "--bg: #121316;" in dark_part and "--on-primary: #111111;" in dark_part
+    )
+
+
+def test_no_text_size_is_fixed_in_pixels():
+    """Text follows the shopper's font size: rem, em or %, never px (boxes may still use px)."""
+    css = (REPO / "bff" / "static" / "kabao.css").read_text(encoding="utf-8")
+    fixed = re.findall(r"font(?:-size)?:[^;}]*\d+px[^;}]*", css)
+    assert fixed == []

@@ -26,12 +26,28 @@ from bff.merchants.policy import check_env_refs, policy_of
 from bff.merchants.sections import Pages
 
 UNSET_HOST = "unset.env.invalid"
+UNSAFE_SCHEMES = {"javascript", "data", "vbscript", "file", "http", "blob", "about"}
 
 
 class Support(Model):
     phone: str | None = Field(None, pattern=r"^[0-9+\- ]{5,20}$")
     terms_url: HttpUrl | None = None
     help: Text | None = None
+    app_url: str | None = Field(
+        None,
+        max_length=500,
+        description="'Back to the app' on the session-expired page: the host app's https page or deep link",
+    )
+
+    @field_validator("app_url")
+    @classmethod
+    def _app_url(cls, value: str | None) -> str | None:
+        scheme = re.match(r"([a-z][a-z0-9+.-]{1,31}):", value or "")
+        if value is not None and (
+            not scheme or scheme.group(1) in UNSAFE_SCHEMES or not re.fullmatch(r"[^\s<>\"'`]+", value)
+        ):
+            raise ValueError(f"{value!r} is not an https:// address or an app link such as limeapp://wallet")
+        return value
 
 
 class CardNumberRule(Model):
