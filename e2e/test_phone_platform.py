@@ -26,7 +26,7 @@ MIN_TAP_PX = 44
 
 COLOURS = """() => {
   const body = getComputedStyle(document.body);
-  return {bg: body.backgroundColor, text: body.color, root: getComputedStyle(document.documentElement).fontSize};
+  return {bg: body.backgroundColor, text: body.color, size: body.fontSize};
 }"""
 OVERFLOW = """() => {
   const doc = document.documentElement;
@@ -49,7 +49,7 @@ def brightness(rgb: str) -> int:
 def look(page: Page, shots: Path, name: str) -> dict[str, str]:
     """Check what the shopper sees on this page in dark mode with large text, and keep a screenshot."""
     seen = page.evaluate(COLOURS)
-    assert seen["root"] == f"{LARGE_TEXT_PX}px", f"{name}: the page ignores the shopper's font size"
+    assert seen["size"] == f"{LARGE_TEXT_PX}px", f"{name}: the text ignores the shopper's font size"
     assert brightness(seen["bg"]) < 150 < brightness(seen["text"]), f"{name}: not dark: {seen}"
     overflow = page.evaluate(OVERFLOW)
     assert overflow["scroll"] <= overflow["client"] and not overflow["wide"], f"{name} spills sideways: {overflow}"
