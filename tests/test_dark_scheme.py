@@ -86,10 +86,3 @@ def test_brand_css_gives_both_schemes(client, launch):
     assert (
         "--primary: #0e9f62;" in dark_part and "--bg: #121316;" in dark_part and "--on-primary: #111111;" in dark_part
     )
-
-
-def test_no_text_size_is_fixed_in_pixels():
-    """Text follows the shopper's font size: rem, em or %, never px (boxes may still use px)."""
-    css = (REPO / "bff" / "static" / "kabao.css").read_text(encoding="utf-8")
-    fixed = re.findall(r"font(?:-size)?:[^;}]*\d+px[^;}]*", css)
-    assert fixed == []
