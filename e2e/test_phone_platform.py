@@ -23,6 +23,7 @@ from e2e.sandbox_admin import SHOPPER, SandboxAdmin
 pytestmark = [pytest.mark.paycode, pytest.mark.any_merchant]
 LARGE_TEXT_PX = 24  # 150% of the browser's 16 px default
 MIN_TAP_PX = 44
+ABOVE_PIN_AMOUNT = 30000  # ¥300.00: above the usual PIN amounts, so the PIN boxes are on the page too
 
 COLOURS = """() => {
   const body = getComputedStyle(document.body);
@@ -85,5 +86,5 @@ def test_dark_mode_and_large_text_on_every_shopper_page(
     look(page, shots, "paycode")
     expect(code.panel).to_have_css("background-color", "rgb(255, 255, 255)")  # scanners need the quiet zone
 
-    host_app.open_checkout(SHOPPER, merchant, 12800, new_order_id())
+    host_app.open_checkout(SHOPPER, merchant, ABOVE_PIN_AMOUNT, new_order_id())
     look(page, shots, "checkout")
