@@ -117,6 +117,12 @@ def unbind(user_id: str, card_id: str) -> Response:
     return ok()
 
 
+@bp.post("/users/<user_id>/cards/<card_id>/loss-report")
+def report_lost(user_id: str, card_id: str) -> Response:
+    """Report one of the user's cards lost: it is frozen (optional operation of the standard API)."""
+    return ok(card=cards.report_lost(current().db, g.cs, user_id, card_id, _body()))
+
+
 @bp.post("/sms-codes")
 def sms() -> Response:
     """Send an SMS code for binding a card."""

@@ -113,6 +113,19 @@ def unbind(db: Database, cs: CardSystem, user_id: str, card_id: str) -> None:
         )
 
 
+def report_lost(db: Database, cs: CardSystem, user_id: str, card_id: str, raw: Any) -> dict[str, Any]:
+    """Freeze the user's card as lost (挂失), confirmed with its secret; payments are refused from then on."""
+    secret = require_text(require_object(raw), "secret")
+    with db.write() as conn:
+        card = owned_card(conn, cs.id, user_id, card_id)
+        check_password(conn, cs, card, secret)
+        status = effective_status(card)
+        if status not in ("ACTIVE", "FROZEN"):
+            raise CardError(f"CARD_{status}", f"the card is {status.lower()}")
+        conn.execute("UPDATE cards SET status = 'FROZEN' WHERE system = ? AND card_id = ?", (cs.id, card_id))
+        return card_json(card_by_id(conn, cs.id, card_id), with_balance=True)
+
+
 def transactions(
     db: Database, cs: CardSystem, user_id: str, card_id: str, cursor: str | None, limit: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:

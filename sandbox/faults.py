@@ -19,6 +19,7 @@ OPS = (
     "card_detail",
     "transactions",
     "unbind",
+    "report_lost",
     "sms",
     "pay",
     "payment_status",

@@ -96,4 +96,6 @@ class Gateways:
             read_retries=backend.read_retries,
             refused=refused,
         )
-        return StandardAdapter(client) if backend.dialect is None else MappedAdapter(client, backend.dialect, keys)
+        if backend.dialect is None:
+            return StandardAdapter(client, set(backend.optional_operations))
+        return MappedAdapter(client, backend.dialect, keys)

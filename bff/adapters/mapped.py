@@ -23,19 +23,16 @@ from bff.adapters.bodies import BodyCodec
 from bff.adapters.dialect_codec import DialectCodec, get
 from bff.adapters.dialect_requests import RequestWriter
 from bff.adapters.http import HttpAdapter, HttpClient
+from bff.adapters.mapped_payments import MappedPayments
 from bff.adapters.paging import next_cursor, request_values
 from bff.adapters.payment_answers import PaymentAnswers
 from bff.adapters.sign_pipeline import SignPipeline
-from bff.adapters.standard import DEFINITIVE_DECLINES
 from bff.adapters.wire_secrets import WireSecrets
 from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
 from bff.cards.models import (
     BindRequest,
     Card,
     CardStatus,
-    Payment,
-    PaymentStatus,
-    PayRequest,
     SmsSent,
     Transaction,
     TransactionPage,
@@ -48,7 +45,7 @@ from bff.merchants.dialect_templates import TemplateProblem
 log = logging.getLogger(__name__)
 
 
-class MappedAdapter(HttpAdapter):
+class MappedAdapter(MappedPayments, HttpAdapter):
     """Speaks one merchant's own card API as its dialect config describes; unknown is never success."""
 
     def __init__(self, client: HttpClient, dialect: Dialect, keys: Mapping[str, str]) -> None:
@@ -138,6 +135,7 @@ class MappedAdapter(HttpAdapter):
             status = CardStatus.EXPIRED  # whatever the system calls it, a card past its date can't pay
         raw_type = str(get(data, fields.type)) if fields.type else "default"
         balance = get(data, fields.balance) if fields.balance else None
+        said = get(data, fields.registration) if fields.registration else None
         return Card(
             card_id=self._card_id(data),
             last4=str(get(data, fields.last4))[-4:],
@@ -146,6 +144,7 @@ class MappedAdapter(HttpAdapter):
             currency="CNY",
             expires_on=expires_on,
             balance=None if balance is None else self.codec.parse_amount(balance),
+            registration=None if said is None else fields.registration_map.get(str(said)),  # unmapped: config says
         )
 
     def _card_id(self, data: Any) -> str:
@@ -233,63 +232,14 @@ class MappedAdapter(HttpAdapter):
         where = self.dialect.operations["sms"].masked_phone
         return SmsSent.to(get(data, where)) if where else SmsSent()
 
-    # payments -------------------------------------------------------------------------------
-
-    def pay(self, request: PayRequest) -> Payment:
-        values = {
-            "payment_id": request.payment_id,
-            "user_id": request.user_id,
-            "card_id": request.card_id,
-            "order_id": request.order_id,
-            "amount": request.amount,
-            "currency": request.currency,
-            "secret": request.secret,
-        }
-        try:
-            data = self._call("pay", values)
-        except StillInProgress:
-            return Payment(request.payment_id, PaymentStatus.PROCESSING, request.amount)
-        except CardSystemError as exc:
-            if exc.code in DEFINITIVE_DECLINES:
-                return Payment(request.payment_id, PaymentStatus.FAILED, request.amount, error_code=exc.code.value)
-            raise CardSystemUnavailable(f"pay: {exc.code}, outcome unknown") from None
-        payment = self._parse("pay", lambda d: self.answers.payment("pay", request.payment_id, request.amount, d), data)
-        if payment.amount != request.amount:
-            raise CardSystemUnavailable("pay: answer for another amount")
-        return payment
-
-    def payment_status(self, payment_id: str) -> Payment | None:
-        try:
-            data = self._call("payment_status", {"payment_id": payment_id})
-        except StillInProgress as pending:
-            return self._parse("payment_status", lambda d: self._in_progress(payment_id, d), pending.data)
-        except CardSystemError as exc:
-            if exc.code is ErrorCode.PAYMENT_NOT_FOUND:
-                return None
-            raise CardSystemUnavailable(f"payment_status: {exc.code}") from None
-        return self._parse(
-            "payment_status", lambda d: self.answers.payment("payment_status", payment_id, None, d), data
-        )
-
-    def _in_progress(self, payment_id: str, data: Any) -> Payment:
-        """PROCESSING, with the amount the answer gives; without one the status stays unknown (asked again)."""
-        node = self.answers.node("payment_status", data)
-        self.answers.check_echo("payment_status", payment_id, node)
-        where = self.dialect.payment.amount
-        amount = get(node, where) if where else None
-        if amount is None:
-            raise CardSystemUnavailable("payment_status: in progress, amount not given")
-        return Payment(payment_id, PaymentStatus.PROCESSING, self.codec.parse_amount(amount))
-
-    def reverse(self, payment_id: str) -> Payment:
-        data = self._call("reverse", {"payment_id": payment_id})
-        node = self._parse("reverse", lambda d: self.answers.node("reverse", d), data)
-        self._parse("reverse", lambda n: self.answers.check_echo("reverse", payment_id, n), node)
-        if self.dialect.payment is None or get(node, self.dialect.payment.status) is None:
-            # the reversal answered its success code and says no status: the card system saying it is void
-            return Payment(payment_id, PaymentStatus.REVERSED, 0)
-        return self.answers.payment("reverse", payment_id, None, data)  # a status it gives must be one we know
-
-    def refund(self, payment_id: str, refund_id: str, amount: int) -> Payment:
-        data = self._call("refund", {"payment_id": payment_id, "refund_id": refund_id, "amount": amount})
-        return self._parse("refund", lambda d: self.answers.refund(payment_id, amount, d), data)
+    def report_lost(self, user_id: str, card_id: str, secret: str) -> None:
+        if not self.supports("report_lost"):
+            super().report_lost(user_id, card_id, secret)  # not offered: the port says so
+        data = self._call("report_lost", {"user_id": user_id, "card_id": card_id, "secret": secret})
+        node = get(data, self.dialect.operations["report_lost"].answer)
+        raw = get(node, self.dialect.card.status) if node is not None else None
+        if raw is None:  # its success code and no card: the card system saying it is reported
+            return
+        if self.dialect.card.status_map.get(str(raw)) != CardStatus.FROZEN.value:
+            log.warning("%s report_lost: answered card status %r, not frozen", self.client.name, str(raw))
+            raise CardSystemUnavailable("report_lost: the card is not frozen in the answer")

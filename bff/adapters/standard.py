@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
-from bff.adapters.http import HttpAdapter
+from bff.adapters.http import HttpAdapter, HttpClient
 from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
 from bff.cards.models import (
     BindRequest,
@@ -21,6 +21,7 @@ from bff.cards.models import (
     TransactionPage,
     TxnKind,
 )
+from bff.merchants.model import STANDARD_OPTIONAL
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,14 @@ def _seg(value: str) -> str:
 
 class StandardAdapter(HttpAdapter):
     """Speaks the standard card API over HTTP; answers domain objects or raises domain errors."""
+
+    def __init__(self, client: HttpClient, optional: frozenset[str] | set[str] = frozenset()) -> None:
+        """optional: the optional operations of the standard API this card system offers (config says)."""
+        super().__init__(client)
+        self.optional = frozenset(optional)
+
+    def supports(self, operation: str) -> bool:
+        return operation not in STANDARD_OPTIONAL or operation in self.optional
 
     def _call(self, op: str, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         _, body = self.client.request(op, method, path, **kwargs)
@@ -80,6 +89,13 @@ class StandardAdapter(HttpAdapter):
 
     def unbind(self, user_id: str, card_id: str) -> None:
         self._call("unbind", "DELETE", f"/users/{_seg(user_id)}/cards/{_seg(card_id)}")
+
+    def report_lost(self, user_id: str, card_id: str, secret: str) -> None:
+        path = f"/users/{_seg(user_id)}/cards/{_seg(card_id)}/loss-report"
+        body = self._call("report_lost", "POST", path, json={"secret": secret})
+        card = self._parse("report_lost", lambda b: parse_card(b["card"]), body)
+        if card.card_id != card_id or card.status is not CardStatus.FROZEN:
+            raise CardSystemUnavailable("report_lost: answer for another card or not frozen")
 
     def send_sms_code(self, user_id: str, card_number: str) -> SmsSent:
         body = self._call("sms", "POST", "/sms-codes", json={"user_id": user_id, "card_number": card_number})
@@ -151,6 +167,9 @@ def parse_payment(data: dict[str, Any]) -> Payment:
     )
 
 
+REGISTRATIONS = ("named", "anonymous")  # anything else: the card system didn't say, config does
+
+
 def parse_card(data: dict[str, Any]) -> Card:
     balance = data.get("balance")
     if balance is not None and (not isinstance(balance, int) or isinstance(balance, bool)):
@@ -167,6 +186,7 @@ def parse_card(data: dict[str, Any]) -> Card:
         currency=str(data.get("currency") or "CNY"),
         expires_on=date.fromisoformat(expires) if expires else None,
         balance=balance,
+        registration=data.get("registration") if data.get("registration") in REGISTRATIONS else None,
     )
 
 

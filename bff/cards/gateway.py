@@ -21,6 +21,13 @@ class CardGateway(abc.ABC):
         """How a leg paid age_seconds ago is given back in full: "reverse", "refund", or None when it can't be."""
         return "reverse" if self.supports("reverse") else "refund" if self.supports("refund") else None
 
+    def report_lost(self, user_id: str, card_id: str, secret: str) -> None:
+        """Report a named card lost (挂失), confirmed with its secret; the card is frozen when this returns.
+
+        Optional: call only where supports("report_lost").
+        """
+        raise NotImplementedError("report_lost is not offered by this card system")
+
     @abc.abstractmethod
     def bind(self, request: BindRequest) -> Card: ...
 

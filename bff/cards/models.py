@@ -33,6 +33,7 @@ class Card:
     currency: str
     expires_on: date | None
     balance: int | None = None
+    registration: str | None = None  # "named" (记名) or "anonymous" (不记名) when the card system says
 
     @property
     def usable(self) -> bool:

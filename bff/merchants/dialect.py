@@ -31,6 +31,7 @@ OPERATIONS = (
     "card_detail",
     "transactions",
     "unbind",
+    "report_lost",
     "sms",
     "pay",
     "payment_status",
@@ -100,6 +101,8 @@ class CardFields(Model):
     status_map: dict[str, Literal["ACTIVE", "FROZEN", "EXPIRED"]]
     balance: Path | None = None
     expires_on: Path | None = None
+    registration: Path | None = Field(None, description="Where a card says if it is named (记名); registration_map")
+    registration_map: dict[str, Literal["named", "anonymous"]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _identity(self) -> CardFields:
@@ -261,6 +264,8 @@ class Dialect(Model):
         if self.card.id_from_number is not None:
             check_derived_card_ids(self)
         check_card_numbers(self)
+        if "report_lost" in ops and "secret" not in ops["report_lost"].request_names():
+            raise ValueError("operations.report_lost must send the card's PIN ({secret}): shoppers confirm with it")
         missing = self.undo.needs() - set(ops) if self.undo else set()
         if missing:
             raise ValueError(f"undo by {self.undo.by} needs the {' and '.join(sorted(missing))} operation")

@@ -111,7 +111,13 @@ def check_derived_card_ids(dialect: Dialect) -> None:
             raise ValueError(f"operations.{name}: no card id in this system (id_from_number): send {{card_number}}")
 
 
-CARD_OPERATIONS = ("card_detail", "transactions", "unbind", "pay")  # ours name a card by id: the number is looked up
+CARD_OPERATIONS = (
+    "card_detail",
+    "transactions",
+    "unbind",
+    "report_lost",
+    "pay",
+)  # ours name a card by id: the number is looked up
 TYPED_NUMBER = ("bind", "sms")  # the shopper typed the number
 
 

@@ -21,12 +21,14 @@ from bff.merchants.brand import Brand
 from bff.merchants.checkout_rules import CheckoutRules
 from bff.merchants.dialect import Dialect
 from bff.merchants.env import with_defaults
+from bff.merchants.legal import Legal
 from bff.merchants.paycode_rules import PayCodeRules
 from bff.merchants.policy import check_env_refs, policy_of
 from bff.merchants.sections import Pages
 
 UNSET_HOST = "unset.env.invalid"
 UNSAFE_SCHEMES = {"javascript", "data", "vbscript", "file", "http", "blob", "about"}
+STANDARD_OPTIONAL = frozenset({"report_lost"})  # operations of the standard API a card system may leave out
 
 
 class Support(Model):
@@ -136,6 +138,9 @@ class Backend(Model):
     breaker: Breaker = Breaker()
     credentials: Credentials | None = Field(None, description="The API key's environment variable")
     dialect: Dialect | None = Field(None, description="adapter mapped: how the merchant's own API reads")
+    optional_operations: list[Literal["report_lost"]] = Field(
+        default_factory=list, description="adapter standard: the optional operations of the standard API it offers"
+    )
 
     @model_validator(mode="after")
     def _adapter(self) -> Backend:
@@ -145,11 +150,15 @@ class Backend(Model):
             raise ValueError("adapter standard takes no dialect")
         if self.adapter == "standard" and self.credentials is None:
             raise ValueError("adapter standard needs credentials.api_key_env")
+        if self.adapter == "mapped" and self.optional_operations:
+            raise ValueError("optional_operations is for adapter standard; a dialect lists its operations")
         return self
 
     def has(self, operation: str) -> bool:
-        """Whether the merchant's card system can do an operation (the standard API does all)."""
-        return self.dialect is None or self.dialect.has(operation)
+        """Whether the merchant's card system can do an operation (the standard API: all but the optional ones)."""
+        if self.dialect is not None:
+            return self.dialect.has(operation)
+        return operation not in STANDARD_OPTIONAL or operation in self.optional_operations
 
     def can_give_back(self) -> bool:
         """Whether a paid leg can be given back in full (by reverse or by refund) when a split fails."""
@@ -181,6 +190,7 @@ class MerchantConfig(Model):
         default_factory=dict, alias="copy", description="Per-locale overrides of shopper-visible text"
     )
     support: Support = Support()
+    legal: Legal = Field(..., description="What the law asks the wallet to show per card: issuer, named or not, terms")
     pages: Pages
     flows: Flows
     limits: Limits = Limits()
@@ -248,7 +258,8 @@ class MerchantConfig(Model):
     def offers(self, feature: str) -> bool:
         """Whether shoppers see a feature: on in the flows and possible on the card system."""
         flags = {"history": self.flows.history, "unbind": self.flows.unbind, "refund": self.checkout is not None}
-        operation = {"history": "transactions", "unbind": "unbind", "refund": "refund"}[feature]
+        flags["report_lost"] = True  # wherever the card system offers it (for named cards: bff/wallet/report_lost.py)
+        operation = {"history": "transactions", "unbind": "unbind"}.get(feature, feature)
         return flags[feature] and self.backend.has(operation)
 
     def text(self, value: dict[str, str], locale: str) -> str:

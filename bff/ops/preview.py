@@ -19,6 +19,8 @@ from bff.merchants.loader import MERCHANT_ID, InvalidConfig, Merchant, parse_mer
 from bff.merchants.model import MerchantConfig
 from bff.ops import fixtures
 from bff.ops.auth import ops_required
+from bff.wallet.card_legal import card_legal
+from bff.wallet.report_lost import lost_offered
 from bff.web.bind import BindForm
 from bff.web.checkout_pins import PinAsk
 from bff.web.render import no_store
@@ -126,7 +128,10 @@ def _bind(merchant: Merchant, state: str) -> str:
 
 def _card(merchant: Merchant, state: str) -> str:
     view = fixtures.card_views(merchant.config)[0]
-    return render_template("card/detail.html", view=view, history=fixtures.history(state), cursor=None)
+    legal = card_legal(merchant.config.legal, view.card)
+    lost = lost_offered(merchant.config, view.card, legal)
+    history = fixtures.history(state)
+    return render_template("card/detail.html", view=view, history=history, cursor=None, legal=legal, lost_offered=lost)
 
 
 def _checkout(merchant: Merchant, state: str) -> str:

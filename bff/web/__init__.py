@@ -10,7 +10,7 @@ from bff.ops import preview
 from bff.ops import views as ops_views
 from bff.ops.auth import ops_csrf_token
 from bff.security.headers import add_security_headers, content_security_policy
-from bff.web import api, brand, caching, card, checkout, errors, health, launch, paycode, terminal, wallet
+from bff.web import api, brand, caching, card, checkout, errors, health, launch, lost, paycode, terminal, wallet
 from bff.web import bind as bind_views
 from bff.web.render import is_htmx, static_url
 from bff.web.shopper import template_context
@@ -18,7 +18,7 @@ from bff.web.shopper import template_context
 
 def register(app: Flask) -> None:
     """Attach every blueprint, the security headers and the template helpers to the app."""
-    shopper = (launch, wallet, bind_views, card, checkout, paycode, brand)
+    shopper = (launch, wallet, bind_views, card, lost, checkout, paycode, brand)
     for module in (health, *shopper, api, terminal, ops_views, preview):
         app.register_blueprint(module.bp)
     errors.register(app)

@@ -8,8 +8,10 @@ from werkzeug.wrappers import Response
 
 from bff.cards.errors import CardSystemError, CardSystemUnavailable, ErrorCode
 from bff.cards.models import TransactionPage
+from bff.wallet.card_legal import card_legal
 from bff.wallet.lost_answers import UnbindOutcome
 from bff.wallet.lost_answers import unbind as unbind_card
+from bff.wallet.report_lost import lost_offered
 from bff.web.render import is_htmx, no_store, page_or_fragment, redirect_after_post
 from bff.web.shopper import Shopper, current_shopper, services, shopper_required, translator
 
@@ -45,7 +47,10 @@ def detail(handle: str) -> Response:
         abort(404)
     cursor = request.args.get("cursor") or None
     history = _history(shopper, card_id, cursor) if shopper.merchant.config.offers("history") else None
-    return no_store(page_or_fragment("card/detail.html", "card/detail.html", view=view, history=history, cursor=cursor))
+    legal = card_legal(shopper.merchant.config.legal, view.card)
+    lost = lost_offered(shopper.merchant.config, view.card, legal)
+    context = {"view": view, "history": history, "cursor": cursor, "legal": legal, "lost_offered": lost}
+    return no_store(page_or_fragment("card/detail.html", "card/detail.html", **context))
 
 
 @bp.get("/<handle>/transactions")

@@ -121,6 +121,20 @@ CASES: list[Case] = [
         "lime", "GET", w.main_path("/transactions"), params={"cursor": "bogus"})),
     ("listTransactions", 404, "CARD_NOT_FOUND", lambda w: w.api.call(
         "lime", "GET", w.main_path("/transactions", user="u1002"))),
+    ("reportLost", 200, None, lambda w: w.api.call(
+        "lime", "POST", w.main_path("/loss-report"), json={"secret": w.lime["main"]["secret"]})),
+    ("reportLost", 200, None, lambda w: w.api.call(
+        "lime", "POST", f"/users/u1001/cards/{w.lime['frozen']['card_id']}/loss-report",
+        json={"secret": w.lime["frozen"]["secret"]})),
+    ("reportLost", 400, "WRONG_SECRET", lambda w: w.api.call(
+        "lime", "POST", w.main_path("/loss-report"), json={"secret": "not-it"})),
+    ("reportLost", 400, "INVALID_REQUEST", lambda w: w.api.call(
+        "lime", "POST", w.main_path("/loss-report"), json={}, valid_request=False)),
+    ("reportLost", 404, "CARD_NOT_FOUND", lambda w: w.api.call(
+        "lime", "POST", w.main_path("/loss-report", user="u1002"), json={"secret": "123456"})),
+    ("reportLost", 409, "CARD_EXPIRED", lambda w: w.api.call(
+        "lime", "POST", f"/users/u1001/cards/{w.lime['expired']['card_id']}/loss-report",
+        json={"secret": w.lime["expired"]["secret"]})),
     ("unbind", 200, None, lambda w: w.api.call("lime", "DELETE", w.main_path())),
     ("unbind", 404, "CARD_NOT_FOUND", lambda w: w.api.call("lime", "DELETE", w.main_path(user="u1002"))),
     ("sendSmsCode", 200, None, lambda w: w.api.call(
