@@ -16,9 +16,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from bff.i18n import known_message_keys, override_problem
-from bff.merchants.base import Colour, EnvName, Locale, Model, Regex, Text
+from bff.merchants.base import EnvName, Locale, Model, Regex, Text
+from bff.merchants.brand import Brand
 from bff.merchants.checkout_rules import CheckoutRules
-from bff.merchants.colors import MIN_TEXT_CONTRAST, contrast_ratio
 from bff.merchants.dialect import Dialect
 from bff.merchants.env import with_defaults
 from bff.merchants.legal import Legal
@@ -26,51 +26,9 @@ from bff.merchants.paycode_rules import PayCodeRules
 from bff.merchants.policy import check_env_refs, policy_of
 from bff.merchants.sections import Pages
 
-
-def _contrast(fg: str, bg: str, what: str) -> None:
-    ratio = contrast_ratio(fg, bg)
-    if ratio < MIN_TEXT_CONTRAST:
-        raise ValueError(f"{what}: contrast {ratio:.2f}:1 is below {MIN_TEXT_CONTRAST}:1, text would be unreadable")
-
-
 UNSET_HOST = "unset.env.invalid"
+UNSAFE_SCHEMES = {"javascript", "data", "vbscript", "file", "http", "blob", "about"}
 STANDARD_OPTIONAL = frozenset({"report_lost"})  # operations of the standard API a card system may leave out
-
-
-class Colours(Model):
-    primary: Colour
-    on_primary: Colour
-    background: Colour = "#f5f6f8"
-    surface: Colour = "#ffffff"
-    text: Colour = "#1d2129"
-
-    @model_validator(mode="after")
-    def _readable(self) -> Colours:
-        _contrast(self.on_primary, self.primary, "on_primary on primary")
-        _contrast(self.text, self.surface, "text on surface")
-        _contrast(self.text, self.background, "text on background")
-        _contrast(self.primary, self.surface, "primary (links, amounts) on surface")
-        return self
-
-
-class CardFace(Model):
-    label: Text
-    background: Colour
-    text: Colour
-
-    @model_validator(mode="after")
-    def _readable(self) -> CardFace:
-        _contrast(self.text, self.background, "card face text on its background")
-        return self
-
-
-class Brand(Model):
-    name: Text
-    logo: str | None = Field(None, description="Path of an SVG or PNG file, relative to the config dir")
-    colours: Colours
-    card_faces: dict[Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,32}$")], CardFace] = Field(
-        ..., min_length=1, description="Card face per card type; key 'default' is used for others"
-    )
 
 
 class Support(Model):
@@ -80,6 +38,21 @@ class Support(Model):
     forgot_pin_url: HttpUrl | None = Field(
         None, description="Where a shopper who forgot a card's PIN gets help; without it, the service phone"
     )
+    app_url: str | None = Field(
+        None,
+        max_length=500,
+        description="'Back to the app' on the session-expired page: the host app's https page or deep link",
+    )
+
+    @field_validator("app_url")
+    @classmethod
+    def _app_url(cls, value: str | None) -> str | None:
+        scheme = re.match(r"([a-z][a-z0-9+.-]{1,31}):", value or "")
+        if value is not None and (
+            not scheme or scheme.group(1) in UNSAFE_SCHEMES or not re.fullmatch(r"[^\s<>\"'`]+", value)
+        ):
+            raise ValueError(f"{value!r} is not an https:// address or an app link such as limeapp://wallet")
+        return value
 
 
 class CardNumberRule(Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from bff.checkout.ledger_port import LedgerUnavailable
 from bff.store import StoreUnavailable
 from bff.web.render import is_htmx
-from bff.web.shopper import translator
+from bff.web.shopper import current_shopper, ended_session_merchant, translator
 
 log = logging.getLogger(__name__)
 KNOWN = {400, 401, 403, 404, 405, 409, 413, 422, 429, 500, 503}
@@ -39,11 +39,32 @@ def _is_api() -> bool:
     return request.path.startswith(API_PREFIX)
 
 
-def _render(status: int, key: str) -> tuple[str, int]:
+def _render(status: int, key: str) -> tuple[str, int] | Response:
+    if status == 401 and current_shopper() is None:
+        return _session_ended()
     t = translator()
     template = "partials/error.html" if is_htmx() else "error.html"
     body = render_template(template, heading=t(f"error.{key}.title"), message=t(f"error.{key}.body"))
     return body, status
+
+
+def _session_ended() -> Response:
+    """The wallet's own page, in its brand when we know it, with the way back to the app; htmx reloads into it."""
+    t = translator()
+    merchant = ended_session_merchant()
+    config = merchant.config if merchant else None
+    body = render_template(
+        "expired.html",
+        heading=t("error.401.title"),
+        message=t("error.401.body"),
+        merchant=merchant,
+        merchant_config=config,
+        app_url=config.support.app_url if config else None,
+    )
+    response = make_response(body, 401)
+    if is_htmx():  # a swap would be dropped and the tap do nothing: load the whole page instead
+        response.headers["HX-Refresh"] = "true"
+    return response
 
 
 def register(app: Flask) -> None:
@@ -53,7 +74,7 @@ def register(app: Flask) -> None:
         return api_error("INVALID_REQUEST", 400) if _is_api() else _render(400, "csrf")
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> tuple[str | Response, int]:
+    def http_error(exc: HTTPException) -> tuple[str | Response, int] | Response:
         status = exc.code or 500
         if _is_api():
             return api_error(API_CODES.get(status, "INVALID_REQUEST" if status < 500 else "INTERNAL_ERROR"), status)

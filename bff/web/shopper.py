@@ -8,12 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, current_app, g, session
+from flask import abort, current_app, g, request, session
 
 from bff.cards.gateway import CardGateway
 from bff.cards.handles import CardHandles
 from bff.cards.models import Card
-from bff.i18n import Translator
+from bff.i18n import Translator, negotiate
 from bff.merchants.loader import Merchant
 from bff.services import Services
 from bff.wallet.balances import WalletView
@@ -67,6 +67,7 @@ def current_shopper() -> Shopper | None:
     shopper = None
     uid, mch = session.get("uid"), session.get("mch")
     if uid and mch:
+        session_locale = session.get("loc")
         now = int(time.time())
         cfg = current_app.config
         idle = now - int(session.get("seen", 0)) > cfg["KABAO_SESSION_IDLE_SECONDS"]
@@ -74,6 +75,8 @@ def current_shopper() -> Shopper | None:
         merchant = services().registry.get(mch)
         if idle or old or merchant is None:
             session.clear()
+            if merchant is not None:  # remembered (no user) so the session-expired page wears the brand
+                session.update({"ended_mch": mch, "loc": session_locale or merchant.config.default_locale})
         else:
             if now - int(session.get("seen", 0)) >= 30:  # refresh the idle clock without churn
                 session["seen"] = now
@@ -98,11 +101,22 @@ def translator() -> Translator:
     if "t" not in g:
         shopper = current_shopper()
         if shopper is None:
-            g.t = Translator(session.get("loc") or "zh-CN")
+            g.t = Translator(session.get("loc") or _browser_locale())
         else:
             config = shopper.merchant.config
             g.t = Translator(shopper.locale, config.copy_overrides.get(shopper.locale, {}), config.timezone)
     return g.t
+
+
+def _browser_locale() -> str:
+    """With no session, the language the browser asks for (zh-CN when it asks for neither)."""
+    return negotiate(list(request.accept_languages.values()))
+
+
+def ended_session_merchant() -> Merchant | None:
+    """The merchant whose wallet this browser had open until its session ended, if any."""
+    mch = session.get("ended_mch")
+    return services().registry.get(mch) if isinstance(mch, str) else None
 
 
 def face_key(card: Card) -> str:

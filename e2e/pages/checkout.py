@@ -48,8 +48,9 @@ class CheckoutPage:
         return self.page.get_by_test_id("order-amount")
 
     def card(self, last4: str) -> Locator:
-        """A card's checkbox; the template names it "{card type} ···· {last4}" plus its balance or reason."""
-        return self.cards.get_by_role("checkbox", name=re.compile(rf"···· {re.escape(last4)}(\s|$)"))
+        """A card's checkbox, named "{card type} card ending {last4}" (as read aloud) plus its balance or reason."""
+        spoken = self.t("platform.card_ending", last4=last4)
+        return self.cards.get_by_role("checkbox", name=re.compile(rf"{re.escape(spoken)}(\s|$)"))
 
     def expect_usable(self, last4: str, balance: int) -> None:
         expect(self.card(last4)).to_be_enabled()
