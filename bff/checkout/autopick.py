@@ -17,8 +17,8 @@ def ranked(views: list[CardView], rule: str) -> list[CardView]:
         return sorted(views, key=lambda v: v.balance or 0)
     if rule == "largest_first":
         return sorted(views, key=lambda v: -(v.balance or 0))
-    if rule == "earliest_expiry":  # money that expires soonest first; cards that never expire last, small first
-        return sorted(views, key=lambda v: (v.card.expires_on or date.max, v.balance or 0))
+    if rule == "earliest_expiry":  # money that expires soonest first; then (no hurry) larger first: fewer cards
+        return sorted(views, key=lambda v: (v.card.expires_on or date.max, -(v.balance or 0)))
     return list(views)
 
 
