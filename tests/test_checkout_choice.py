@@ -123,6 +123,15 @@ def test_use_first_changes_the_order_the_cards_pay_in_and_pay_keeps_it(shop, car
     assert paid == {cards[3650]["card_id"]: 3650, cards[50000]["card_id"]: 48350}
 
 
+def test_enter_in_the_form_presses_pay_not_use_first(shop, card_system):
+    shopper = shop(amount=60000)  # two cards: the second has a "use first" button
+    html = re.sub(r"<noscript>.*?</noscript>", "", shopper.page.get_data(as_text=True), flags=re.S)  # JS on
+    form = html[html.index('<form id="checkout-form"') : html.index("</form>")]
+    assert "先用这张" in form
+    first_submit = re.search(r'<button type="submit"[^>]*>', form).group(0)  # the form's default button
+    assert "pay-button" in first_submit
+
+
 def test_a_ticked_card_the_order_does_not_need_is_explained_not_charged_zero(shop, card_system):
     cards = cards_of(card_system, "lime-market")
     poor = cards[3650]["card_number"][-4:]
