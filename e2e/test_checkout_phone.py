@@ -66,6 +66,7 @@ def test_pay_bar_focus_and_one_live_region_on_a_small_phone(
     expect(page.locator(":focus")).to_contain_text(checkout.t("checkout.leg", last4=poor))  # the card moved
     expect(announce).to_have_attribute("data-kept", "yes")  # the same region, not a new one
     expect(announce).to_contain_text(yuan(two.poor["balance"]))
+    shot(page, "checkout-use-first.png")  # the moved card's row has the focus, in view above the pay bar
 
     box = checkout.card(poor)
     box.click()  # untick: the rich card alone, the rest to the app
