@@ -1,148 +1,35 @@
-"""The `kabao` command: demo, serve, worker, reconcile, and merchant config tools."""
+"""The `kabao` command: demo, serve, worker, reconcile, connector check, and merchant config tools."""
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import click
 
+from bff.demo.command import demo
+from bff.demo.workspace import running_demo_env
 from bff.merchants.loader import MERCHANT_ID, validate_dir
 from bff.merchants.model import MerchantConfig
 from bff.merchants.policy import ConfigPolicy
 from bff.worker.commands import reconcile_command, worker_command
 
-DEMO_WORKER_EVERY = 3  # seconds between the demo worker's passes: a pending settles while you watch
+BESIDE_DEMO = ("connector", "reconcile", "db")  # commands that use a running demo's environment when there is one
 
 
 @click.group()
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Kabao (卡包): merchants' card wallet."""
+    if ctx.invoked_subcommand in BESIDE_DEMO and (found := running_demo_env(os.environ)):
+        path, values = found
+        for name, value in values.items():
+            os.environ.setdefault(name, value)  # what the caller set wins
+        click.echo(f"kabao: a demo is running; using its environment from {path}", err=True)
 
 
-@main.command()
-@click.option("--port", default=8000, show_default=True, help="Host-app simulator port; the wallet uses PORT+1.")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--config-dir", default="wallet_config", show_default=True, type=click.Path(file_okay=False))
-@click.option("--data-dir", default="instance/demo", show_default=True, type=click.Path(file_okay=False))
-def demo(port: int, host: str, config_dir: str, data_dir: str) -> None:
-    """Run the sandbox card system, the host-app simulator, the wallet and one worker on SQLite."""
-    from werkzeug.serving import make_server
-
-    from bff import create_app
-
-    if not Path(config_dir).is_dir():
-        raise click.UsageError(f"no config dir {config_dir!r}: run from the repository or pass --config-dir")
-    data = Path(data_dir)
-    data.mkdir(parents=True, exist_ok=True)
-    sandbox_url = f"http://{host}:{port}"
-    bff_url = f"http://{host}:{port + 1}"
-    env = {
-        **os.environ,
-        "KABAO_MERCHANT_SANDBOX_URL": sandbox_url,
-        "KABAO_MERCHANT_SANDBOX_API_KEY": os.environ.get("KABAO_MERCHANT_SANDBOX_API_KEY") or secrets.token_urlsafe(24),
-        "KABAO_HOST_SECRET": os.environ.get("KABAO_HOST_SECRET") or secrets.token_urlsafe(32),
-        "KABAO_SECRET_KEY": os.environ.get("KABAO_SECRET_KEY") or secrets.token_urlsafe(32),
-        # the sandbox's dialect card systems sign with these; the merchants on them name them in config
-        **_sandbox_keys(),
-        "KABAO_CONFIG_DIR": config_dir,
-        "KABAO_STORE_URL": f"sqlite:///{(data / 'bff.sqlite3').resolve()}",
-        "KABAO_LEDGER_PATH": str((data / "ledger.sqlite3").resolve()),
-        # the demo's card systems are the local sandbox: plain http on loopback, allowed explicitly
-        "KABAO_OUTBOUND_SCHEMES": "http,https",
-        "KABAO_OUTBOUND_ALLOW": f"{host},127.0.0.1",
-    }
-    ops_note = ""
-    if not os.environ.get("KABAO_OPS_USERS") and not os.environ.get("KABAO_OPS_USERS_FILE"):
-        from werkzeug.security import generate_password_hash
-
-        password = os.environ.get("KABAO_DEMO_OPS_PASSWORD") or secrets.token_urlsafe(9)
-        env["KABAO_OPS_USERS"] = f"ops:{generate_password_hash(password)}"
-        ops_note = f"  ops console: {bff_url}/ops/  (user ops, password {password})\n"
-    sandbox = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
-        [
-            sys.executable,
-            "-m",
-            "sandbox",
-            "--host",
-            host,
-            "--port",
-            str(port),
-            "--db",
-            str(data / "sandbox.sqlite3"),
-            "--config-dir",
-            config_dir,
-            "--bff-url",
-            bff_url,
-        ],
-        env=env,
-    )
-    # a plain `kill` must stop the sandbox too, not leave it running
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    worker = None
-    try:
-        _wait_ready(f"{sandbox_url}/_sandbox/health", sandbox)
-        # one worker beside the wallet, same env: settles what the shopper's page stopped asking about
-        worker = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
-            [sys.executable, "-m", "bff.cli", "worker", "--every", str(DEMO_WORKER_EVERY)], env=env
-        )
-        os.environ.update(env)
-        from bff.access_log import RedactingRequestHandler
-
-        server = make_server(host, port + 1, create_app(), threaded=True, request_handler=RedactingRequestHandler)
-        click.echo(
-            f"\n  Kabao demo is running. Open the host-app simulator: {sandbox_url}/\n"
-            f"  (wallet {bff_url}, sandbox card system {sandbox_url}/cs/…; Ctrl-C stops all)\n{ops_note}"
-        )
-        server.serve_forever()
-    except KeyboardInterrupt:
-        click.echo("stopping")
-    finally:
-        for process in (worker, sandbox):
-            if process is not None:
-                process.terminate()  # the worker finishes the item in hand first
-        for process in (worker, sandbox):
-            if process is not None:
-                _wait_stopped(process)
-
-
-def _wait_stopped(process: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    try:
-        process.wait(timeout=seconds)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _sandbox_keys() -> dict[str, str]:
-    """The sandbox's dialect keys (the environment's, the rest generated), asked of the sandbox's own module.
-
-    A process of its own, as the sandbox is: the BFF reaches the sandbox only over processes and HTTP.
-    """
-    made = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "sandbox.keys"], capture_output=True, text=True, check=True, timeout=60
-    )
-    return json.loads(made.stdout)
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise click.ClickException("the sandbox card system exited; see its output above")
-        try:
-            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback URL we built
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise click.ClickException(f"the sandbox did not answer on {url}")
+main.add_command(demo)
 
 
 @main.command()
@@ -160,7 +47,13 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 20)
     show_default="KABAO_ACCESS_LOG or - (stdout)",
     help="Where gunicorn writes its access log (tokens redacted; card handles are opaque and kept).",
 )
-def serve(bind_to: str, workers: int, threads: int, access_log: str) -> None:
+@click.option(
+    "--keepalive",
+    default=lambda: int(os.environ.get("KABAO_KEEPALIVE", "5")),
+    show_default="KABAO_KEEPALIVE or 5",
+    help="Seconds an idle HTTP connection stays open; behind a load balancer, longer than its idle timeout.",
+)
+def serve(bind_to: str, workers: int, threads: int, access_log: str, keepalive: int) -> None:
     """Run the wallet alone under gunicorn (threaded workers), settings from KABAO_* variables."""
     from gunicorn.app.base import BaseApplication
 
@@ -176,6 +69,7 @@ def serve(bind_to: str, workers: int, threads: int, access_log: str) -> None:
                 "accesslog": access_log,
                 "logger_class": "bff.access_log.RedactingGunicornLogger",
                 "timeout": 60,
+                "keepalive": keepalive,
             }.items():
                 self.cfg.set(key, value)
 
@@ -203,7 +97,11 @@ def connector() -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="YAML from the system provider: user_id, number, secret, other_number, sms_code_url.",
 )
-@click.option("--from-sandbox", "sandbox_url", help="Take test cards from a Kabao sandbox's admin API at this URL.")
+@click.option(
+    "--from-sandbox",
+    "sandbox_url",
+    help="Take test cards from a Kabao sandbox's admin API at this URL [beside a running demo: its sandbox].",
+)
 @click.option(
     "--config-dir",
     default="wallet_config",
@@ -227,6 +125,8 @@ def connector_check(
     merchant = next((m for m in merchants if m.id == merchant_id), None)
     if merchant is None:
         raise click.ClickException(f"no valid merchant {merchant_id!r}" + "".join(f"\n{p}" for p in problems))
+    if not cards_file and not sandbox_url:
+        sandbox_url = os.environ.get("KABAO_DEMO_SANDBOX_URL")
     if bool(cards_file) == bool(sandbox_url):
         raise click.UsageError("give test cards with --cards FILE or --from-sandbox URL")
     base_url = merchant.config.backend.base_url

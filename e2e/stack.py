@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import queue
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -79,12 +78,10 @@ class Demo:
     """`kabao demo` as a subprocess; its output is kept (for failure reports) while it runs."""
 
     def __init__(self, data_dir: Path, config_dir: Path) -> None:
-        # ops tests publish merchant files: the demo works on a copy, never on the repository's files
-        config_copy = data_dir / "wallet_config"
-        shutil.copytree(config_dir, config_copy)
+        # ops tests publish merchant files: the demo serves its own copy under data_dir, never config_dir's files
         for attempt in range(3):
             try:
-                self._start(data_dir, config_copy)
+                self._start(data_dir, config_dir)
                 return
             except StackError as exc:
                 # another process took N or N+1 between free_port_pair() and the demo binding it: new ports

@@ -178,6 +178,14 @@ def add_fault() -> tuple[Response, int]:
     return jsonify(faults.add(current().db, fault).to_json()), 201
 
 
+@bp.delete("/faults/<int:fault_id>")
+def remove_fault(fault_id: int) -> Response | tuple[Response, int]:
+    """Remove one fault."""
+    if not faults.remove(current().db, fault_id):
+        return jsonify({"error": "no such fault"}), 404
+    return jsonify([f.to_json() for f in faults.list_faults(current().db)])
+
+
 @bp.delete("/faults")
 def clear_faults() -> Response:
     """Remove every fault."""

@@ -110,6 +110,12 @@ def list_faults(db: Database) -> list[Fault]:
     return [_fault(row) for row in rows]
 
 
+def remove(db: Database, fault_id: int) -> bool:
+    """Remove one fault; False when there is no such fault (already used up or removed)."""
+    with db.write() as conn:
+        return conn.execute("DELETE FROM faults WHERE id = ?", (fault_id,)).rowcount > 0
+
+
 def clear(db: Database) -> None:
     """Remove every fault."""
     with db.write() as conn:

@@ -25,13 +25,20 @@ SYSTEM_IN_URL = (
 
 @dataclass(frozen=True)
 class Merchant:
-    """A merchant's id (file name), display names, sandbox system and bind method."""
+    """A merchant's id (file name), display names, sandbox system and bind method; how complete it is."""
 
     id: str
     name_zh: str
     name_en: str
     system: str | None
     bind_method: str | None
+    standard_api: bool = False  # on the sandbox's standard face (/cs/): every operation the wallet has
+    paycode: bool = False
+
+    @property
+    def completeness(self) -> int:
+        """Higher for a merchant that shows more of Kabao: the simulator opens on the most complete."""
+        return (self.system is not None) + 2 * self.standard_api + self.paycode
 
     def to_json(self) -> dict[str, Any]:
         """The merchant as the admin API shows it."""
@@ -76,6 +83,8 @@ def _merchant(merchant_id: str, data: dict[str, Any]) -> Merchant:
         en,
         system_in_url(base_url) if isinstance(base_url, str) else None,
         method if isinstance(method, str) else None,
+        standard_api=isinstance(base_url, str) and bool(SYSTEM_IN_URL[0].search(base_url)),
+        paycode=_get(data, "paycode", "enabled") is True,
     )
 
 

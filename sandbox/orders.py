@@ -6,7 +6,6 @@ import re
 import secrets
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sandbox import clock
@@ -95,13 +94,13 @@ class CheckoutResult:
 
 
 def new_order_id() -> str:
-    """A fresh order id: SIM- + UTC timestamp + 4 random hex digits."""
-    return f"SIM-{datetime.now(UTC):%Y%m%d%H%M%S}-{secrets.token_hex(2)}"
+    """A fresh order id: SIM- + the sandbox's time (+08:00, as every time it shows) + 4 random hex digits."""
+    return f"SIM-{clock.now():%Y%m%d%H%M%S}-{secrets.token_hex(2)}"
 
 
 def new_refund_id() -> str:
     """A fresh refund id, made when a refund form is drawn so that a re-POST reuses it."""
-    return f"SIMR-{datetime.now(UTC):%Y%m%d%H%M%S}-{secrets.token_hex(4)}"
+    return f"SIMR-{clock.now():%Y%m%d%H%M%S}-{secrets.token_hex(4)}"
 
 
 def record_order(db: Database, merchant_id: str, order_id: str, user_id: str, amount: int) -> Order:

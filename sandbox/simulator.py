@@ -9,7 +9,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 
 from sandbox import faults, orders, records
 from sandbox.context import current
-from sandbox.merchants import load_merchants
+from sandbox.merchants import Merchant, load_merchants
 from sandbox.seed import ensure_system, reset
 from sandbox.tokens import LOCALES, launch_url, mint_launch_token
 
@@ -57,6 +57,13 @@ def add_fault() -> Response | tuple[str, int]:
     return redirect(url_for("simulator.index", _anchor="faults"), 303)
 
 
+@bp.post("/faults/<int:fault_id>/remove")
+def remove_fault(fault_id: int) -> Response:
+    """Remove one fault (gone already is fine: a counted fault removes itself when used up)."""
+    faults.remove(current().db, fault_id)
+    return redirect(url_for("simulator.index", _anchor="faults"), 303)
+
+
 @bp.post("/faults/clear")
 def clear_faults() -> Response:
     """Remove every fault."""
@@ -87,19 +94,28 @@ def choice_error(user_id: str, merchant_id: str, locale: str) -> str | None:
 def render_page(error: str | None = None, checkout: Mapping[str, str] | None = None) -> str:
     """The simulator page, with an error to show and the checkout form's values to keep."""
     sandbox = current()
-    merchants = load_merchants(sandbox.config_dir)
+    # the most complete merchant first: the forms open on it
+    merchants = sorted(load_merchants(sandbox.config_dir), key=lambda m: (-m.completeness, m.id))
     test_cards: dict[str, list[dict[str, Any]]] = {}
+    bound_cards: dict[str, list[dict[str, Any]]] = {}
     for merchant in merchants:
         if merchant.system:
             ensure_system(sandbox.db, sandbox.seed, merchant.system)
-            test_cards[merchant.id] = records.system_cards(sandbox.db, merchant.system, bound=False)
-    systems = sorted({m.system for m in merchants if m.system} | set(sandbox.seed.named_systems))
+            cards = records.system_cards(sandbox.db, merchant.system)
+            test_cards[merchant.id] = [c for c in cards if not c["user_id"]]
+            bound_cards[merchant.id] = [c for c in cards if c["user_id"]]
+    # the merchants' systems in the merchants' order, then any other seeded system
+    systems = list(dict.fromkeys([m.system for m in merchants if m.system] + sorted(sandbox.seed.named_systems)))
+    shoppers = records.shoppers(sandbox.db)
     return render_template(
         "simulator/index.html",
         error=error,
-        shoppers=records.shoppers(sandbox.db),
+        shoppers=shoppers,
+        shopper_names={s["user_id"]: f"{s['name']['zh-CN']} {s['name']['en']}" for s in shoppers},
         merchants=merchants,
         test_cards=test_cards,
+        bound_cards=bound_cards,
+        merchants_of=_merchants_of(merchants),
         profiles={s: sandbox.seed.profile_for(s) for s in systems},
         inbox=records.sms_inbox(sandbox.db),
         faults=faults.list_faults(sandbox.db),
@@ -111,6 +127,15 @@ def render_page(error: str | None = None, checkout: Mapping[str, str] | None = N
         checkout=checkout or {"amount": "128.00"},
         orders=orders.recent_orders(sandbox.db),
     )
+
+
+def _merchants_of(merchants: list[Merchant]) -> dict[str, str]:
+    """Each card system's merchants by name, as faults are shown and chosen by merchant."""
+    names: dict[str, list[str]] = {}
+    for merchant in merchants:
+        if merchant.system:
+            names.setdefault(merchant.system, []).append(f"{merchant.name_zh} {merchant.name_en}")
+    return {system: " · ".join(found) for system, found in names.items()}
 
 
 def _optional_int(text: str, name: str) -> int | None:

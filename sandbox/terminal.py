@@ -17,6 +17,7 @@ import requests
 import yaml
 from flask import Blueprint, render_template, request
 
+from sandbox import clock
 from sandbox.context import current
 from sandbox.hostapi import sign
 from sandbox.money import parse_yuan
@@ -55,7 +56,7 @@ def tills(config_dir: Path) -> list[Till]:
 
 
 def new_txn_id() -> str:
-    return f"POS-{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(2)}"
+    return f"POS-{clock.now():%Y%m%d%H%M%S}-{secrets.token_hex(2)}"  # +08:00, as every sandbox time
 
 
 def call(till: Till, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:

@@ -3,7 +3,8 @@
 # Prints the URL to open. Ctrl-C stops everything. Extra arguments go to `kabao demo` (e.g. --port 9000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e .
+. scripts/quietly.sh
+quietly "Python environment in .venv" python3 -m venv .venv
+quietly "upgrading pip" .venv/bin/python -m pip install --upgrade pip
+quietly "installing Kabao (pip install -e .)" .venv/bin/python -m pip install -e .
 exec .venv/bin/kabao demo "$@"

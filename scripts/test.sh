@@ -4,6 +4,7 @@
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh e2e -k bind`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/quietly.sh
 
 # System packages: Chromium for e2e (Playwright can't download its own browser here), CJK fonts so
 # screenshots of Chinese pages are readable, Redis for the multi-process store tests, PostgreSQL for the
@@ -14,20 +15,20 @@ if ! { command -v fc-list >/dev/null && fc-list :lang=zh | grep -q .; }; then ne
 if ! command -v redis-server >/dev/null; then need+=(redis-server); fi
 if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then need+=(postgresql); fi
 if [ ${#need[@]} -gt 0 ]; then
-  echo "installing ${need[*]}"
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  quietly "apt-get update" $sudo apt-get update
+  quietly "installing ${need[*]} (Debian packages)" \
+    env DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${need[@]}"
 fi
 # The Debian packages start a system Redis on 6379 and a PostgreSQL cluster on 5432; the tests start their
 # own on free ports (PostgreSQL as an unprivileged user, see tests/postgres_testing.py) and use neither.
 
-python3 -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[test]'
+quietly "Python environment in .venv" python3 -m venv .venv
+quietly "upgrading pip" .venv/bin/python -m pip install --upgrade pip
+quietly "installing Kabao and its test tools (pip install -e '.[test]')" .venv/bin/python -m pip install -e '.[test]'
 
-.venv/bin/ruff check .
-.venv/bin/kabao config validate wallet_config
+quietly "ruff check" .venv/bin/ruff check .
+quietly "kabao config validate wallet_config" .venv/bin/kabao config validate wallet_config
 # pytest exits 5 when it collects nothing: with `set -e` an empty run fails instead of passing.
 # Tests run in KABAO_TEST_WORKERS processes (pytest-xdist; default 2, the CI machine's cores; 0 = in this process):
 # every worker starts its own sandbox, Redis and demo stack on free ports, so they share nothing.

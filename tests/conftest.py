@@ -20,6 +20,9 @@ from bff.checkout.migrations import upgrade
 from bff.ledger_db import open_ledger_db
 from sandbox.runner import RunningSandbox, start_sandbox
 
+# `kabao` commands read a running demo's environment (bff/demo/workspace.py): never a developer's demo in tests
+os.environ["KABAO_DEMO_ENV"] = ""
+
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[RunningSandbox]:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import requests
 from kabao_testing import CONFIG_DIR, checkout_handle, wait_for
@@ -63,3 +68,43 @@ def alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_the_demo_serves_a_working_copy_and_commands_beside_it_use_its_environment(tmp_path, monkeypatch):
+    """Ops publishing in the demo never rewrites the repository's files; `kabao reconcile` beside it just works."""
+    source = tmp_path / "repo_config"
+    shutil.copytree(CONFIG_DIR, source)
+    before = {path.name: path.read_bytes() for path in source.iterdir() if path.is_file()}
+    data_dir = tmp_path / "demo"
+    demo = Demo(data_dir, source)
+    try:
+        env_file = data_dir / "demo.env"
+        assert (
+            f"environment for commands beside the demo (connector check, reconcile, curl): {env_file}" in demo.output()
+        )
+        assert stat.S_IMODE(env_file.stat().st_mode) == 0o600  # it holds the demo's secrets
+        served = requests.get(f"{demo.stack.wallet_url}/readyz", timeout=10)
+        assert served.status_code == 200
+        assert (data_dir / "wallet_config" / "lime-market.yaml").is_file()
+
+        beside = {k: v for k, v in os.environ.items() if not k.startswith("KABAO_")}
+        kabao = str(Path(sys.executable).with_name("kabao"))
+        for command, said in (
+            (["reconcile"], "reconcile: nothing pending"),
+            (["connector", "check", "lime-market"], ""),
+        ):
+            ran = subprocess.run(  # noqa: S603 - our own console script
+                [kabao, *command],
+                env={**beside, "KABAO_DEMO_ENV": str(env_file)},
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert ran.returncode == 0, ran.stdout + ran.stderr
+            assert f"using its environment from {env_file}" in ran.stderr
+            assert said in ran.stdout
+    finally:
+        demo.stop()
+    assert not (data_dir / "demo.env").exists()  # a stopped demo leaves no environment to be picked up
+    assert {path.name: path.read_bytes() for path in source.iterdir() if path.is_file()} == before
+    assert not (source / ".drafts").exists() and not (source / ".history").exists()

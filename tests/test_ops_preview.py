@@ -60,6 +60,7 @@ TELLING: dict[tuple[str, str], Telling] = {
         "checkout.remainder_app" if config.checkout.allow_remainder else "checkout.short"
     ),
     ("checkout", "pin"): lambda t, config: t("checkout.pin", last4="8016"),
+    ("checkout", "wrong_pin"): lambda t, config: t("pin.wrong", tries=2),
     **{("result", s): _key(f"checkout.result.{s.upper()}.title") for s in ("paid", "partly_paid", "failed", "pending")},
 }
 

@@ -47,3 +47,7 @@ class LedgerDB(Protocol):
 
 class LedgerOutOfDate(RuntimeError):
     """The ledger database is at an older schema version than this Kabao: run `kabao db upgrade`."""
+
+
+class LedgerUnavailable(RuntimeError):
+    """The ledger database didn't answer; what was being written was rolled back, and the step may be retried."""

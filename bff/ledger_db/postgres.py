@@ -10,11 +10,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from psycopg import Connection, Cursor
+from psycopg import Connection, Cursor, OperationalError
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
-from bff.checkout.ledger_port import Row
+from bff.checkout.ledger_port import LedgerUnavailable, Row
 
 POOL_MIN, POOL_MAX = 1, 10
 CONNECT_SECONDS = 10.0
@@ -22,6 +22,15 @@ CONNECT_SECONDS = 10.0
 
 def _sql(sql: str) -> str:
     return sql.replace("?", "%s")  # the ledger's statements hold no literal ? or %
+
+
+@contextmanager
+def _unavailable_when_down() -> Iterator[None]:
+    """No connection in time, or one cut mid-statement: the port's LedgerUnavailable (the transaction rolled back)."""
+    try:
+        yield
+    except (PoolTimeout, OperationalError) as exc:
+        raise LedgerUnavailable(f"ledger did not answer: {type(exc).__name__}") from exc
 
 
 class _Tx:
@@ -56,15 +65,15 @@ class PostgresLedgerDB:
 
     @contextmanager
     def write(self) -> Iterator[_Tx]:
-        with self.pool.connection() as conn, conn.transaction():
+        with _unavailable_when_down(), self.pool.connection() as conn, conn.transaction():
             yield _Tx(conn)
 
     def rows(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
-        with self.pool.connection() as conn:
+        with _unavailable_when_down(), self.pool.connection() as conn:
             return _Tx(conn).execute(sql, args).fetchall()
 
     def row(self, sql: str, args: Sequence[Any] = ()) -> Row | None:
-        with self.pool.connection() as conn:
+        with _unavailable_when_down(), self.pool.connection() as conn:
             return _Tx(conn).execute(sql, args).fetchone()
 
     def close(self) -> None:

@@ -75,6 +75,9 @@ class Support(Model):
     phone: str | None = Field(None, pattern=r"^[0-9+\- ]{5,20}$")
     terms_url: HttpUrl | None = None
     help: Text | None = None
+    forgot_pin_url: HttpUrl | None = Field(
+        None, description="Where a shopper who forgot a card's PIN gets help; without it, the service phone"
+    )
 
 
 class CardNumberRule(Model):

@@ -111,7 +111,7 @@ def scenario(rules: CheckoutRules, state: str) -> Scenario:
         return Scenario(SPLIT_AMOUNT, both)
     if state == "remainder":
         return Scenario(SHORT_AMOUNT, both)
-    if state == "pin":
+    if state in ("pin", "wrong_pin"):
         return Scenario(max(ONE_CARD_AMOUNT, rules.pin.above_amount + 1_000), both)
     below_pin = rules.pin.above_amount if rules.pin.required == "above" else ONE_CARD_AMOUNT
     return Scenario(min(ONE_CARD_AMOUNT, below_pin) or ONE_CARD_AMOUNT, [rich])

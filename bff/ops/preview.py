@@ -12,7 +12,7 @@ from flask import Blueprint, abort, g, make_response, render_template, request, 
 from markupsafe import escape
 from werkzeug.wrappers import Response
 
-from bff.checkout.choice import choose
+from bff.checkout.choice import Choice, choose
 from bff.checkout.states import CheckoutStatus
 from bff.i18n import LOCALES, Translator
 from bff.merchants.loader import MERCHANT_ID, InvalidConfig, Merchant, parse_merchant
@@ -20,6 +20,7 @@ from bff.merchants.model import MerchantConfig
 from bff.ops import fixtures
 from bff.ops.auth import ops_required
 from bff.web.bind import BindForm
+from bff.web.checkout_pins import PinAsk
 from bff.web.render import no_store
 from bff.web.shopper import Shopper, services, translator
 
@@ -58,6 +59,7 @@ STATES: list[tuple[str, str, str]] = [
     ("checkout", "split", "Checkout, split over two cards"),
     ("checkout", "remainder", "Checkout, cards don't cover it"),
     ("checkout", "pin", "Checkout with payment PIN"),
+    ("checkout", "wrong_pin", "Checkout: wrong PIN, asked again"),
     ("result", "paid", "Result: paid"),
     ("result", "partly_paid", "Result: partly paid"),
     ("result", "failed", "Result: failed"),
@@ -86,7 +88,7 @@ def applies(config: MerchantConfig, page: str, state: str) -> bool:
             return False
         return not (
             (state == "split" and rules.max_cards < 2)
-            or (state == "pin" and rules.pin.required == "never")
+            or (state in ("pin", "wrong_pin") and rules.pin.required == "never")
             or (state == "partly_paid" and not rules.allow_remainder)
         )
     return True
@@ -132,6 +134,7 @@ def _checkout(merchant: Merchant, state: str) -> str:
     rules = config.checkout
     views = fixtures.card_views(config)
     order = fixtures.scenario(rules, state)
+    choice = choose(order.amount, views, order.picked, rules)
     return render_template(
         "checkout/page.html",
         checkout=fixtures.checkout(merchant.id, config.currency, order.amount, CheckoutStatus.OPEN),
@@ -139,11 +142,19 @@ def _checkout(merchant: Merchant, state: str) -> str:
         views=views,
         reasons=fixtures.usable_reasons(views),
         picked=order.picked,
-        choice=choose(order.amount, views, order.picked, rules),
+        choice=choice,
         problem=None,
         next_seq=1,
         last_failure=None,
+        pin_ask=_wrong_pin(choice) if state == "wrong_pin" else PinAsk(),
     )
+
+
+def _wrong_pin(choice: Choice) -> PinAsk:
+    """The last card's PIN was wrong; the cards before it were charged and given back."""
+    *before, wrong = choice.legs
+    problem = translator()("pin.wrong", tries=2)
+    return PinAsk({wrong.card_id: problem}, tuple((leg.amount, leg.last4) for leg in before))
 
 
 def _result(merchant: Merchant, state: str) -> str:

@@ -39,6 +39,16 @@ class WrongSecretGuard:
         """The try said nothing about the secret: it doesn't count."""
         give_back(self.store, reservation)
 
+    def tries_left(self, limits: WrongSecretLimits, merchant_id: str, user_id: str, card: str) -> int:
+        """How many more wrong tries this card and shopper have before either limit is reached (read-only)."""
+        keys = self._keys(limits, merchant_id, user_id, card)
+        return max(0, min(limit.attempts - self.store.used(key) for key, limit in keys))
+
+    def locked_for(self, limits: WrongSecretLimits, merchant_id: str, user_id: str, card: str) -> int:
+        """Seconds until this card and shopper may try again; 0 when a try is free now (read-only)."""
+        keys = self._keys(limits, merchant_id, user_id, card)
+        return max(self.store.free_in(key, limit.attempts) for key, limit in keys)
+
     def blocked(self, limits: WrongSecretLimits, merchant_id: str, user_id: str, card: str) -> bool:
         """Whether the next try would be refused (read-only)."""
         keys = self._keys(limits, merchant_id, user_id, card)

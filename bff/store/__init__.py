@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bff.store.base import Store
+from bff.store.base import Store, StoreUnavailable
 
 
 def open_store(url: str) -> Store:
@@ -18,4 +18,4 @@ def open_store(url: str) -> Store:
     raise ValueError(f"unsupported store URL {url.split(':', 1)[0]}://… (use sqlite:/// or redis://)")
 
 
-__all__ = ["Store", "open_store"]
+__all__ = ["Store", "StoreUnavailable", "open_store"]

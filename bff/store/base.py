@@ -5,6 +5,10 @@ from __future__ import annotations
 import abc
 
 
+class StoreUnavailable(RuntimeError):
+    """The store didn't answer (Redis down or unreachable): the request can't go on safely, and may be retried."""
+
+
 class Store(abc.ABC):
     """Keys with expiry, shared by all BFF processes that use the same store."""
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
 import redis
 
-from bff.store.base import Store
+from bff.store.base import Store, StoreUnavailable
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # one script each, so the check and the change are one atomic step on the server
 RESERVE = """
@@ -30,6 +37,19 @@ return 0
 """
 
 
+def _unavailable_when_down(method: Callable[P, R]) -> Callable[P, R]:
+    """Redis not answering becomes the store's own StoreUnavailable, so callers need not know Redis."""
+
+    @functools.wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise StoreUnavailable(f"store did not answer: {type(exc).__name__}") from exc
+
+    return call
+
+
 class RedisStore(Store):
     """The Store on one Redis server; keys are prefixed so the database can be shared."""
 
@@ -43,12 +63,15 @@ class RedisStore(Store):
         self._lease = self.client.register_script(LEASE)
         self._end_lease = self.client.register_script(END_LEASE)
 
+    @_unavailable_when_down
     def add_if_absent(self, key: str, ttl: int) -> bool:
         return bool(self.client.set(self.PREFIX + key, "", nx=True, ex=ttl))
 
+    @_unavailable_when_down
     def put(self, key: str, value: str, ttl: int) -> None:
         self.client.set(self.PREFIX + key, value, ex=ttl)
 
+    @_unavailable_when_down
     def put_many(self, values: dict[str, str], ttl: int) -> None:
         if not values:
             return
@@ -57,38 +80,47 @@ class RedisStore(Store):
                 pipe.set(self.PREFIX + key, value, ex=ttl)
             pipe.execute()
 
+    @_unavailable_when_down
     def get_many(self, keys: list[str]) -> dict[str, str]:
         if not keys:
             return {}
         values = self.client.mget([self.PREFIX + key for key in keys])
         return {key: value.decode() for key, value in zip(keys, values, strict=True) if value is not None}
 
+    @_unavailable_when_down
     def get(self, key: str) -> str | None:
         value = self.client.get(self.PREFIX + key)
         return value.decode() if value is not None else None
 
+    @_unavailable_when_down
     def reserve(self, key: str, limit: int, window: int) -> bool:
         return bool(self._reserve(keys=[self.PREFIX + "reserved:" + key], args=[limit, window]))
 
+    @_unavailable_when_down
     def release(self, key: str) -> None:
         self._release(keys=[self.PREFIX + "reserved:" + key])
 
+    @_unavailable_when_down
     def used(self, key: str) -> int:
         value = self.client.get(self.PREFIX + "reserved:" + key)
         return int(value) if value is not None else 0
 
+    @_unavailable_when_down
     def free_in(self, key: str, limit: int) -> int:
         with self.client.pipeline() as pipe:  # MULTI: the count and its expiry read together
             used, ttl = pipe.get(self.PREFIX + "reserved:" + key).ttl(self.PREFIX + "reserved:" + key).execute()
         return max(0, int(ttl)) if used is not None and int(used) >= limit else 0
 
+    @_unavailable_when_down
     def delete(self, key: str) -> None:
         self.client.delete(self.PREFIX + key)
 
+    @_unavailable_when_down
     def lease(self, key: str, holder: str, ttl: float) -> bool:
         # expiry kept by the Redis server's clock, so machines' clocks need not agree
         return bool(self._lease(keys=[self.PREFIX + "lease:" + key], args=[holder, max(1, round(ttl * 1000))]))
 
+    @_unavailable_when_down
     def end_lease(self, key: str, holder: str) -> None:
         self._end_lease(keys=[self.PREFIX + "lease:" + key], args=[holder])
 

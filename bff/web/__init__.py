@@ -10,7 +10,7 @@ from bff.ops import preview
 from bff.ops import views as ops_views
 from bff.ops.auth import ops_csrf_token
 from bff.security.headers import add_security_headers, content_security_policy
-from bff.web import api, brand, caching, card, checkout, errors, launch, paycode, terminal, wallet
+from bff.web import api, brand, caching, card, checkout, errors, health, launch, paycode, terminal, wallet
 from bff.web import bind as bind_views
 from bff.web.render import is_htmx, static_url
 from bff.web.shopper import template_context
@@ -18,7 +18,8 @@ from bff.web.shopper import template_context
 
 def register(app: Flask) -> None:
     """Attach every blueprint, the security headers and the template helpers to the app."""
-    for module in (launch, wallet, bind_views, card, checkout, paycode, brand, api, terminal, ops_views, preview):
+    shopper = (launch, wallet, bind_views, card, checkout, paycode, brand)
+    for module in (health, *shopper, api, terminal, ops_views, preview):
         app.register_blueprint(module.bp)
     errors.register(app)
     caching.init_app(app)
@@ -29,7 +30,3 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["is_htmx"] = is_htmx
     app.jinja_env.globals["ops_csrf"] = ops_csrf_token
     app.jinja_env.filters["ops_time"] = lambda when: time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(when))
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, current_app, make_response, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
-from bff.checkout.choice import Choice, choose
+from bff.checkout.choice import choose
 from bff.checkout.ledger import OrderMismatch
 from bff.checkout.records import AttemptRefused, Checkout
 from bff.checkout.results import host_result, outcome_of
@@ -18,12 +18,12 @@ from bff.merchants.checkout_rules import CheckoutRules
 from bff.security.tokens import TokenRejected, sign_result, verify_checkout
 from bff.security.tries import Reservation
 from bff.web.checkout_page import confirm_balances, first_picks, picked_in_order, render_choice, shown_cards
+from bff.web.checkout_pins import PinAsk, PinTries, read_pins
 from bff.web.launch import refused, verify_host_token
 from bff.web.render import is_htmx, no_store, page_or_fragment, redirect_after_post
 from bff.web.shopper import Shopper, current_shopper, services, shopper_required, start_session, translator
 
 log = logging.getLogger(__name__)
-WRONG_PIN_CODES = frozenset({"WRONG_SECRET", "SECRET_LOCKED"})
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
 
 
@@ -116,21 +116,21 @@ def pay(checkout_id: str) -> Response:
     if seq != max(seqs, default=0) + 1:  # a form from before a later attempt, or a number nobody issued
         return render_choice(checkout, rules, views, picked, translator()("checkout.problem.stale"), 409)
     choice = choose(checkout.amount, views, picked, rules)
-    pins, problem = _pins(shopper, choice)
-    where = "pin"
-    if not choice.payable:
-        problem, where = translator()(f"checkout.problem.{choice.problems[0]}", max=rules.max_cards), "cards"
+    t, tries = translator(), PinTries(services().guard, shopper, translator())
+    typed = {leg.card_id: request.form.get(f"pin-{shopper.handles.of(leg.card_id)}", "") for leg in choice.legs}
+    pins, pin_ask = read_pins(typed, shopper.merchant.config.flows.bind.secret, choice, t)
+    problem = None if choice.payable else t(f"checkout.problem.{choice.problems[0]}", max=rules.max_cards)
     reservations: dict[str, Reservation] = {}
-    if not problem:
+    if not problem and not pin_ask:  # the balances the page showed, confirmed once, live, before money moves
         views, problem = confirm_balances(shopper, checkout_id, views, choice)
-        where = "cards"
-    if not problem:
-        reservations, problem = _reserve_pin_tries(shopper, choice, pins)
-        where = "pin"
-    if problem:
+    if not problem and not pin_ask:
+        reservations, pin_ask = tries.reserve(choice, pins)
+    if problem or pin_ask:
         if _moved_on(checkout_id, seq):  # the first tap paid meanwhile: its result, not "can't pay"
             return redirect_after_post(done)
-        return render_choice(checkout, rules, views, picked, problem, 422, problem_at=where)
+        return render_choice(
+            checkout, rules, views, picked, problem, 422, "cards", pin_ask=None if problem else pin_ask
+        )
     created = False
     try:
         try:
@@ -140,7 +140,12 @@ def pay(checkout_id: str) -> Response:
         if created:
             services().payer.run(shopper.gateway, checkout, seq, pins, rules.status_query)
     finally:
-        _settle_pin_tries(checkout_id, seq, reservations, counted=created)
+        tries.settle(ledger, checkout_id, seq, reservations, counted=created)
+    again = tries.ask_again(ledger, checkout_id, seq) if created else PinAsk()
+    now = ledger.checkout(checkout_id)
+    if again and now is not None and now.status is CheckoutStatus.OPEN:
+        # a wrong PIN: the same cards, asked again at that card's PIN, not a failed page and a new start
+        return render_choice(now, rules, views, picked, None, 422, pin_ask=again)
     return redirect_after_post(done)
 
 
@@ -153,51 +158,6 @@ def _moved_on(checkout_id: str, seq: int) -> bool:
         or checkout.status is not CheckoutStatus.OPEN
         or seq in (a.seq for a in ledger.attempts(checkout_id))
     )
-
-
-def _pins(shopper: Shopper, choice: Choice) -> tuple[dict[str, str], str | None]:
-    """The PIN typed for each paying card, or the first problem with them."""
-    if not choice.pin_needed:
-        return {}, None
-    t, rule = translator(), shopper.merchant.config.flows.bind.secret
-    pins = {}
-    for leg in choice.legs:
-        pin = request.form.get(f"pin-{shopper.handles.of(leg.card_id)}", "").strip()
-        if len(pin) != rule.length or (rule.digits_only and not pin.isdigit()):
-            return {}, t("checkout.problem.pin", last4=leg.last4, length=rule.length)
-        pins[leg.card_id] = pin
-    return pins, None
-
-
-def _reserve_pin_tries(
-    shopper: Shopper, choice: Choice, pins: dict[str, str]
-) -> tuple[dict[str, Reservation], str | None]:
-    """Take a wrong-PIN try for each card paid with a PIN before any is sent, or say which card is locked."""
-    guard, merchant = services().guard, shopper.merchant
-    limits = merchant.config.limits.wrong_secret
-    taken: dict[str, Reservation] = {}
-    for leg in choice.legs:
-        if leg.card_id not in pins:
-            continue
-        reservation = guard.reserve(limits, merchant.id, shopper.user_id, f"card:{leg.card_id}")
-        if reservation is None:
-            for given in taken.values():
-                guard.give_back(given)
-            return {}, translator()("checkout.problem.pin_locked", last4=leg.last4)
-        taken[leg.card_id] = reservation
-    return taken, None
-
-
-def _settle_pin_tries(checkout_id: str, seq: int, reservations: dict[str, Reservation], counted: bool) -> None:
-    """Keep the tries the card system refused as wrong PINs; give back every other one."""
-    if not reservations:
-        return
-    refused = set()
-    if counted:
-        refused = {leg.card_id for leg in services().ledger.legs(checkout_id, seq) if leg.error_code in WRONG_PIN_CODES}
-    for card_id, reservation in reservations.items():
-        if card_id not in refused:
-            services().guard.give_back(reservation)
 
 
 @bp.get("/<checkout_id>/result")

@@ -12,8 +12,9 @@ from bff.checkout.snapshot import CardSnapshots, shortfalls
 from bff.checkout.states import AttemptStatus
 from bff.merchants.checkout_rules import CheckoutRules
 from bff.wallet.balances import CardView
+from bff.web.checkout_pins import PinAsk, PinTries
 from bff.web.render import is_htmx, no_store, page_or_fragment
-from bff.web.shopper import Shopper, services, translator
+from bff.web.shopper import Shopper, current_shopper, services, translator
 
 
 def _snapshots() -> CardSnapshots:
@@ -100,6 +101,7 @@ def render_choice(
     status: int = 200,
     problem_at: str = "pay",
     moved: str | None = None,
+    pin_ask: PinAsk | None = None,
 ) -> Response:
     """The checkout page (or, for htmx, its form) for these picked cards, in the order they are used."""
     ledger = services().ledger
@@ -122,6 +124,7 @@ def render_choice(
             moved=moved,
             announce=is_htmx() and request.endpoint == "checkout.preview",
             next_seq=(latest.seq if latest else 0) + 1,
-            last_failure=latest.failure if latest and latest.status is AttemptStatus.FAILED else None,
+            last_failure=latest.failure if latest and latest.status is AttemptStatus.FAILED and not pin_ask else None,
+            pin_ask=pin_ask or PinTries(services().guard, current_shopper(), translator()).already_locked(choice),
         )
     )

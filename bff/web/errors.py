@@ -9,11 +9,13 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from bff.checkout.ledger_port import LedgerUnavailable
+from bff.store import StoreUnavailable
 from bff.web.render import is_htmx
 from bff.web.shopper import translator
 
 log = logging.getLogger(__name__)
-KNOWN = {400, 401, 403, 404, 405, 409, 413, 422, 429, 500}
+KNOWN = {400, 401, 403, 404, 405, 409, 413, 422, 429, 500, 503}
 API_PREFIX = "/api/"
 API_CODES = {  # docs/host-app-contract.md, "Errors"
     400: "INVALID_REQUEST",
@@ -23,7 +25,9 @@ API_CODES = {  # docs/host-app-contract.md, "Errors"
     413: "PAYLOAD_TOO_LARGE",
     415: "INVALID_REQUEST",
     429: "TOO_MANY_REQUESTS",
+    503: "SERVICE_UNAVAILABLE",
 }
+RETRY_AFTER_SECONDS = "5"
 
 
 def api_error(code: str, status: int) -> tuple[Response, int]:
@@ -54,6 +58,13 @@ def register(app: Flask) -> None:
         if _is_api():
             return api_error(API_CODES.get(status, "INVALID_REQUEST" if status < 500 else "INTERNAL_ERROR"), status)
         return _render(status, str(status) if status in KNOWN else "500")
+
+    @app.errorhandler(StoreUnavailable)
+    @app.errorhandler(LedgerUnavailable)
+    def unavailable(exc: Exception) -> tuple[str | Response, int, dict[str, str]]:
+        log.error("dependency unavailable: %s", exc)  # the readiness check (/readyz) says which, too
+        answer = api_error("SERVICE_UNAVAILABLE", 503)[0] if _is_api() else _render(503, "503")[0]
+        return answer, 503, {"Retry-After": RETRY_AFTER_SECONDS}
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[str | Response, int]:

@@ -93,6 +93,18 @@ class CheckoutPage:
         for last4, pin in pins.items():
             self.pin(last4).fill(pin)
 
+    def expect_pin_asked_again(self, last4: str) -> None:
+        """Still at checkout after a wrong PIN: the card still picked, its PIN empty and focused, saying why."""
+        expect(self.page).to_have_url(CHECKOUT_PATH)
+        expect_settled(self.page)
+        expect(self.card(last4)).to_be_checked()
+        pin = self.pin(last4)
+        expect(pin).to_be_focused()
+        expect(pin).to_have_value("")
+        keys = ("pin.wrong", "pin.wrong_one_left", "pin.locked", "pin.locked_by_issuer")
+        said = "|".join(self.t.pattern(key, last4=last4).pattern[1:-1] for key in keys)  # the tries left vary
+        expect(pin).to_have_accessible_description(re.compile(said))
+
     def pay(self) -> ResultPage:
         self.pay_button.click()
         return self.expect_result()

@@ -29,6 +29,7 @@ backend:
   base_url: "${KABAO_MERCHANT_SANDBOX_URL:-http://127.0.0.1:8000}/cs/lime/v1"
 flows:
   bind: {method: password}
+paycode: {enabled: true}
 """,
     "harbor-books.yaml": """
 brand:

@@ -34,15 +34,24 @@ def test_simulator_page_offers_shoppers_merchants_and_languages(page) -> None:
     assert "broken" not in page and "schema" not in page
 
 
-def test_simulator_page_lists_every_unbound_test_card_in_full(page, admin) -> None:
+def test_simulator_page_lists_every_test_card_in_full_with_the_shopper_it_is_bound_to(page, admin) -> None:
+    bound_table = page[page.index("Bound to the demo shoppers") :]
     for system in ("lime", "harbor", "peach"):
         for card in admin.cards(system, bound="0"):
-            assert card["card_number"] in page
-            assert card["secret"] in page
-        for card in admin.cards(system, bound="1"):
-            assert card["card_number"] not in page
+            assert card["card_number"] in page and card["secret"] in page
+        for card in admin.cards(system, bound="1"):  # the demo shoppers' cards, with the PIN checkout asks for
+            row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{card['card_number']}(?:(?!</tr>).)*</tr>", bound_table, re.S)
+            assert card["secret"] in row.group(0)
+    assert "李雷 Li Lei" in bound_table
     assert "¥66.60" in page and "¥300.00" in page
     assert "FROZEN" in page and "EXPIRED" in page
+
+
+def test_the_simulator_opens_on_the_most_complete_merchant(page) -> None:
+    """The first merchant in the forms speaks the standard API (every operation) and has the pay code."""
+    launch_form = page[page.index('name="merchant_id"') :]
+    first = re.search(r'<option value="([^"]+)"', launch_form).group(1)
+    assert first == "lime-market", first  # the only merchant here on the standard API with the pay code on
 
 
 def test_simulator_page_has_no_inline_script_or_style_and_a_strict_csp(sandbox, http, page) -> None:
@@ -105,8 +114,21 @@ def test_fault_panel_adds_lists_and_clears_faults(sandbox, http, admin) -> None:
     ]
     page = http.get(sandbox.url + "/", timeout=10).text
     assert "250 ms" in page
+    assert "港湾书店 Harbor Books <code>harbor</code>" in page  # faults are shown by merchant, not by system id
+    assert '<option value="harbor">港湾书店 Harbor Books (harbor)</option>' in page
     cleared = http.post(sandbox.url + "/faults/clear", allow_redirects=False, timeout=10)
     assert cleared.status_code == 303 and admin.faults() == []
+
+
+def test_one_fault_can_be_removed_and_the_others_stay(sandbox, http, admin) -> None:
+    for system in ("harbor", "lime"):
+        http.post(sandbox.url + "/faults", data={"system": system, "op": "pay", "mode": "error_5xx"}, timeout=10)
+    harbor, lime = admin.faults()
+    removed = http.post(f"{sandbox.url}/faults/{harbor['id']}/remove", allow_redirects=False, timeout=10)
+    assert removed.status_code == 303 and removed.headers["Location"].endswith("/#faults")
+    assert admin.faults() == [lime]
+    assert http.delete(f"{sandbox.url}/_sandbox/faults/{lime['id']}", timeout=10).json() == []
+    assert http.delete(f"{sandbox.url}/_sandbox/faults/{lime['id']}", timeout=10).status_code == 404
 
 
 def test_fault_panel_explains_a_refused_fault(sandbox, http, admin) -> None:
