@@ -41,6 +41,7 @@ class Choice:
     remainder: int
     problems: tuple[str, ...] = field(default_factory=tuple)
     pin_needed: bool = False
+    unneeded: tuple[PlannedLeg, ...] = field(default_factory=tuple)  # ticked, but the cards before cover it: ¥0
 
     @property
     def payable(self) -> bool:
@@ -48,9 +49,10 @@ class Choice:
 
 
 def choose(amount: int, views: list[CardView], picked: list[str], rules: CheckoutRules) -> Choice:
-    """Split `amount` over the picked cards (in page order) and say what the rules refuse."""
+    """Split `amount` over the picked cards, in the order picked (the order they are used), and say what the
+    rules refuse."""
     usable = {v.card.card_id: v for v in views if unusable_reason(v) is None}
-    chosen = [usable[v.card.card_id] for v in views if v.card.card_id in picked and v.card.card_id in usable]
+    chosen = [usable[card_id] for card_id in dict.fromkeys(picked) if card_id in usable]
     problems = []
     if set(picked) - set(usable):
         problems.append("card_not_usable")
@@ -61,6 +63,8 @@ def choose(amount: int, views: list[CardView], picked: list[str], rules: Checkou
     split = split_amount(amount, [(v.card.card_id, v.balance or 0) for v in chosen])
     last4 = {v.card.card_id: v.card.last4 for v in chosen}
     legs = tuple(PlannedLeg(leg.card_id, last4[leg.card_id], leg.amount) for leg in split.legs)
+    paying = {leg.card_id for leg in legs}
+    unneeded = tuple(PlannedLeg(v.card.card_id, v.card.last4, 0) for v in chosen if v.card.card_id not in paying)
     if split.remainder and not rules.allow_remainder:
         problems.append("not_enough")
-    return Choice(legs, split.remainder, tuple(problems), rules.pin.needed(amount))
+    return Choice(legs, split.remainder, tuple(problems), rules.pin.needed(amount), unneeded)

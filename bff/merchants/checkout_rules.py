@@ -36,6 +36,11 @@ class StatusQuery(Model):
 
 class CheckoutRules(Model):
     max_cards: int = Field(2, ge=1, le=5)
+    auto_pick: Literal["earliest_expiry", "smallest_first", "largest_first", "none"] = Field(
+        "earliest_expiry",
+        description="Which cards checkout picks at first: soonest-expiring money, small balances, or large ones first"
+        " (fewest cards); the picks cover the most of the order with at most max_cards cards. none: the shopper picks",
+    )
     allow_remainder: bool = Field(True, description="The app's own method may pay what the cards don't cover")
     pin: PinRule = PinRule()
     return_urls: list[str] = Field(..., min_length=1, description="Allowed return URL prefixes; ${ENV} allowed")

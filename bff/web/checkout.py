@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
-from bff.checkout.choice import choose, unusable_reason
+from bff.checkout.choice import choose
 from bff.checkout.ledger import OrderMismatch
 from bff.checkout.records import AttemptRefused, Checkout
 from bff.checkout.results import host_result, outcome_of
@@ -17,10 +17,10 @@ from bff.i18n import LOCALES
 from bff.merchants.checkout_rules import CheckoutRules
 from bff.security.tokens import TokenRejected, sign_result, verify_checkout
 from bff.security.tries import Reservation
-from bff.wallet.balances import CardView
+from bff.web.checkout_page import confirm_balances, first_picks, picked_in_order, render_choice, shown_cards
 from bff.web.checkout_pins import PinAsk, PinTries, read_pins
 from bff.web.launch import refused, verify_host_token
-from bff.web.render import no_store, page_or_fragment, redirect_after_post
+from bff.web.render import is_htmx, no_store, page_or_fragment, redirect_after_post
 from bff.web.shopper import Shopper, current_shopper, services, shopper_required, start_session, translator
 
 log = logging.getLogger(__name__)
@@ -77,68 +77,25 @@ def _owned(checkout_id: str) -> tuple[Shopper, Checkout, CheckoutRules]:
     return shopper, checkout, rules
 
 
-def _views(shopper: Shopper) -> list[CardView]:
-    wallet = shopper.wallet()
-    return [] if wallet is None else list(wallet.cards)
-
-
-def _picked(shopper: Shopper, views: list[CardView]) -> list[str]:
-    """The cards the form picked by handle; a handle naming none of the shopper's cards stays unusable."""
-    ids = [v.card.card_id for v in views]
-    return [shopper.handles.find(h, ids) or f"?{h}" for h in request.form.getlist("card")]
-
-
-def _render_choice(
-    checkout: Checkout,
-    rules: CheckoutRules,
-    views: list[CardView],
-    picked: list[str],
-    problem: str | None = None,
-    status: int = 200,
-    pin_ask: PinAsk | None = None,
-) -> Response:
-    """The checkout page (or, for htmx, its form) for these picked cards."""
-    ledger = services().ledger
-    latest = ledger.latest_attempt(checkout.checkout_id)
-    choice = choose(checkout.amount, views, picked, rules)
-    return no_store(
-        page_or_fragment(
-            "checkout/page.html",
-            "checkout/form.html",
-            status=status,
-            checkout=checkout,
-            rules=rules,
-            views=views,
-            reasons={v.card.card_id: unusable_reason(v) for v in views},
-            picked=picked,
-            choice=choice,
-            problem=problem,
-            next_seq=(latest.seq if latest else 0) + 1,
-            last_failure=latest.failure if latest and latest.status is AttemptStatus.FAILED and not pin_ask else None,
-            pin_ask=pin_ask or PinTries(services().guard, current_shopper(), translator()).already_locked(choice),
-        )
-    )
-
-
 @bp.get("/<checkout_id>")
 @shopper_required
 def choose_cards(checkout_id: str) -> Response:
-    """The cards that can pay, the order amount, and (once picked) how it splits."""
+    """The cards that can pay (fetched once here), the order amount, and the cards the merchant's rule picks."""
     shopper, checkout, rules = _owned(checkout_id)
     if checkout.status is not CheckoutStatus.OPEN:
         return redirect(url_for("checkout.result", checkout_id=checkout_id), 303)
-    views = _views(shopper)
-    first = next((v.card.card_id for v in views if unusable_reason(v) is None), None)
-    return _render_choice(checkout, rules, views, [first] if first else [])  # the first usable card starts picked
+    views = shown_cards(shopper, checkout_id, fresh=True)
+    return render_choice(checkout, rules, views, first_picks(checkout, rules, views))
 
 
 @bp.post("/<checkout_id>/preview")
 @shopper_required
 def preview(checkout_id: str) -> Response:
-    """Recompute the split for the cards now picked (htmx on every change; a button without JS)."""
+    """Recompute the split for the cards now picked, from the balances the page showed: no card call."""
     shopper, checkout, rules = _owned(checkout_id)
-    views = _views(shopper)
-    return _render_choice(checkout, rules, views, _picked(shopper, views))
+    views = shown_cards(shopper, checkout_id)
+    picked, moved = picked_in_order(shopper, views)
+    return render_choice(checkout, rules, views, picked, moved=moved)
 
 
 @bp.post("/<checkout_id>/pay")
@@ -154,22 +111,26 @@ def pay(checkout_id: str) -> Response:
     seqs = [a.seq for a in ledger.attempts(checkout_id)]
     if checkout.status is not CheckoutStatus.OPEN or seq in seqs:
         return redirect_after_post(done)  # a double tap, a reload or another tab: never a second charge
-    views = _views(shopper)
-    picked = _picked(shopper, views)
+    views = shown_cards(shopper, checkout_id)  # the split the shopper saw; confirmed below, before paying
+    picked, _ = picked_in_order(shopper, views)
     if seq != max(seqs, default=0) + 1:  # a form from before a later attempt, or a number nobody issued
-        return _render_choice(checkout, rules, views, picked, translator()("checkout.problem.stale"), 409)
+        return render_choice(checkout, rules, views, picked, translator()("checkout.problem.stale"), 409)
     choice = choose(checkout.amount, views, picked, rules)
     t, tries = translator(), PinTries(services().guard, shopper, translator())
     typed = {leg.card_id: request.form.get(f"pin-{shopper.handles.of(leg.card_id)}", "") for leg in choice.legs}
     pins, pin_ask = read_pins(typed, shopper.merchant.config.flows.bind.secret, choice, t)
     problem = None if choice.payable else t(f"checkout.problem.{choice.problems[0]}", max=rules.max_cards)
     reservations: dict[str, Reservation] = {}
+    if not problem and not pin_ask:  # the balances the page showed, confirmed once, live, before money moves
+        views, problem = confirm_balances(shopper, checkout_id, views, choice)
     if not problem and not pin_ask:
         reservations, pin_ask = tries.reserve(choice, pins)
     if problem or pin_ask:
         if _moved_on(checkout_id, seq):  # the first tap paid meanwhile: its result, not "can't pay"
             return redirect_after_post(done)
-        return _render_choice(checkout, rules, views, picked, problem, 422, None if problem else pin_ask)
+        return render_choice(
+            checkout, rules, views, picked, problem, 422, "cards", pin_ask=None if problem else pin_ask
+        )
     created = False
     try:
         try:
@@ -184,7 +145,7 @@ def pay(checkout_id: str) -> Response:
     now = ledger.checkout(checkout_id)
     if again and now is not None and now.status is CheckoutStatus.OPEN:
         # a wrong PIN: the same cards, asked again at that card's PIN, not a failed page and a new start
-        return _render_choice(now, rules, views, picked, None, 422, again)
+        return render_choice(now, rules, views, picked, None, 422, pin_ask=again)
     return redirect_after_post(done)
 
 
@@ -211,26 +172,36 @@ def result(checkout_id: str) -> Response:
 @bp.get("/<checkout_id>/status")
 @shopper_required
 def status(checkout_id: str) -> Response:
-    """Poll target of a pending result: asks the card systems (with backoff) until it reaches a verdict."""
+    """Poll target of a pending result: asks the card systems (with backoff) until it reaches a verdict.
+
+    For htmx, a poll that changes nothing answers 204 (the status region is left alone); anything else
+    answers 286, which swaps the region's content once and stops the polling."""
     shopper, checkout, rules = _owned(checkout_id)
     attempt = services().ledger.latest_attempt(checkout_id)
+    budget = shopper.merchant.config.backend.timeouts.one_call
     if attempt and attempt.status in (AttemptStatus.PENDING, AttemptStatus.PROCESSING):
-        budget = shopper.merchant.config.backend.timeouts.one_call
         services().payer.confirm(shopper.gateway, checkout, attempt.seq, rules.status_query, budget)
         checkout = services().ledger.checkout(checkout_id)
-    return no_store(
-        page_or_fragment("checkout/result.html", "partials/checkout_status.html", **_result_context(checkout, rules))
-    )
+    context = _result_context(checkout, rules, give_up_after=rules.status_query.give_up_seconds + budget)
+    if not is_htmx():
+        return no_store(page_or_fragment("checkout/result.html", "checkout/result.html", **context))
+    if context["polling"]:
+        return no_store(make_response("", 204))
+    return no_store(page_or_fragment("checkout/result.html", "partials/checkout_status.html", status=286, **context))
 
 
-def _result_context(checkout: Checkout, rules: CheckoutRules) -> dict:
+def _result_context(checkout: Checkout, rules: CheckoutRules, give_up_after: float | None = None) -> dict:
+    """What the result page shows; a pending payment stops being polled give_up_after seconds after it started
+    (the worker keeps confirming it and tells the app)."""
     ledger = services().ledger
     attempt = ledger.latest_attempt(checkout.checkout_id)
     outcome = outcome_of(checkout, attempt, ledger.legs(checkout.checkout_id))
+    waited = services().payer.clock() - attempt.created_at if attempt else 0.0
     return {
         "checkout": checkout,
         "outcome": outcome,
-        "polling": outcome.status == "PENDING",  # each poll asks the card system, so a verdict comes
+        # each poll asks the card system, so a verdict comes; past the window the page says what happens next
+        "polling": outcome.status == "PENDING" and (give_up_after is None or waited <= give_up_after),
         "poll_seconds": max(1, round(rules.status_query.interval_seconds)),
     }
 

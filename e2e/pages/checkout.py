@@ -69,6 +69,8 @@ class CheckoutPage:
     def set_picked(self, last4: str, picked: bool = True) -> None:
         """Tick or untick a card: htmx redraws the form with the new split (without JS: a button)."""
         box = self.card(last4)
+        if box.is_checked() == picked:  # the merchant's rule picked it (or left it) already
+            return
         box.click()
         expect(box).to_be_checked(checked=picked)
         expect_settled(self.page)
@@ -80,7 +82,8 @@ class CheckoutPage:
         if remainder:
             label = "checkout.remainder_app" if self.merchant.checkout.allow_remainder else "checkout.short"
             rows.append((self.t(label), remainder))
-        expect(self.split_rows).to_have_text([_row(label, amount) for label, amount in rows])
+        use_first = self.t("checkout.use_first")  # a card after the first can be moved to the front
+        expect(self.split_rows).to_have_text([_row(label, amount, use_first) for label, amount in rows])
         expect(self.pay_button).to_have_text(self.t("checkout.pay", amount=yuan(sum(a for _, a in legs))))
 
     def pin(self, last4: str) -> Locator:
@@ -113,8 +116,9 @@ class CheckoutPage:
         return result
 
 
-def _row(label: str, fen: int) -> re.Pattern[str]:
-    return re.compile(rf"^{re.escape(label)}\s*{re.escape(yuan(fen))}$")
+def _row(label: str, fen: int, then: str | None = None) -> re.Pattern[str]:
+    rest = rf"(\s*{re.escape(then)}.*)?" if then else ""
+    return re.compile(rf"^{re.escape(label)}\s*{re.escape(yuan(fen))}{rest}$")
 
 
 class ResultPage:
@@ -130,6 +134,7 @@ class ResultPage:
         self.legs = self.outcome.get_by_role("listitem")
         self.choose_again = page.get_by_role("link", name=t("checkout.choose_again"), exact=True)
         self.back_to_app = page.get_by_role("link", name=t("checkout.back_to_app"), exact=True)
+        self.back_while_pending = page.get_by_role("link", name=t("checkout.back_to_app_pending"), exact=True)
 
     def expect_loaded(self) -> None:
         expect(self.page).to_have_url(RESULT_PATH)
