@@ -224,3 +224,11 @@ def test_an_htmx_preview_announces_the_split_in_the_one_live_region(shop, card_s
     assert "aria-live" not in fragment  # the region stays; only its text is replaced (out of band)
     announce = re.search(r'<p id="checkout-announce" hx-swap-oob="innerHTML">(.*?)</p>', fragment, re.S)
     assert announce and "¥36.50" in announce.group(1) and "¥563.50" in announce.group(1)
+
+
+def test_cards_that_cannot_pay_are_listed_below_the_ones_that_can(shop):
+    """Frozen, expired and unavailable cards sit apart, under the usable ones, not between them."""
+    html = shop(amount=12800).page.get_data(as_text=True)
+    rows = re.findall(r'<label class="pick-card( disabled)?"', html)
+    assert " disabled" in rows and "" in rows  # lime-market's shopper has both kinds
+    assert rows == sorted(rows), rows  # every usable row ("") before every disabled one

@@ -28,7 +28,8 @@ def shown_cards(shopper: Shopper, checkout_id: str, fresh: bool = False) -> list
         if kept is not None:
             return kept
     wallet = shopper.wallet()
-    views = [] if wallet is None else list(wallet.cards)
+    # cards that can pay first, frozen / expired / unavailable ones below them (each group in wallet order)
+    views = [] if wallet is None else sorted(wallet.cards, key=lambda view: unusable_reason(view) is not None)
     _snapshots().keep(checkout_id, views)
     return views
 
