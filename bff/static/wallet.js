@@ -1,0 +1,63 @@
+// The wallet's total follows its cards as their balances arrive (each card loads itself with htmx).
+// Without JS this never runs: the page's <noscript> refresh asks the server for the complete page.
+(function () {
+  "use strict";
+  function yuan(fen, box) {
+    // fen are integers; /100 only to hand Intl a number to display with two decimals
+    var format = new Intl.NumberFormat(box.dataset.locale, {
+      style: "currency", currency: box.dataset.currency, currencyDisplay: "narrowSymbol"
+    });
+    return format.format(fen / 100);
+  }
+  function failed(card) {
+    return card.dataset.state === "known" || card.dataset.state === "unknown";
+  }
+  function stateOf(list, cards) {
+    if (list.querySelector("[data-list-loading]")) return "loading";
+    if (list.querySelector(".state-unavailable")) return "unavailable";
+    if (cards.some(function (c) { return c.dataset.state === "loading"; })) return "loading";
+    if (!cards.some(failed)) return "live";
+    return cards.every(function (c) { return c.dataset.fen; }) ? "known" : "unavailable";
+  }
+  function showTotal(box, state, cards) {
+    box.dataset.state = state;
+    box.setAttribute("aria-busy", state === "loading" ? "true" : "false");
+    box.querySelectorAll("[data-when]").forEach(function (el) {
+      el.hidden = el.dataset.when.split(" ").indexOf(state) < 0;
+    });
+    if (state !== "live" && state !== "known") return;
+    var sum = cards.reduce(function (acc, c) { return acc + parseInt(c.dataset.fen, 10); }, 0);
+    box.querySelector("[data-testid=total]").textContent = yuan(sum, box);
+    var stale = cards.filter(function (c) { return c.dataset.at; });
+    stale.sort(function (a, b) { return parseInt(a.dataset.at, 10) - parseInt(b.dataset.at, 10); });
+    var slot = box.querySelector("[data-slot=time]");
+    if (slot) slot.textContent = stale.length ? " · " + stale[0].dataset.atText : "";
+  }
+  function update() {
+    var list = document.getElementById("wallet-cards");
+    if (!list) return;
+    var cards = Array.prototype.slice.call(list.querySelectorAll(".wallet-card[data-usable='1']"));
+    var notice = list.querySelector("[data-page-notice]");
+    if (notice) notice.hidden = !cards.some(failed);
+    var box = document.getElementById("wallet-total");
+    if (!box) return;
+    var empty = !list.querySelector("[data-list-loading], .state-unavailable, .wallet-card");
+    box.hidden = empty;
+    if (!empty) showTotal(box, stateOf(list, cards), cards);
+  }
+  function giveUp(event) {
+    // a card whose balance request failed outright (4xx/5xx/network): it says so and stops waiting
+    var card = event.detail && event.detail.elt;
+    if (!card || !card.classList || !card.classList.contains("wallet-card")) return;
+    card.dataset.state = "unknown";
+    card.removeAttribute("hx-get");
+    card.querySelectorAll(".face-balance-loading").forEach(function (el) { el.remove(); });
+    card.querySelectorAll("[data-failed]").forEach(function (el) { el.hidden = false; });
+    update();
+  }
+  document.addEventListener("DOMContentLoaded", update);
+  document.addEventListener("htmx:afterSettle", update);
+  document.addEventListener("htmx:responseError", giveUp);
+  document.addEventListener("htmx:sendError", giveUp);
+  document.addEventListener("htmx:timeout", giveUp);
+})();
