@@ -148,3 +148,16 @@ def test_an_empty_wallet_has_one_bind_button_and_no_total(client, launch):
         page = text_of(client.get(path))
         assert "还没有卡片" in page and "¥" not in page
     assert text_of(client.get("/wallet?js=0")).count("绑定新卡") == 1
+
+
+def test_a_merchant_whose_list_carries_balances_gets_them_all_in_one_call(client, launch, card_system):
+    launch(merchant_id="birch-tea")  # no card_detail operation: balances come with the card list
+    client.get("/wallet?js=0")
+    html = client.get("/wallet").get_data(as_text=True)
+    assert 'hx-get="/wallet/list" hx-trigger="load"' in html
+    assert 'hx-get="/wallet/cards/' not in html  # no call per card: each would fetch the whole list again
+    listed = client.get("/wallet/list", headers=HX)
+    assert "¥500.00" in text_of(listed) and 'data-state="live"' in listed.get_data(as_text=True)
+    add_fault(card_system, system="birch", op="list_cards", mode="error_5xx")
+    down = text_of(client.get("/wallet/list", headers=HX))
+    assert "上次 ¥500.00" in down and "卡片列表暂时无法更新" in down and "暂时无法获取您的卡片" not in down

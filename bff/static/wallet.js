@@ -45,14 +45,20 @@
     box.hidden = empty;
     if (!empty) showTotal(box, stateOf(list, cards), cards);
   }
-  function giveUp(event) {
-    // a card whose balance request failed outright (4xx/5xx/network): it says so and stops waiting
-    var card = event.detail && event.detail.elt;
-    if (!card || !card.classList || !card.classList.contains("wallet-card")) return;
+  function unknown(card) {
     card.dataset.state = "unknown";
     card.removeAttribute("hx-get");
     card.querySelectorAll(".face-balance-loading").forEach(function (el) { el.remove(); });
     card.querySelectorAll("[data-failed]").forEach(function (el) { el.hidden = false; });
+  }
+  function giveUp(event) {
+    // a request that failed outright (4xx/5xx/network): what waited for it says so and stops waiting
+    var elt = event.detail && event.detail.elt;
+    if (!elt || !elt.matches) return;
+    if (elt.matches(".wallet-card")) unknown(elt);
+    if (elt.matches("[data-list-check]")) {  // balances that were to come with the list
+      document.querySelectorAll(".wallet-card[data-state=loading]:not([hx-get])").forEach(unknown);
+    }
     update();
   }
   document.addEventListener("DOMContentLoaded", update);

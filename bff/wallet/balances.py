@@ -178,6 +178,19 @@ class BalanceBook:
             return None
         return WalletView(tuple(CardView(c, live=False, pending=True) for c in cards), list_live=False)
 
+    def last_known_wallet(self, merchant_id: str, user_id: str) -> WalletView | None:
+        """The remembered cards with their last known balances; None when nothing is remembered."""
+        remembered = self._last_list(merchant_id, user_id)
+        if remembered is None:
+            return None
+        return WalletView(tuple(self.last_known(merchant_id, user_id, c) for c in remembered), list_live=False)
+
+    def arriving(self, merchant_id: str, user_id: str, cards: list[Card]) -> WalletView:
+        """A live card list: balances it carries are live (kept in one write), the others are still to come."""
+        self.remember_all(merchant_id, user_id, [c for c in cards if c.balance is not None])
+        views = tuple(CardView(c, live=c.balance is not None, pending=c.balance is None) for c in cards)
+        return WalletView(views, list_live=True)
+
     def live_list(self, gateway: CardGateway, merchant_id: str, user_id: str) -> list[Card] | None:
         """The card list as the card system says now (remembered); None when it can't say."""
         try:
@@ -251,11 +264,7 @@ class BalanceBook:
         """All cards with balances fetched in parallel; None when nothing at all is known."""
         cards = self.live_list(gateway, merchant_id, user_id)
         if cards is None:
-            remembered = self._last_list(merchant_id, user_id)
-            if remembered is None:
-                return None
-            views = tuple(self.last_known(merchant_id, user_id, c) for c in remembered)
-            return WalletView(views, list_live=False)
+            return self.last_known_wallet(merchant_id, user_id)
         futures: list[Future[CardView]] = [
             self.executor.submit(self._fetch, gateway, merchant_id, user_id, c) for c in cards
         ]

@@ -11,7 +11,7 @@ import hashlib
 from flask import Blueprint, abort, make_response, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from bff.cards.models import Card
+from bff.merchants.loader import Merchant
 from bff.wallet.balances import CardView, WalletView
 from bff.web.render import no_store, page_or_fragment
 from bff.web.shopper import current_shopper, services, shopper_required
@@ -42,7 +42,8 @@ def home() -> Response:
             wallet=view,
             shell=not complete,
             new_handle=new,
-            list_known=None if complete or view is None else list_digest(view.cards),
+            list_check=None if complete else list_check(view),
+            per_card=not balances_with_list(shopper.merchant),
             complete_url=url_for("wallet.home", js="0", new=new),
         )
     )
@@ -54,10 +55,16 @@ def card_list() -> Response:
     """The card list as the card system says now; 204 when it is the one the page shows already (`known`)."""
     shopper = current_shopper()
     known = request.args.get("known")
-    cards = services().balances.live_list(shopper.gateway, shopper.merchant.id, shopper.user_id)
-    view = None if cards is None else pending(cards)
-    if known and (view is None or list_digest(view.cards) == known):
-        return no_store(make_response("", 204))
+    balances = services().balances
+    cards = balances.live_list(shopper.gateway, shopper.merchant.id, shopper.user_id)
+    if cards is None:
+        if known:  # the page shows the remembered cards already; their balances say what they can
+            return no_store(make_response("", 204))
+        view = balances.last_known_wallet(shopper.merchant.id, shopper.user_id)
+    else:
+        view = balances.arriving(shopper.merchant.id, shopper.user_id, cards)
+        if known and list_digest(view.cards) == known:
+            return no_store(make_response("", 204))
     section = next(s for s in shopper.merchant.config.pages.wallet.sections if s.type == "card_list")
     return no_store(
         page_or_fragment(
@@ -86,9 +93,19 @@ def card_balance(handle: str) -> Response:
     )
 
 
-def pending(cards: list[Card]) -> WalletView:
-    """A live card list whose balances are still to come."""
-    return WalletView(tuple(CardView(c, live=False, pending=True) for c in cards), list_live=True)
+def balances_with_list(merchant: Merchant) -> bool:
+    """Whether this merchant's card list carries the balances (no per-card call): the list brings them all."""
+    backend = merchant.config.backend
+    return backend.dialect is not None and not backend.dialect.has("card_detail")
+
+
+def list_check(view: WalletView | None) -> str | None:
+    """Where the drawn page asks for the live list: None when it has no cards drawn (it loads the list itself)."""
+    if view is None:
+        return None
+    if balances_with_list(current_shopper().merchant):
+        return url_for("wallet.card_list")  # always answered with the list and its balances
+    return url_for("wallet.card_list", known=list_digest(view.cards))
 
 
 def list_digest(views: tuple[CardView, ...]) -> str:
