@@ -38,7 +38,6 @@ from wire import visits  # noqa: E402
 from bff import create_app  # noqa: E402
 from sandbox.runner import start_sandbox  # noqa: E402
 
-
 COMPLETE = "/wallet?js=0"  # the page rendered with its balances (what the reference app does); bench/ttfb.py: /wallet
 
 
