@@ -39,6 +39,7 @@ def test_first_visit_draws_the_page_and_loads_the_card_list_by_itself(client, la
     assert "正在加载卡片" in text_of(shell) and "¥0.00" not in html
     listed = client.get("/wallet/list", headers=HX)
     assert "<html" not in listed.get_data(as_text=True)
+    assert "data-page-notice hidden" in listed.get_data(as_text=True)  # no failure to tell while balances come
     handle = handle_in_wallet(listed.get_data(as_text=True), rich_card(card_system)["card_number"][-4:])
     assert f'hx-get="/wallet/cards/{handle}?list=1" hx-trigger="load"' in listed.get_data(as_text=True)
 
