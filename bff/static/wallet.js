@@ -3,11 +3,10 @@
 (function () {
   "use strict";
   function yuan(fen, box) {
-    // fen are integers; /100 only to hand Intl a number to display with two decimals
-    var format = new Intl.NumberFormat(box.dataset.locale, {
-      style: "currency", currency: box.dataset.currency, currencyDisplay: "narrowSymbol"
-    });
-    return format.format(fen / 100);
+    // the server's own rendering of zero (its symbol and order) with this amount in place of 0.00;
+    // fen are integers: /100 only to hand Intl a number to show with two decimals and grouping
+    var format = new Intl.NumberFormat(box.dataset.locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    return box.dataset.moneyZero.replace(/0[.,]00/, format.format(fen / 100));
   }
   function failed(card) {
     return card.dataset.state === "known" || card.dataset.state === "unknown";
