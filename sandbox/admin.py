@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from sandbox import checkout, faults, notifications, orders, records
+from sandbox import checkout, clock, faults, notifications, orders, records
 from sandbox.context import current
 from sandbox.merchants import load_merchants, system_in_url
 from sandbox.money import MAX_FEN
@@ -80,6 +80,23 @@ def system_cards(system: str) -> Response | tuple[Response, int]:
         None if bound is None else bound == "1",
     )
     return jsonify(cards)
+
+
+@bp.post("/systems/<system>/cards/<card_id>/owner")
+def give_card(system: str, card_id: str) -> Response | tuple[Response, int]:
+    """Bind an unbound card to a shopper without its secret (benchmarks and tests that need many cards)."""
+    body = request.get_json(silent=True) or {}
+    user_id = body.get("user_id")
+    if not isinstance(user_id, str) or not user_id:
+        return bad_request("user_id is required")
+    with current().db.write() as conn:
+        done = conn.execute(
+            "UPDATE cards SET user_id = ?, bound_at = ? WHERE system = ? AND card_id = ? AND user_id IS NULL",
+            (user_id, clock.iso(clock.now()), system, card_id),
+        ).rowcount
+    if not done:
+        return bad_request("no unbound card with this id in this system")
+    return jsonify({"card_id": card_id, "user_id": user_id})
 
 
 @bp.get("/systems/<system>/payments")

@@ -185,7 +185,7 @@ def capture_server(answer=None, hang: float = 0.0) -> Iterator[tuple[str, list[d
         server.server_close()
 
 
-_WALLET_CARD = re.compile(r'<li id="card-([^"]+)" class="wallet-card">.*?class="face-number">([^<]*)<', re.S)
+_WALLET_CARD = re.compile(r'<li id="card-([^"]+)" class="wallet-card[^"]*".*?class="face-number">([^<]*)<', re.S)
 _CHECKOUT_CARD = re.compile(r'name="card" value="([^"]+)".*?class="pick-name">([^<]*)<', re.S)
 
 
@@ -201,7 +201,7 @@ def handle_in_wallet(html: str, last4: str) -> str:
 
 def wallet_handle(client: FlaskClient, last4: str) -> str:
     """The handle of the card ending in last4 on the shopper's wallet page."""
-    return handle_in_wallet(client.get("/wallet").get_data(as_text=True), last4)
+    return handle_in_wallet(client.get("/wallet?js=0").get_data(as_text=True), last4)
 
 
 def card_path(client: FlaskClient, card: dict) -> str:

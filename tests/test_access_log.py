@@ -22,7 +22,8 @@ def test_kabao_serve_access_log_has_no_tokens_or_card_numbers_but_keeps_handles(
     checkout = mint_checkout_token(secret, "u1001", "lime-market", order, 100, f"{card_system.url}/sim/return")
     with kabao_serve(env) as url:
         shopper = requests.Session()
-        wallet = shopper.get(f"{url}/launch?token={launch}", timeout=10)
+        shopper.get(f"{url}/launch?token={launch}", timeout=10)
+        wallet = shopper.get(f"{url}/wallet?js=0", timeout=10)  # the complete render: every card's link
         handles = set(re.findall(r'href="/cards/([^"/?]+)', wallet.text))
         assert handles, "the wallet links no card"
         for handle in handles:

@@ -12,7 +12,7 @@ from bff.cards.errors import CardSystemUnavailable
 from bff.cards.gateway import CardGateway
 from bff.cards.models import Card, CardStatus
 from bff.store import open_store
-from bff.wallet.balances import BalanceBook
+from bff.wallet.balances import BalanceBook, CardView, WalletView
 
 
 def card(card_id: str, balance: int | None = None, status: CardStatus = CardStatus.ACTIVE) -> Card:
@@ -87,7 +87,8 @@ def test_a_hanging_card_is_left_out_at_the_deadline_with_its_last_known_balance(
     fast, slow = view.cards
     assert fast.live and fast.balance == 100
     assert not slow.live and slow.balance == 700 and slow.known_at is not None
-    assert view.total == 100 and not view.complete
+    assert view.total is None and not view.complete  # not a total: one card's balance isn't known now
+    assert view.last_known_total == 800 and view.known_since == slow.known_at and view.total_state == "known"
 
 
 def test_card_list_failure_falls_back_to_the_remembered_list(book):
@@ -160,3 +161,15 @@ def test_a_wallet_page_writes_its_balances_once_and_only_when_they_changed(count
     assert writes == [1]  # only the card whose balance moved
     gateway.failing.add("c_0002")
     assert [v.balance for v in book.wallet(gateway, "shop", "u1", deadline=5).cards] == [100, 150, 300, 400]
+
+
+def test_a_total_is_never_made_of_unknown_balances():
+    def view(balance, live, pending=False, status=CardStatus.ACTIVE):
+        return CardView(Card("c", "0001", "gift", status, "CNY", None, balance), live=live, pending=pending)
+
+    assert WalletView((view(100, True), view(None, False)), list_live=True).total_state == "unavailable"
+    assert WalletView((view(100, True), view(None, False)), list_live=True).total is None
+    assert WalletView((view(100, True), view(None, False, pending=True)), list_live=False).total_state == "loading"
+    frozen = view(900, True, status=CardStatus.FROZEN)  # not spendable: left out, not a reason to doubt the total
+    assert WalletView((view(100, True), frozen), list_live=True).total == 100
+    assert WalletView((view(100, True),), list_live=False).total is None  # the list itself may be out of date

@@ -27,8 +27,8 @@ def test_bind_with_password_adds_the_card(client, launch, card_system):
     card = unbound(card_system, "lime")
     spaced = " ".join(card["card_number"][i : i + 4] for i in range(0, 16, 4))
     response = post_bind(client, card_number=spaced, secret=card["secret"])
-    assert response.status_code == 303 and response.headers["Location"] == "/wallet"
-    page = text_of(client.get("/wallet"))
+    assert response.status_code == 303 and response.headers["Location"].startswith("/wallet?new=")
+    page = text_of(client.get("/wallet?js=0"))
     assert f"绑定成功：尾号 {card['card_number'][-4:]}" in page
     assert f"¥{card['balance'] / 100:,.2f}" in page
     assert owner_of(card_system, "lime", card["card_id"]) == "u1001"
@@ -124,7 +124,7 @@ def test_htmx_bind_errors_come_back_as_the_form_fragment_and_success_as_a_redire
         data={"csrf_token": token, "card_number": card["card_number"], "secret": card["secret"]},
         headers=headers,
     )
-    assert done.headers["HX-Redirect"] == "/wallet"
+    assert done.headers["HX-Redirect"].startswith("/wallet?new=")
 
 
 def test_bind_without_csrf_token_is_refused(client, launch, card_system):
@@ -211,12 +211,12 @@ def secret_checks(sandbox, system: str, card_id: str) -> int:
 
 def test_a_bind_applied_but_its_answer_lost_shows_the_card_bound(client, launch, card_system):
     launch()
-    client.get("/wallet")  # the wallet the shopper came from lists their cards
+    client.get("/wallet?js=0")  # the wallet the shopper came from lists their cards
     card = unbound(card_system, "lime")
     add_fault(card_system, system="lime", op="bind", mode="drop_response", count=1)
     response = post_bind(client, card_number=card["card_number"], secret=card["secret"])
-    assert response.status_code == 303 and response.headers["Location"] == "/wallet"
-    assert f"绑定成功：尾号 {card['card_number'][-4:]}" in text_of(client.get("/wallet"))
+    assert response.status_code == 303 and response.headers["Location"].startswith("/wallet?new=")
+    assert f"绑定成功：尾号 {card['card_number'][-4:]}" in text_of(client.get("/wallet?js=0"))
     assert owner_of(card_system, "lime", card["card_id"]) == "u1001"
     assert secret_checks(card_system, "lime", card["card_id"]) == 1  # bound once, never asked again
 
@@ -232,7 +232,7 @@ def test_a_bind_answer_lost_without_a_wallet_visit_is_still_confirmed(client, la
 
 def test_a_lost_bind_answer_that_cannot_be_confirmed_says_so_and_does_not_bind_again(client, launch, card_system):
     launch()
-    client.get("/wallet")
+    client.get("/wallet?js=0")
     card = unbound(card_system, "lime")
     add_fault(card_system, system="lime", op="bind", mode="drop_response", count=1)
     add_fault(card_system, system="lime", op="list_cards", mode="error_5xx")

@@ -60,7 +60,7 @@ def test_unbind_confirmed_removes_the_card(client, launch, card_system):
     path = f"{card_path(client, card)}/unbind"
     response = client.post(path, data={"csrf_token": csrf_token(client, path)})
     assert response.status_code == 303 and response.headers["Location"] == "/wallet"
-    wallet = text_of(client.get("/wallet"))
+    wallet = text_of(client.get("/wallet?js=0"))
     assert f"尾号 {card['card_number'][-4:]} 的卡已解绑" in wallet and "¥500.00" not in wallet
     assert all(c["card_id"] != card["card_id"] for c in sandbox_cards(card_system, "lime", user_id="u1001"))
 
@@ -91,7 +91,7 @@ def test_an_unbind_applied_but_its_answer_lost_shows_the_card_unbound(client, la
     add_fault(card_system, system="lime", op="unbind", mode="drop_response", count=1)
     response = client.post(path, data={"csrf_token": token})
     assert response.status_code == 303 and response.headers["Location"] == "/wallet"
-    assert f"尾号 {card['card_number'][-4:]} 的卡已解绑" in text_of(client.get("/wallet"))
+    assert f"尾号 {card['card_number'][-4:]} 的卡已解绑" in text_of(client.get("/wallet?js=0"))
     assert all(c["card_id"] != card["card_id"] for c in sandbox_cards(card_system, "lime", user_id="u1001"))
 
 

@@ -10,7 +10,7 @@ DEAD = "http://127.0.0.1:9"  # nothing listens there: a call sent through it wou
 def open_wallet(app) -> str:
     client = app.test_client()
     client.get(f"/launch?token={mint_launch_token(app.config['KABAO_HOST_SECRET'], 'u1001', 'lime-market')}")
-    return text_of(client.get("/wallet"))
+    return text_of(client.get("/wallet?js=0"))
 
 
 def test_proxy_settings_of_the_environment_are_not_used(make_app, monkeypatch):

@@ -18,7 +18,7 @@ def with_override(app, locale: str, key: str, text: str) -> None:
 def test_a_bad_override_at_render_time_shows_the_catalogue_text(app, client, launch, card_system, bad):
     launch(locale="en")
     with_override(app, "en", "card.expires", bad)
-    page = client.get("/wallet")
+    page = client.get("/wallet?js=0")
     assert page.status_code == 200
     assert "Valid until" in text_of(page)
     assert "class" not in text_of(page) and "Expires" not in text_of(page)
@@ -27,4 +27,4 @@ def test_a_bad_override_at_render_time_shows_the_catalogue_text(app, client, lau
 def test_a_good_override_is_filled_in(app, client, launch, card_system):
     launch(locale="en")
     with_override(app, "en", "card.expires", "Good till {date}")
-    assert "Good till" in text_of(client.get("/wallet"))
+    assert "Good till" in text_of(client.get("/wallet?js=0"))

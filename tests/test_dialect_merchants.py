@@ -23,7 +23,7 @@ SYSTEMS: dict[str, str] = {
 @pytest.mark.parametrize("merchant", SYSTEMS)
 def test_wallet_shows_live_balances(client, launch, card_system, merchant):
     launch(merchant_id=merchant)
-    page = text_of(client.get("/wallet"))
+    page = text_of(client.get("/wallet?js=0"))
     assert "¥500.00" in page and "¥36.50" in page and "余额暂时无法获取" not in page
 
 

@@ -119,7 +119,7 @@ class Cell:
 
     def wallet_agrees_with_the_card_system(self) -> None:
         """With the faults gone, the wallet lists exactly the cards the card system says are the shopper's."""
-        page = self.keep(self.client.get("/wallet")).get_data(as_text=True)
+        page = self.keep(self.client.get("/wallet?js=0")).get_data(as_text=True)
         mask = self.app.extensions["kabao"].registry.get(self.merchant).config.flows.bind.card_number.mask
         for card in sandbox_cards(self.sandbox, self.system):
             if card["user_id"] not in (None, self.user):
@@ -198,7 +198,7 @@ def do_read(cell: Cell) -> None:
     path = card_path(cell.client, card)  # found on the wallet by its last four digits, before any fault
     if cell.op == "wallet":
         cell.inject(("list_cards", "card_detail"), count=None)
-        page = cell.keep(cell.client.get("/wallet")).get_data(as_text=True)
+        page = cell.keep(cell.client.get("/wallet?js=0")).get_data(as_text=True)
         assert "¥500.00" in page or "暂时无法" in page or "无法" in page
     elif cell.op == "detail":
         cell.inject(("card_detail",), count=None)

@@ -34,11 +34,11 @@ def wrong_answer_key(make_app, monkeypatch):
 
 def test_answers_signed_with_another_hmac_key_are_not_believed(wrong_answer_key, app, client, launch, card_system):
     launch(merchant_id=MERCHANT)
-    page = text_of(client.get("/wallet"))
+    page = text_of(client.get("/wallet?js=0"))
     assert "¥500.00" not in page and "¥36.50" not in page  # the system said so, but unverified: unknown
 
 
 def test_the_wallet_shows_the_verified_balances(app, client, launch, card_system):
     launch(merchant_id=MERCHANT)
-    page = text_of(client.get("/wallet"))
+    page = text_of(client.get("/wallet?js=0"))
     assert "¥500.00" in page and "¥36.50" in page

@@ -10,7 +10,7 @@ import pytest
 @pytest.fixture
 def paths(client, launch, card_system):
     launch()
-    page = client.get("/wallet").get_data(as_text=True)
+    page = client.get("/wallet?js=0").get_data(as_text=True)
     brand_css = re.search(r'href="(/brand/[^"]+/brand.css)"', page).group(1)
     card = re.search(r'href="(/cards/[^"]+)"', page).group(1)
     return [
@@ -51,7 +51,7 @@ def test_pages_with_balances_are_never_cached(client, paths):
 
 
 def test_pages_have_no_inline_script_or_style_and_htmx_is_configured_for_csp(client, paths):
-    html = client.get("/wallet").get_data(as_text=True)
+    html = client.get("/wallet?js=0").get_data(as_text=True)
     assert re.findall(r"<script(?![^>]*\bsrc=)", html) == []
     assert " style=" not in html and "<style" not in html and " hx-on" not in html
     assert '"allowEval":false' in html and '"includeIndicatorStyles":false' in html
@@ -59,5 +59,5 @@ def test_pages_have_no_inline_script_or_style_and_htmx_is_configured_for_csp(cli
 
 
 def test_htmx_requests_send_the_csrf_token_header(client, paths):
-    html = client.get("/wallet").get_data(as_text=True)
+    html = client.get("/wallet?js=0").get_data(as_text=True)
     assert re.search(r"<body hx-headers='\{\"X-CSRFToken\": \"[^\"]+\"\}'>", html)

@@ -17,7 +17,7 @@ def test_good_token_sets_a_session_and_redirects_to_a_clean_url(app, client, lau
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Expires=" in cookie  # an absolute lifetime, not the browser session or Flask's 31 days
-    page = client.get("/wallet")
+    page = client.get("/wallet?js=0")
     assert page.status_code == 200
     assert "青柠超市" in page.get_data(as_text=True)
 
@@ -46,7 +46,7 @@ def test_bad_tokens_get_a_clear_error_page(app, client, make_token, status, says
     assert response.status_code == status
     assert says in response.get_data(as_text=True)
     assert "Set-Cookie" not in response.headers
-    assert client.get("/wallet").status_code == 401
+    assert client.get("/wallet?js=0").status_code == 401
 
 
 def test_replayed_token_is_refused(app, client):
@@ -80,7 +80,7 @@ def test_unknown_merchant_is_not_found(app, client):
 
 def test_english_token_shows_english_pages(client, launch):
     launch(locale="en")
-    page = client.get("/wallet").get_data(as_text=True)
+    page = client.get("/wallet?js=0").get_data(as_text=True)
     assert "Lime Market" in page and "Money on your cards" in page
     assert 'lang="en"' in page
 
@@ -92,7 +92,7 @@ def test_session_ends_after_idle_timeout(make_app, monkeypatch):
     client.get(f"/launch?token={token}")
     real = time.time
     monkeypatch.setattr(time, "time", lambda: real() + 120)
-    response = client.get("/wallet")
+    response = client.get("/wallet?js=0")
     assert response.status_code == 401
     assert "请重新进入卡包" in response.get_data(as_text=True)
 
@@ -105,9 +105,9 @@ def test_session_ends_after_absolute_lifetime_even_when_active(make_app, monkeyp
     real = time.time
     for minutes in (5, 10, 14):
         monkeypatch.setattr(time, "time", lambda m=minutes: real() + m * 60)
-        assert client.get("/wallet").status_code == 200
+        assert client.get("/wallet?js=0").status_code == 200
     monkeypatch.setattr(time, "time", lambda: real() + 16 * 60)
-    assert client.get("/wallet").status_code == 401
+    assert client.get("/wallet?js=0").status_code == 401
 
 
 def test_without_a_session_pages_say_to_reopen_the_wallet(client):

@@ -29,7 +29,7 @@ def test_wrong_password_is_refused(ops_app):
 def test_a_shopper_session_gives_no_access_to_ops(ops_app):
     client = ops_app.test_client()
     client.get(f"/launch?token={mint_launch_token(ops_app.config['KABAO_HOST_SECRET'], 'u1001', 'lime-market')}")
-    assert client.get("/wallet").status_code == 200
+    assert client.get("/wallet?js=0").status_code == 200
     assert client.get("/ops/").status_code == 303
 
 
@@ -37,7 +37,7 @@ def test_an_ops_session_gives_no_access_to_shoppers_cards(ops_app):
     client = ops_app.test_client()
     assert login(client).status_code == 303
     assert client.get("/ops/").status_code == 200
-    assert client.get("/wallet").status_code == 401
+    assert client.get("/wallet?js=0").status_code == 401
 
 
 def test_plain_text_passwords_are_refused_in_the_account_list(make_app, config):
@@ -74,7 +74,7 @@ def test_publish_is_served_without_restart_and_rollback_is_one_action(ops_app, c
     client = ops_app.test_client()
     shopper = ops_app.test_client()
     shopper.get(f"/launch?token={mint_launch_token(ops_app.config['KABAO_HOST_SECRET'], 'u1001', 'lime-market')}")
-    before = shopper.get("/wallet").get_data(as_text=True)
+    before = shopper.get("/wallet?js=0").get_data(as_text=True)
     login(client)
     page = client.get("/ops/merchants/lime-market").get_data(as_text=True)
     base = re.search(r'name="base" value="(\w+)"', page).group(1)
@@ -82,20 +82,20 @@ def test_publish_is_served_without_restart_and_rollback_is_one_action(ops_app, c
     text = live.replace("卡内可用余额", "礼品卡余额")
     token = csrf(client, "/ops/")
     client.post("/ops/merchants/lime-market", data={"csrf_token": token, "text": text, "base": base})
-    assert "卡内可用余额" in text_of(shopper.get("/wallet"))  # a draft is not live
+    assert "卡内可用余额" in text_of(shopper.get("/wallet?js=0"))  # a draft is not live
     assert (
         client.post(
             "/ops/merchants/lime-market/publish", data={"csrf_token": token, "base": base_of(client, "lime-market")}
         ).status_code
         == 303
     )
-    assert "礼品卡余额" in text_of(shopper.get("/wallet"))  # the same running app serves it
+    assert "礼品卡余额" in text_of(shopper.get("/wallet?js=0"))  # the same running app serves it
     version = Desk(config).versions("lime-market")[0]
     assert (
         client.post("/ops/merchants/lime-market/rollback", data={"csrf_token": token, "version": version}).status_code
         == 303
     )
-    assert "卡内可用余额" in text_of(shopper.get("/wallet"))
+    assert "卡内可用余额" in text_of(shopper.get("/wallet?js=0"))
     assert (config / "lime-market.yaml").read_text(encoding="utf-8") == live
     assert "卡内可用余额" in before
 

@@ -39,7 +39,7 @@ def _key(key: str) -> Telling:
 TELLING: dict[tuple[str, str], Telling] = {
     ("wallet", "cards"): lambda t, config: t.money(fixtures.RICH, config.currency),
     ("wallet", "empty"): _key("wallet.empty.title"),
-    ("wallet", "one_unavailable"): _key("card.balance_unavailable"),
+    ("wallet", "one_unavailable"): _key("wallet.some_unavailable"),
     ("wallet", "down"): _key("wallet.unavailable"),
     ("bind", "form"): _key("bind.privacy"),
     ("bind", "error_number"): _key("bind.error.number"),

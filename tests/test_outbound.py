@@ -58,7 +58,7 @@ def test_a_config_loaded_past_validation_still_sends_no_secret(make_app, tmp_pat
 
         client = app.test_client()
         client.get(f"/launch?token={mint_launch_token(app.config['KABAO_HOST_SECRET'], 'u1001', 'lime-market')}")
-        page = client.get("/wallet")
+        page = client.get("/wallet?js=0")
         assert page.status_code == 200
         leaked = [r for r in seen if HOST_SECRET in r["path"] or SECRET_KEY in str(r["headers"])]
         assert leaked == [] and seen == []

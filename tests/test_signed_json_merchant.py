@@ -55,7 +55,7 @@ def test_a_pay_answer_with_a_corrupted_signature_is_unknown_never_paid(app, clie
 def test_a_card_list_with_a_corrupted_signature_is_unavailable(client, launch, card_system):
     add_fault(card_system, system=SYSTEM, op="list_cards", mode="bad_signature")
     launch(merchant_id=MERCHANT)
-    page = text_of(client.get("/wallet"))
+    page = text_of(client.get("/wallet?js=0"))
     assert "¥500.00" not in page and "暂时无法获取您的卡片" in page
 
 
@@ -92,7 +92,7 @@ def test_unbinding_answers_204_and_the_card_leaves_the_wallet(client, launch, ca
     path = f"{card_path(client, small)}/unbind"
     response = client.post(path, data={"csrf_token": csrf_token(client, path)})
     assert response.status_code == 303 and response.headers["Location"] == "/wallet"
-    wallet = text_of(client.get("/wallet"))
+    wallet = text_of(client.get("/wallet?js=0"))
     assert f"尾号 {small['card_number'][-4:]} 的卡已解绑" in wallet and "¥36.50" not in wallet
     assert all(c["card_id"] != small["card_id"] for c in sandbox_cards(card_system, SYSTEM, user_id="u1001"))
 

@@ -29,7 +29,7 @@ def test_history_paged_by_has_more_shows_every_row_and_the_number_is_no_card_id(
     app = make_app(tmp_path / "config")
     client = app.test_client()
     client.get(f"/launch?token={mint_launch_token(app.config['KABAO_HOST_SECRET'], 'u1', 'unseen-shop')}")
-    wallet = client.get("/wallet").get_data(as_text=True)
+    wallet = client.get("/wallet?js=0").get_data(as_text=True)
     assert NUMBER[-4:] in wallet and NUMBER not in wallet
     card_url = re.search(r'href="(/cards/[^"?]+)"', wallet).group(1)
     html = client.get(card_url).get_data(as_text=True)

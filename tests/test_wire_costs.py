@@ -15,7 +15,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 @pytest.fixture
 def wallet_html(client, launch, card_system) -> str:
     launch()
-    return client.get("/wallet").get_data(as_text=True)
+    return client.get("/wallet?js=0").get_data(as_text=True)
 
 
 def test_the_wallet_page_is_compressed_for_a_browser_that_accepts_it(client, wallet_html):
@@ -49,9 +49,9 @@ def test_a_static_file_under_an_old_fingerprint_is_not_kept(client, wallet_html)
 
 
 def test_the_session_cookie_is_sent_again_only_when_the_session_changed(client, wallet_html, monkeypatch):
-    assert client.get("/wallet").headers.get("Set-Cookie") is None
-    assert client.get("/wallet").headers.get("Set-Cookie") is None
+    assert client.get("/wallet?js=0").headers.get("Set-Cookie") is None
+    assert client.get("/wallet?js=0").headers.get("Set-Cookie") is None
 
     later = time.time() + 45  # the idle clock moves (every 30 s at most): then the cookie is re-sent
     monkeypatch.setattr("bff.web.shopper.time", SimpleNamespace(time=lambda: later))
-    assert "kabao=" in client.get("/wallet").headers["Set-Cookie"]
+    assert "kabao=" in client.get("/wallet?js=0").headers["Set-Cookie"]

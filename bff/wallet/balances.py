@@ -24,11 +24,12 @@ RECONFIRM_SECONDS = 60  # an unchanged balance is written again only this often,
 
 @dataclass(frozen=True)
 class CardView:
-    """A card as the wallet shows it: live balance, or last known with its time, or none."""
+    """A card as the wallet shows it: live balance, last known with its time, none, or still on its way."""
 
     card: Card
     live: bool
     known_at: datetime | None = None
+    pending: bool = False  # the page is drawn first; this balance arrives by itself (web/wallet.py)
 
     @property
     def balance(self) -> int | None:
@@ -41,13 +42,49 @@ class WalletView:
     list_live: bool
 
     @property
-    def total(self) -> int:
-        """Spendable money: live balances of active cards."""
-        return sum(v.balance or 0 for v in self.cards if v.live and v.card.status is CardStatus.ACTIVE)
+    def usable(self) -> tuple[CardView, ...]:
+        return tuple(v for v in self.cards if v.card.usable)
+
+    @property
+    def unusable(self) -> tuple[CardView, ...]:
+        """Frozen and expired cards: shown apart, without a balance."""
+        return tuple(v for v in self.cards if not v.card.usable)
 
     @property
     def complete(self) -> bool:
         return self.list_live and all(v.live for v in self.cards)
+
+    @property
+    def total(self) -> int | None:
+        """Spendable money when every usable card's balance is live; None when it isn't known (never 0 for unknown)."""
+        if not self.list_live or not all(v.live and v.balance is not None for v in self.usable):
+            return None
+        return sum(v.balance or 0 for v in self.usable)
+
+    @property
+    def last_known_total(self) -> int | None:
+        """The total from live and last known balances, when every usable card has one; else None."""
+        if not all(v.balance is not None for v in self.usable):
+            return None
+        return sum(v.balance or 0 for v in self.usable)
+
+    @property
+    def known_since(self) -> datetime | None:
+        """When the oldest balance in last_known_total was fetched (None when all are live)."""
+        return min((v.known_at for v in self.usable if not v.live and v.known_at), default=None)
+
+    @property
+    def total_state(self) -> str:
+        """What the total can say: loading (balances on their way), live, known (last known) or unavailable."""
+        if any(v.pending for v in self.usable):
+            return "loading"
+        if self.total is not None:
+            return "live"
+        return "known" if self.last_known_total is not None else "unavailable"
+
+    def first(self, card_id: str | None) -> WalletView:
+        """The same wallet with this card (a newly bound one) at the top."""
+        return replace(self, cards=tuple(sorted(self.cards, key=lambda v: v.card.card_id != card_id)))
 
 
 class BalanceBook:
@@ -134,6 +171,43 @@ class BalanceBook:
             for c in json.loads(raw)
         ]
 
+    def remembered(self, merchant_id: str, user_id: str) -> WalletView | None:
+        """The remembered card list, each balance still to come; None when nothing is remembered."""
+        cards = self._last_list(merchant_id, user_id)
+        if cards is None:
+            return None
+        return WalletView(tuple(CardView(c, live=False, pending=True) for c in cards), list_live=False)
+
+    def last_known_wallet(self, merchant_id: str, user_id: str) -> WalletView | None:
+        """The remembered cards with their last known balances; None when nothing is remembered."""
+        remembered = self._last_list(merchant_id, user_id)
+        if remembered is None:
+            return None
+        return WalletView(tuple(self.last_known(merchant_id, user_id, c) for c in remembered), list_live=False)
+
+    def arriving(self, merchant_id: str, user_id: str, cards: list[Card]) -> WalletView:
+        """A live card list: balances it carries are live (kept in one write), the others are still to come."""
+        self.remember_all(merchant_id, user_id, [c for c in cards if c.balance is not None])
+        views = tuple(CardView(c, live=c.balance is not None, pending=c.balance is None) for c in cards)
+        return WalletView(views, list_live=True)
+
+    def live_list(self, gateway: CardGateway, merchant_id: str, user_id: str) -> list[Card] | None:
+        """The card list as the card system says now (remembered); None when it can't say."""
+        try:
+            cards = gateway.list_cards(user_id)
+        except (CardSystemUnavailable, CardSystemError) as exc:
+            log.info("merchant %s: card list unavailable (%s)", merchant_id, exc)
+            return None
+        self._remember_list(merchant_id, user_id, cards)
+        return cards
+
+    def add_bound(self, merchant_id: str, user_id: str, card: Card) -> None:
+        """A card just bound joins the remembered list, so the wallet shows it before the card system is asked."""
+        cards = [c for c in self._last_list(merchant_id, user_id) or [] if c.card_id != card.card_id]
+        self._remember_list(merchant_id, user_id, [*cards, card])
+        if card.balance is not None:
+            self.remember(merchant_id, user_id, card)
+
     def remembered_card_ids(self, merchant_id: str, user_id: str) -> set[str] | None:
         """The ids of the cards the shopper's wallet last listed; None when nothing is remembered."""
         remembered = self._last_list(merchant_id, user_id)
@@ -188,16 +262,9 @@ class BalanceBook:
 
     def wallet(self, gateway: CardGateway, merchant_id: str, user_id: str, deadline: float) -> WalletView | None:
         """All cards with balances fetched in parallel; None when nothing at all is known."""
-        try:
-            cards = gateway.list_cards(user_id)
-        except (CardSystemUnavailable, CardSystemError) as exc:
-            log.info("merchant %s: card list unavailable (%s)", merchant_id, exc)
-            remembered = self._last_list(merchant_id, user_id)
-            if remembered is None:
-                return None
-            views = tuple(self.last_known(merchant_id, user_id, c) for c in remembered)
-            return WalletView(views, list_live=False)
-        self._remember_list(merchant_id, user_id, cards)
+        cards = self.live_list(gateway, merchant_id, user_id)
+        if cards is None:
+            return self.last_known_wallet(merchant_id, user_id)
         futures: list[Future[CardView]] = [
             self.executor.submit(self._fetch, gateway, merchant_id, user_id, c) for c in cards
         ]

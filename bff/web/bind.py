@@ -85,7 +85,8 @@ def bind() -> Response:
             result = binder.bind(merchant, shopper.gateway, bind_request, known)
             if result.card is not None:
                 flash(t("bind.done", last4=result.card.last4), "success")
-                return redirect_after_post(url_for("wallet.home"))
+                services().balances.add_bound(merchant.id, shopper.user_id, result.card)
+                return redirect_after_post(url_for("wallet.home", new=shopper.handles.of(result.card.card_id)))
             problem = result.problem
     # secrets and codes are never echoed back into the form
     form.secret.data = None

@@ -10,9 +10,9 @@ from e2e.merchants import DEFAULT_LOCALE, Merchant
 from e2e.pages.bind import BindPage, SmsReader
 from e2e.pages.card import CardPage
 from e2e.pages.htmx import expect_settled
-from e2e.pages.money import AMOUNT
+from e2e.pages.money import AMOUNT, yuan
 
-WALLET_PATH = re.compile(r"/wallet$")
+WALLET_PATH = re.compile(r"/wallet(\?[^#]*)?$")  # ?js=0: the complete page without JS; ?new=: just bound
 
 
 class WalletPage:
@@ -23,12 +23,19 @@ class WalletPage:
         self.header = page.get_by_role("banner")
         self.total_section = page.get_by_role("region", name=self.t("wallet.total"))
         self.total = self.total_section.get_by_text(AMOUNT)
-        self.total_incomplete = self.total_section.get_by_text(self.t("wallet.total_incomplete"))
+        self.total_stale = self.total_section.get_by_text(self.t("wallet.total_stale"))
+        self.total_unavailable = self.total_section.get_by_text(self.t("wallet.total_unavailable"), exact=True)
+        self.total_loading = self.total_section.get_by_text(self.t("wallet.total_loading"))
         self.cards_section = page.get_by_role("region", name=self.t("wallet.cards"))
         self.card_items = self.cards_section.get_by_role("list").get_by_role("listitem")
         self.bind_button = page.get_by_role("link", name=self.t("wallet.bind"), exact=True).first
         self.empty_title = self.cards_section.get_by_text(self.t("wallet.empty.title"), exact=True)
         self.empty_body = self.cards_section.get_by_text(self.t("wallet.empty.body"), exact=True)
+        self.notice = self.cards_section.get_by_role("status").filter(
+            has=page.get_by_role("link", name=self.t("common.retry"))
+        )
+        self.retry = self.notice.get_by_role("link", name=self.t("common.retry"), exact=True)
+        self.unusable_heading = self.cards_section.get_by_text(self.t("wallet.unusable"), exact=True)
 
     def expect_loaded(self) -> None:
         expect(self.page).to_have_url(WALLET_PATH)
@@ -53,15 +60,14 @@ class WalletPage:
     def balance(self, last4: str) -> Locator:
         return self.card(last4).get_by_text(AMOUNT)
 
-    def unavailable_notice(self, last4: str) -> Locator:
-        return self.card(last4).get_by_role("status").filter(has_text=self.t("card.balance_unavailable"))
+    def last_known(self, last4: str, fen: int) -> Locator:
+        """A card whose balance can't be loaded now, showing its last known one."""
+        return self.card(last4).get_by_text(self.t("card.last_known_short", amount=yuan(fen)), exact=True)
 
-    def retry(self, last4: str) -> Locator:
-        return self.card(last4).get_by_role("link", name=self.t("common.retry"), exact=True)
-
-    def retry_balance(self, last4: str) -> None:
-        """Press a card's retry: htmx fetches that card again (without JS: the wallet again)."""
-        self.retry(last4).click()
+    def retry_balances(self) -> None:
+        """Press the page's one retry: the wallet again, each balance loading by itself."""
+        self.retry.click()
+        self.expect_loaded()
         expect_settled(self.page)
 
     def open_card(self, last4: str) -> CardPage:
