@@ -3,11 +3,13 @@
 A page is checked as it is shown now, then in every variant: dark and light colour scheme, and the
 phone's text at 150% (the browser's default font size raised from 16 to 24 px, as a shopper's larger
 text setting does; pages in rem follow it). Violations are collected, not raised at once, so one test
-reports every page of its group.
+reports every page of its group. With KABAO_AUDIT_SHOTS=DIR each checked variant is also saved there
+as a full-page screenshot (to look at what was checked).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +56,7 @@ class Audit:
                     where = f"{name} {scheme} {size}"
                     self.pages.append(where)
                     self.found += [_violation(where, v) for v in page.evaluate(RUN_AXE, RUN_ONLY)]
+                    _shot(page, where)
         finally:
             cdp.send("Page.setFontSizes", {"fontSizes": {"standard": TEXT_SIZES["100%"]}})
             cdp.detach()
@@ -75,6 +78,13 @@ RUN_AXE = """async (tags) => {
     id: v.id, impact: v.impact || '', help: v.help, targets: v.nodes.map(n => n.target.join(' '))
   }));
 }"""
+
+
+def _shot(page: Page, where: str) -> None:
+    folder = os.environ.get("KABAO_AUDIT_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=Path(folder) / (where.replace(" ", "-").replace("%", "pct") + ".png"), full_page=True)
 
 
 def _inject(page: Page) -> None:
