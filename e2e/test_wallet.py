@@ -64,7 +64,7 @@ def test_card_system_down_keeps_the_wallet_usable(
 ) -> None:
     richest, *_, poorest = active(shopper_cards(sandbox, system))
     ending = last4(poorest)
-    wallet = host_app.open_wallet(SHOPPER, merchant)
+    wallet = host_app.follow_wallet_link(sandbox.launch_url(SHOPPER, merchant.id), merchant)
     expect(wallet.balance(ending)).to_have_text(yuan(poorest["balance"]))
 
     if merchant.card_detail:  # one card's balance call fails, the others still answer
