@@ -2,7 +2,8 @@
 
 Point the suite at a running stack with `--base-url http://host:port` (the host-app simulator);
 without it, `kabao demo` is started on free ports for the session. Artifacts on failure
-(screenshot, trace) go to --output (test-results/) unless the command line says otherwise.
+(screenshots, a light trace: e2e/artifacts.py) go to --output (test-results/) unless the command
+line names --screenshot or --tracing (then pytest-playwright's own, full ones).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import BrowserContext, Page, Playwright
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, Playwright
 
+from e2e import artifacts
 from e2e.merchants import Merchant, all_merchants, config_dir
 from e2e.pages import HostApp
 from e2e.sandbox_admin import SandboxAdmin
@@ -33,17 +35,15 @@ CHROMIUM_ARGS = [
 ]
 PHONE = "Pixel 7"
 ACTION_TIMEOUT_MS = 10_000  # a click that can't happen in 10 s on loopback won't happen
-ARTIFACTS_ON_FAILURE = {"screenshot": "only-on-failure", "tracing": "retain-on-failure"}
 DEMO_KEY = pytest.StashKey[Demo]()
 LOG_START_KEY = pytest.StashKey[int]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Keep a screenshot and a trace of each failure, unless the command line chose otherwise."""
-    given = " ".join(config.invocation_params.args)
-    for option, value in ARTIFACTS_ON_FAILURE.items():
-        if f"--{option}" not in given and config.getoption(option, default=None) == "off":
-            setattr(config.option, option, value)
+    """Keep screenshots and a light trace of each failure, unless the command line chose otherwise."""
+    config.stash[artifacts.LIGHT_ARTIFACTS] = artifacts.light_artifacts(config)
+    if config.stash[artifacts.LIGHT_ARTIFACTS]:
+        config.option.screenshot = config.option.tracing = "off"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -139,6 +139,18 @@ def fresh_sandbox(sandbox: SandboxAdmin, request: pytest.FixtureRequest) -> None
     demo = request.config.stash.get(DEMO_KEY, None)
     request.node.stash[LOG_START_KEY] = len(demo.lines) if demo else 0
     sandbox.reset()
+
+
+@pytest.fixture
+def context(new_context: Any, request: pytest.FixtureRequest, output_path: str) -> Iterator[BrowserContext]:
+    """pytest-playwright's context, recording the light artifacts of e2e/artifacts.py unless told otherwise."""
+    context = new_context()
+    light = request.config.stash[artifacts.LIGHT_ARTIFACTS]
+    if light:
+        artifacts.start(context, request.node.nodeid)
+    yield context
+    if light:
+        artifacts.finish(context, request.node, Path(output_path))
 
 
 @pytest.fixture

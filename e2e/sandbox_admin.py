@@ -49,6 +49,11 @@ class SandboxAdmin:
         payments = self._json(self.request.get(f"/_sandbox/systems/{system}/payments"))["payments"]
         return [p for p in payments if order_id is None or p["order_id"] == order_id]
 
+    def launch_url(self, user_id: str, merchant_id: str, locale: str = "zh-CN") -> str:
+        """The wallet's /launch URL with a token minted as the host app would (what the simulator's form opens)."""
+        body = {"user_id": user_id, "merchant_id": merchant_id, "locale": locale}
+        return str(self._json(self.request.post("/_sandbox/launch-token", data=body))["url"])
+
     def checkout_token(
         self, user_id: str, merchant_id: str, amount: int, order_id: str, locale: str = "zh-CN"
     ) -> dict[str, Any]:

@@ -20,7 +20,7 @@ def test_bind_with_the_right_secret_adds_the_card(
     host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str
 ) -> None:
     card = unbound_active(sandbox, system)[0]
-    wallet = host_app.open_wallet(SHOPPER, merchant)
+    wallet = host_app.follow_wallet_link(sandbox.launch_url(SHOPPER, merchant.id), merchant)
     bind = wallet.open_bind(partial(sandbox.sms_code, system))
 
     bind.bind(card["card_number"], card["secret"])
@@ -37,7 +37,9 @@ def test_bind_with_a_wrong_secret_is_refused(
 ) -> None:
     card = unbound_active(sandbox, system)[-1]
     cards_before = shopper_cards(sandbox, system)
-    bind = host_app.open_wallet(SHOPPER, merchant).open_bind(partial(sandbox.sms_code, system))
+    bind = host_app.follow_wallet_link(sandbox.launch_url(SHOPPER, merchant.id), merchant).open_bind(
+        partial(sandbox.sms_code, system)
+    )
 
     if merchant.bind_method == "password":
         bind.bind(card["card_number"], other_than(card["secret"]))
@@ -62,7 +64,9 @@ def test_a_texted_code_names_the_phone_and_the_resend_button_counts_down(
     if merchant.bind_method != "sms":
         return  # only merchants that bind by SMS text codes
     card = unbound_active(sandbox, system)[1]  # not a card the other tests text within the minute
-    bind = host_app.open_wallet(SHOPPER, merchant).open_bind(partial(sandbox.sms_code, system))
+    bind = host_app.follow_wallet_link(sandbox.launch_url(SHOPPER, merchant.id), merchant).open_bind(
+        partial(sandbox.sms_code, system)
+    )
 
     bind.send_code(card["card_number"])
 

@@ -17,7 +17,7 @@ def test_history_pages_with_load_more(
     host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str
 ) -> None:
     card = active(shopper_cards(sandbox, system))[0]  # the seed gives it ~25 transactions
-    wallet = host_app.open_wallet(SHOPPER, merchant)
+    wallet = host_app.follow_wallet_link(sandbox.launch_url(SHOPPER, merchant.id), merchant)
     card_page = wallet.open_card(last4(card))
     if not merchant.history:  # off in the flows, or the card system has no history: nothing is shown
         expect(card_page.history).to_have_count(0)
@@ -43,7 +43,7 @@ def test_unbind_asks_first_then_removes_the_card(
 ) -> None:
     card = active(shopper_cards(sandbox, system))[-1]
     ending = last4(card)
-    wallet = host_app.open_wallet(SHOPPER, merchant)
+    wallet = host_app.follow_wallet_link(sandbox.launch_url(SHOPPER, merchant.id), merchant)
     card_page = wallet.open_card(ending)
     if not merchant.unbind:  # off in the flows, or the card system can't: no button, the card stays
         expect(card_page.unbind_link).to_have_count(0)

@@ -15,7 +15,10 @@ from e2e.pages.money import yuan
 from e2e.sandbox_admin import NEW_SHOPPER, SHOPPER, SandboxAdmin
 
 
-def test_launch_opens_the_merchants_wallet(host_app: HostApp, merchant: Merchant, pytestconfig: pytest.Config) -> None:
+def test_launch_opens_the_merchants_wallet_with_the_card_systems_balances(
+    host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, pytestconfig: pytest.Config
+) -> None:
+    """One launch per merchant checks the brand and the balances (once two tests that each launched)."""
     wallet = host_app.open_wallet(SHOPPER, merchant)
 
     expect(wallet.header).to_contain_text(merchant.brand_name())
@@ -27,16 +30,11 @@ def test_launch_opens_the_merchants_wallet(host_app: HostApp, merchant: Merchant
     screens = Path(pytestconfig.getoption("--output")) / "screens"
     wallet.page.screenshot(path=screens / f"wallet-{merchant.id}.png", full_page=True)
 
-
-def test_balance_shown_matches_the_card_system(
-    host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str
-) -> None:
-    cards = shopper_cards(sandbox, system)
+    if merchant.system is None:
+        pytest.skip(f"{merchant.id}: backend.base_url is not a sandbox card system (/cs/<id>/): balances not compared")
+    cards = shopper_cards(sandbox, merchant.system)
     shown = [c for c in cards if merchant.shows_unusable_cards or c["status"] == "ACTIVE"]
     hidden = [c for c in cards if c not in shown]
-
-    wallet = host_app.open_wallet(SHOPPER, merchant)
-
     expect(wallet.card_items).to_have_count(len(shown))
     for card in shown:  # frozen and expired cards are listed apart, without a balance
         if card["status"] == "ACTIVE":
@@ -69,7 +67,7 @@ def test_card_system_down_keeps_the_wallet_usable(
 ) -> None:
     richest, *_, poorest = active(shopper_cards(sandbox, system))
     ending = last4(poorest)
-    wallet = host_app.open_wallet(SHOPPER, merchant)
+    wallet = host_app.follow_wallet_link(sandbox.launch_url(SHOPPER, merchant.id), merchant)
     expect(wallet.balance(ending)).to_have_text(yuan(poorest["balance"]))
 
     if merchant.card_detail:  # one card's balance call fails, the others still answer

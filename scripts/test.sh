@@ -33,4 +33,6 @@ quietly "kabao config validate wallet_config" .venv/bin/kabao config validate wa
 # Tests run in KABAO_TEST_WORKERS processes (pytest-xdist; default 2, the CI machine's cores; 0 = in this process):
 # every worker starts its own sandbox, Redis and demo stack on free ports, so they share nothing.
 workers="${KABAO_TEST_WORKERS:-2}"
-.venv/bin/python -m pytest -p no:cacheprovider -n "$workers" "$@"
+# --dist worksteal: a worker that runs out of tests takes queued ones from the other (the e2e tests are long, so
+# the default chunked hand-out can leave one worker idle for the last minute)
+.venv/bin/python -m pytest -p no:cacheprovider -n "$workers" --dist worksteal "$@"

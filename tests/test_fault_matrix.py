@@ -34,7 +34,7 @@ from bff.checkout.states import LegStatus
 # A short read timeout so that "latency" is a real timeout without making the matrix slow.
 READ_TIMEOUT = 0.6
 FAULTS = {
-    "latency": {"delay_ms": 1500},
+    "latency": {"delay_ms": 1000},  # 0.4 s past READ_TIMEOUT: always a timeout, and a short wait for the late write
     "error_5xx": {},
     "malformed": {},
     "drop_response": {},

@@ -21,7 +21,8 @@ def spoken_numbers(html: str) -> list[tuple[str, str]]:
 def test_wallet_faces_and_the_card_page_read_the_last_four_digits(client, launch, card_system):
     launch()
     cards = sandbox_cards(card_system, "lime", user_id="u1001")
-    numbers = dict((spoken, shown) for shown, spoken in spoken_numbers(client.get("/wallet?js=0").get_data(as_text=True)))
+    page = client.get("/wallet?js=0").get_data(as_text=True)  # the complete render
+    numbers = dict((spoken, shown) for shown, spoken in spoken_numbers(page))
     assert len(numbers) == len(cards)
     for card in cards:
         last4 = card["card_number"][-4:]

@@ -43,6 +43,14 @@ class HostApp:
         wallet.expect_loaded()
         return wallet
 
+    def follow_wallet_link(self, url: str, merchant: Merchant, locale: str = DEFAULT_LOCALE) -> WalletPage:
+        """Open the wallet from a launch link the sandbox minted (POST /_sandbox/launch-token): what the
+        simulator's form does, one page load sooner; the launch test goes through the form."""
+        self.page.goto(url)
+        wallet = WalletPage(self.page, merchant, locale)
+        wallet.expect_loaded()
+        return wallet
+
     def open_checkout(
         self, shopper: str, merchant: Merchant, amount: int, order_id: str, locale: str = DEFAULT_LOCALE
     ) -> CheckoutPage:
