@@ -97,7 +97,8 @@ def settle(checkout: Checkout) -> tuple[list[str], dict[str, Any]]:
     gateway_of(checkout)  # a merchant no longer configured: refused before anything is tried
     window = float(current_app.config["KABAO_RECONCILE_WINDOW_SECONDS"])
     lines = settle_one(services(), checkout.checkout_id, window)
-    return lines or ["nothing was pending"], {}
+    now = services().ledger.checkout(checkout.checkout_id).status  # type: ignore[union-attr]
+    return lines or [f"nothing was pending: the order is {now} now"], {}
 
 
 @bp.post("/<checkout_id>/refund")
