@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 from kabao_testing import add_fault, wait_for
+from ledger_rows import add_settled_orders
 from ops_testing import csrf, login
 from test_checkout import Shopper, cards_of
+from test_ledger_growth import work
 from werkzeug.security import generate_password_hash
 
 from bff.checkout.states import LegStatus
@@ -203,3 +205,32 @@ def test_each_action_is_in_the_audit_log_with_who_what_reason_and_result(app, de
     assert f"order {shopper.order_id}" in log and "¥20.00" in log and "SUCCEEDED" in log
     assert "<strong>alice</strong>" in log
     assert log.index("refund leg") < log.index("query now")  # newest first
+
+
+def test_each_search_and_the_order_page_cost_the_same_in_a_big_ledger(app, desk, card_system):
+    """Counted in SQLite steps (tests/test_ledger_growth.py), not time: the desk reads no row it doesn't show."""
+    services = app.extensions["kabao"]
+    if services.ledger.db.engine != "sqlite":
+        pytest.skip("steps are counted on SQLite; the same indexes serve PostgreSQL")
+    shopper, card = paid(app, desk, card_system)
+    checkout = checkout_of(app, shopper)
+    payment_id = services.ledger.legs(checkout.checkout_id)[0].payment_id
+    day = today_in_shanghai()
+    searches = {
+        "order": {"kind": "order", "q": shopper.order_id},
+        "checkout": {"kind": "checkout", "q": checkout.checkout_id},
+        "payment": {"kind": "payment", "q": payment_id},
+        "shopper": {"kind": "shopper", "q": "u1001", "since": day},
+        "last4": {"kind": "last4", "q": card["card_number"][-4:], "merchant": "lime-market", "since": day},
+    }
+    conn = services.ledger.db.sqlite.connection()  # this thread's: the test client runs here
+
+    def costs() -> dict[str, int]:
+        found = {k: work(conn, lambda q=q: desk.get("/ops/orders", query_string=q)) for k, q in searches.items()}
+        return {**found, "order page": work(conn, lambda: desk.get(order_path(app, shopper)))}
+
+    small = costs()
+    add_settled_orders(services.ledger.db, 3000, merchant_id="lime-market")  # another shopper's, yesterday
+    big = costs()
+    for what, steps in small.items():
+        assert big[what] <= steps * 1.5 + 20, (what, small, big)  # flat, not 3,000 rows more

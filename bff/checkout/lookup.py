@@ -12,6 +12,7 @@ from bff.checkout.ledger import Ledger
 from bff.checkout.ledger_port import LedgerDB, Row
 from bff.checkout.notify import Notification
 from bff.checkout.records import Attempt, Checkout, LegRecord
+from bff.checkout.states import LegStatus
 
 LIMIT = 50  # rows a search answers at most: ops narrow the search rather than page
 
@@ -66,7 +67,7 @@ class OrderLookup:
     def by_last4(self, merchant_id: str, last4: str, since: float, until: float) -> list[Checkout]:
         where = (
             "merchant_id = ? AND created_at >= ? AND created_at < ?"
-            " AND checkout_id IN (SELECT checkout_id FROM legs WHERE last4 = ?)"
+            " AND EXISTS (SELECT 1 FROM legs WHERE legs.checkout_id = checkouts.checkout_id AND legs.last4 = ?)"
         )
         return self._checkouts(where, (merchant_id, since, until, last4))
 
@@ -74,13 +75,8 @@ class OrderLookup:
         checkout = self.ledger.checkout(checkout_id)
         if checkout is None:
             return None
-        return OrderFile(
-            checkout=checkout,
-            attempts=self.ledger.attempts(checkout_id),
-            legs=self.ledger.legs(checkout_id),
-            refunds=self.refunds(checkout),
-            notifications=self.notifications(checkout),
-        )
+        attempts, legs = self.ledger.attempts(checkout_id), self.ledger.legs(checkout_id)
+        return OrderFile(checkout, attempts, legs, self.refunds(checkout), self.notifications(checkout, attempts, legs))
 
     def refunds(self, checkout: Checkout) -> list[RefundRow]:
         heads = self.db.rows(
@@ -97,13 +93,20 @@ class OrderLookup:
             found.append(RefundRow(head["refund_id"], head["amount"], head["created_at"], tuple(legs)))
         return found
 
-    def notifications(self, checkout: Checkout) -> list[Row]:
-        """The host app's notifications about this checkout (their event keys name it or one of its legs)."""
-        return self.db.rows(
-            "SELECT event_key, url, tries, next_try_at, delivered_at, last_problem, created_at FROM notifications"
-            " WHERE merchant_id = ? AND (event_key LIKE ? OR event_key LIKE ?) ORDER BY created_at",
-            (checkout.merchant_id, f"%:{checkout.checkout_id}:%", f"%:kb-{checkout.checkout_id}-%"),
-        )
+    def notifications(self, checkout: Checkout, attempts: list[Attempt], legs: list[LegRecord]) -> list[Row]:
+        """The host app's notifications about this checkout, looked up by the event keys it can have.
+
+        payment_settled:<checkout>:<seq> (bff/checkout/settled.py), late_charge:<payment>:<status> (late.py).
+        """
+        keys = [f"payment_settled:{checkout.checkout_id}:{a.seq}" for a in attempts]
+        keys += [f"late_charge:{leg.payment_id}:{status.value}" for leg in legs for status in LegStatus]
+        if not keys:
+            return []
+        marks = ", ".join("?" * len(keys))
+        columns = "event_key, url, tries, next_try_at, delivered_at, last_problem, created_at"
+        sql = f"SELECT {columns} FROM notifications WHERE merchant_id = ? AND event_key IN ({marks})"  # noqa: S608
+        sql += " ORDER BY created_at"  # marks are only ? placeholders; the keys travel as arguments
+        return self.db.rows(sql, (checkout.merchant_id, *keys))
 
     def notification(self, merchant_id: str, event_key: str) -> Notification | None:
         """One queued notification, as the notifier delivers it."""
