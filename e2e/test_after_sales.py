@@ -86,3 +86,9 @@ def test_after_sales_finds_a_stuck_pending_payment_queries_it_and_it_settles(
     assert [(p["amount"], p["status"]) for p in sandbox.payments(system)] == [(ORDER, "SUCCEEDED")]
     expect(page.get_by_text(rich["card_number"])).to_have_count(0)
     shoot(page, pytestconfig, "after-sales-order")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("link", name="After-sales").click()
+    shoot(page, pytestconfig, "after-sales-find")
+    page.get_by_role("link", name="Today, per merchant (dashboard)").click()
+    expect(page.locator(f"#merchant-{merchant.id}")).to_contain_text("¥128.00")
+    shoot(page, pytestconfig, "after-sales-dashboard")

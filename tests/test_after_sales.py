@@ -39,11 +39,11 @@ def paid(app, client, card_system, **kw) -> tuple[Shopper, dict]:
     return shopper, card
 
 
-def stuck(app, client, card_system, **fault) -> Shopper:
+def stuck(app, client, card_system, balance=50000, amount=12800, **fault) -> Shopper:
     """A payment the card system holds as PROCESSING: the shopper's page gave up, it stays pending."""
-    card = cards_of(card_system, "lime-market")[50000]
+    card = cards_of(card_system, "lime-market")[balance]
     add_fault(card_system, system="lime", op="pay", mode="processing", **fault)
-    shopper = Shopper(app, client, card_system)
+    shopper = Shopper(app, client, card_system, amount=amount)
     shopper.pay([card["card_id"]])
     assert "正在确认支付结果" in shopper.result().get_data(as_text=True)
     return shopper
@@ -234,3 +234,22 @@ def test_each_search_and_the_order_page_cost_the_same_in_a_big_ledger(app, desk,
     big = costs()
     for what, steps in small.items():
         assert big[what] <= steps * 1.5 + 20, (what, small, big)  # flat, not 3,000 rows more
+
+
+def test_the_dashboard_shows_each_merchants_day_and_the_pendings_past_the_window(app, desk, card_system):
+    add_fault(card_system, system="lime", op="pay", mode="decline_insufficient", count=1)
+    declined = Shopper(app, desk, card_system)
+    declined.pay([cards_of(card_system, "lime-market")[50000]["card_id"]])
+    assert "支付失败" in declined.result().get_data(as_text=True)
+    paid(app, desk, card_system)
+    pending = stuck(app, desk, card_system, balance=3650, amount=2000, delay_ms=60000)
+    app.config["KABAO_RECONCILE_WINDOW_SECONDS"] = 0  # every pending is past the window now
+    page = text(desk.get("/ops/dashboard"))
+    row = re.search(r'<tr id="merchant-lime-market">(.*?)</tr>', page, re.S).group(1)
+    cells = [re.sub(r"<[^>]+>", " ", cell).split() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+    assert cells[1] == ["1"] and cells[2] == ["¥128.00"]  # one payment today, paid in full
+    assert cells[3][-1] == "1" and cells[3] != ["—"]  # one failed attempt, by its reason
+    assert pending.order_id in cells[4]
+    assert cells[5] == ["closed"]  # the card system answered
+    other = re.search(r'<tr id="merchant-peach-bakery">(.*?)</tr>', page, re.S).group(1)
+    assert "¥0.00" in other
