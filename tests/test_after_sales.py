@@ -31,8 +31,8 @@ def desk(app, client):
     return client
 
 
-def paid(app, client, card_system, **kw) -> tuple[Shopper, dict]:
-    card = cards_of(card_system, "lime-market")[50000]
+def paid(app, client, card_system, balance=50000, **kw) -> tuple[Shopper, dict]:
+    card = cards_of(card_system, "lime-market")[balance]
     shopper = Shopper(app, client, card_system, **kw)
     shopper.pay([card["card_id"]])
     assert "支付成功" in shopper.result().get_data(as_text=True)
@@ -181,6 +181,13 @@ def test_the_result_is_resent_to_the_host_app(app, desk, card_system):
     act(desk, app, shopper, "resend", event_key=event_key)
     assert len(received(card_system, shopper.order_id)) == before + 2
     assert received(card_system, shopper.order_id)[-1]["body"]["order"]["status"] == "PAID"
+
+    other, _card = paid(
+        app, desk, card_system, balance=3650, amount=2000
+    )  # another order's page can't resend this one's
+    act(desk, app, other, "resend", event_key=event_key)
+    assert len(received(card_system, shopper.order_id)) == before + 2
+    assert len(received(card_system, other.order_id)) == 1  # its own result went instead
 
 
 @pytest.mark.parametrize("action", ["query", "settle", "refund", "resend"])

@@ -25,7 +25,7 @@ from bff.checkout.records import Checkout
 from bff.checkout.refunds import RefundRefused
 from bff.money import fen_to_yuan, yuan_to_fen
 from bff.ops.auth import current_ops_user, ops_required
-from bff.ops.desk import record_action
+from bff.ops.desk import Desk, record_action
 from bff.ops.orders import lookup, order_page
 from bff.web.api import REFUND_ID
 from bff.web.shopper import services
@@ -49,8 +49,8 @@ def with_reason(action: str) -> Callable:
                 return order_page(checkout_id, 400, refused=f"{action}: give a reason first. Nothing was done.")
             lines, extra = view(checkout)
             note = f"order {checkout.order_id} (checkout {checkout_id}); reason: {reason}; result: {'; '.join(lines)}"
-            desk_history = services().registry.config_dir / ".history"
-            record_action(desk_history, current_ops_user() or "", checkout.merchant_id, f"after-sales: {action}", note)
+            history = Desk(services().registry.config_dir).history  # the console's one audit log
+            record_action(history, current_ops_user() or "", checkout.merchant_id, f"after-sales: {action}", note)
             return order_page(checkout_id, done=action, lines=lines, **extra)
 
         return wrapped
@@ -129,7 +129,10 @@ def refund(checkout: Checkout) -> tuple[list[str], dict[str, Any]]:
 @ops_required
 @with_reason("resend notification")
 def resend(checkout: Checkout) -> tuple[list[str], dict[str, Any]]:
-    note = lookup().notification(checkout.merchant_id, request.form.get("event_key", "")) or _queue_result(checkout)
+    found = lookup()
+    asked = request.form.get("event_key", "")
+    mine = {n["event_key"] for n in found.order_file(checkout.checkout_id).notifications}  # type: ignore[union-attr]
+    note = (found.notification(checkout.merchant_id, asked) if asked in mine else None) or _queue_result(checkout)
     if note is None:
         return ["nothing to send: no result notification for this order (no notify URL, or not settled)"], {}
     problem = services().notifier.deliver(note)
