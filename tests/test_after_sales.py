@@ -212,6 +212,9 @@ def test_each_action_is_in_the_audit_log_with_who_what_reason_and_result(app, de
     assert f"order {shopper.order_id}" in log and "¥20.00" in log and "SUCCEEDED" in log
     assert "<strong>alice</strong>" in log
     assert log.index("refund leg") < log.index("query now")  # newest first
+    history = text(desk.get(order_path(app, shopper)))  # the order page lists what the desk did to it
+    assert "after-sales: refund leg" in history and "reason: one item returned" in history
+    assert "after-sales" not in text(desk.get(order_path(app, paid(app, desk, card_system, 3650, amount=2000)[0])))
 
 
 def test_each_search_and_the_order_page_cost_the_same_in_a_big_ledger(app, desk, card_system):

@@ -19,6 +19,7 @@ from bff.checkout.lookup import OrderFile, OrderLookup
 from bff.checkout.records import Checkout
 from bff.money import fen_to_yuan
 from bff.ops.auth import current_ops_user, ops_required
+from bff.ops.desk import Desk
 from bff.web.render import no_store
 from bff.web.shopper import services
 
@@ -115,6 +116,9 @@ def order_page(checkout_id: str, status: int = 200, **extra: object) -> Response
         abort(404)
     zone = zone_of(found.checkout.merchant_id)
     extra.setdefault("refund_id", f"ops-{secrets.token_hex(8)}")  # one per rendered form: a resend is idempotent
+    mark = f"(checkout {checkout_id})"
+    audit = Desk(services().registry.config_dir).audit(found.checkout.merchant_id)
+    actions = [e for e in audit if e.action.startswith("after-sales") and mark in e.note]
     return page(
         "ops/order.html",
         status=status,
@@ -122,6 +126,7 @@ def order_page(checkout_id: str, status: int = 200, **extra: object) -> Response
         zone=zone,
         when=lambda t: local_time(t, zone),
         now=time.time(),
+        actions=actions,
         **extra,
     )
 
