@@ -45,6 +45,11 @@ class Gateways:
             cached[1].close()
         return gateway
 
+    def breaker_state(self, merchant_id: str) -> str:
+        """This process's breaker for the merchant's card system: open, closed, or unused (no call yet)."""
+        breaker = self._breakers.get(merchant_id)
+        return "unused" if breaker is None else "open" if breaker.is_open else "closed"
+
     def close(self) -> None:
         with self._lock:
             for _, gateway in self._gateways.values():

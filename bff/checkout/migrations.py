@@ -62,12 +62,18 @@ def _growth_indexes(tx: Tx, engine: str) -> None:
         tx.execute(statement)
 
 
+def _lookup_indexes(tx: Tx, engine: str) -> None:
+    for statement in schema.statements(schema.LOOKUP_INDEXES, engine):
+        tx.execute(statement)
+
+
 STEPS = (
     Step(1, "tables", _tables),
     Step(2, "refund leg order", _refund_leg_order),
     Step(3, "indexes", _indexes),
     Step(4, "pay code redemptions", _redemptions),
     Step(5, "indexes for a growing ledger", _growth_indexes),
+    Step(6, "indexes for the after-sales desk", _lookup_indexes),
 )
 LATEST = STEPS[-1].number
 

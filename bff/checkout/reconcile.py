@@ -129,6 +129,16 @@ def _listed(done: Pass, what: str, lister: Callable[[], list]) -> list:
         return []
 
 
+def settle_one(services: Services, checkout_id: str, window: float, now: float | None = None) -> list[str]:
+    """Settle one checkout's unsettled attempts now, by the same rules as a reconcile pass (for ops)."""
+    now = time.time() if now is None else now
+    lines: list[str] = []
+    for attempt in services.ledger.attempts(checkout_id):
+        if attempt.status in UNSETTLED:
+            lines += _attempt(services, attempt, window, now)
+    return lines
+
+
 def _attempt(services: Services, attempt: Attempt, window: float, now: float) -> list[str]:
     ledger, payer, lines = services.ledger, services.payer, []
     current = next((a for a in ledger.attempts(attempt.checkout_id) if a.seq == attempt.seq), None)

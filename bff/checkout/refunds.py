@@ -102,13 +102,19 @@ class Refunds:
         )
         return int(row["total"])  # type: ignore[index]
 
-    def start(self, merchant_id: str, order_id: str, refund_id: str, amount: int, policy: str) -> Refund:
-        """Write the refund and its legs (or find it, for a retried request).
+    def start(
+        self, merchant_id: str, order_id: str, refund_id: str, amount: int, policy: str, only: str | None = None
+    ) -> Refund:
+        """Write the refund and its legs (or find it, for a retried request); only: refund that one leg.
 
         The order's checkout row is locked meanwhile, so refunds of one order take turns on every machine;
         the refund id is unique per merchant by primary key.
         """
         checkout_id, legs = self.paid_legs(merchant_id, order_id)
+        if only is not None:
+            legs = [leg for leg in legs if leg.payment_id == only]
+            if not legs:
+                raise RefundRefused(RefundProblem.NOT_REFUNDABLE)
         with self.db.write() as tx:
             tx.execute("SELECT checkout_id FROM checkouts WHERE checkout_id = ? FOR UPDATE", (checkout_id,))
             found = self._find(tx, merchant_id, refund_id, checkout_id, amount)

@@ -73,6 +73,14 @@ CREATE INDEX IF NOT EXISTS refund_legs_pending ON refund_legs (merchant_id, refu
 CREATE INDEX IF NOT EXISTS legs_watched ON legs (status, updated_at) WHERE watch_until IS NOT NULL;
 """
 
+# Step 6: what the after-sales desk finds orders by (bff/checkout/lookup.py): a host order id without its
+# merchant, a shopper's orders in a date range, a merchant's orders of one day (then their legs by last4).
+LOOKUP_INDEXES = """
+CREATE INDEX IF NOT EXISTS checkouts_by_order ON checkouts (order_id);
+CREATE INDEX IF NOT EXISTS checkouts_by_user ON checkouts (user_id, created_at);
+CREATE INDEX IF NOT EXISTS checkouts_by_merchant_time ON checkouts (merchant_id, created_at);
+"""
+
 FLOAT_COLUMNS = {
     "checkouts": ("created_at", "updated_at"),
     "attempts": ("created_at", "updated_at"),

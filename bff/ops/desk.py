@@ -243,3 +243,21 @@ def _entry(line: str) -> Entry | None:
         if line.strip():
             log.warning("audit log: a line that is not an entry was skipped")
         return None
+
+
+def record_action(history: Path, user: str, merchant_id: str, action: str, note: str) -> None:
+    """Write one audit entry for something done that is not a config change (no diff), e.g. after-sales."""
+    line = json.dumps(
+        {
+            "when": time.time(),
+            "user": user,
+            "merchant_id": merchant_id,
+            "action": action,
+            "diff": "",
+            "note": bounded(note),
+        },
+        ensure_ascii=False,
+    )
+    history.mkdir(parents=True, exist_ok=True)
+    with open(history / "audit.jsonl", "a", encoding="utf-8") as handle:
+        handle.write(line + "\n")

@@ -1,0 +1,37 @@
+"""The after-sales dashboard: each merchant's day (in its time zone) and its card system's breaker."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app
+from werkzeug.wrappers import Response
+
+from bff import csrf
+from bff.checkout.figures import Day, day_of
+from bff.ops.auth import ops_required
+from bff.ops.orders import local_time, page
+from bff.web.shopper import services
+
+bp = Blueprint("ops_dashboard", __name__, url_prefix="/ops/dashboard")
+csrf.exempt(bp)  # nothing here is posted
+
+
+def today(zone: str, now: float) -> tuple[float, float]:
+    """Midnight to midnight of today in the zone."""
+    start = datetime.fromtimestamp(now, ZoneInfo(zone)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return start.timestamp(), (start + timedelta(days=1)).timestamp()
+
+
+@bp.get("")
+@ops_required
+def dashboard() -> Response:
+    now, window = time.time(), float(current_app.config["KABAO_RECONCILE_WINDOW_SECONDS"])
+    rows: list[tuple[str, str, Day, str]] = []
+    for merchant in sorted(services().registry.all(), key=lambda m: m.id):
+        zone = merchant.config.timezone
+        day = day_of(services().ledger.db, merchant.id, *today(zone, now), older_than=now - window)
+        rows.append((merchant.id, zone, day, services().gateways.breaker_state(merchant.id)))
+    return page("ops/dashboard.html", rows=rows, window=int(window), when=local_time)
