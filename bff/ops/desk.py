@@ -25,10 +25,12 @@ from pathlib import Path
 from bff.merchants.loader import MERCHANT_ID, ConfigProblem, InvalidConfig, parse_merchant
 from bff.merchants.policy import ConfigPolicy
 from bff.merchants.yaml_limits import MAX_BYTES, too_large
+from bff.ops.readiness import not_ready
 from bff.ops.turns import Turns
 
 log = logging.getLogger(__name__)
 MAX_AUDIT_DIFF = 64 * 1024  # characters of diff one audit entry keeps
+MAX_NOTE = 500  # characters of a publish or rollback note
 
 
 class DraftTooLarge(Exception):
@@ -37,6 +39,14 @@ class DraftTooLarge(Exception):
 
 class DraftMovedOn(Exception):
     """Someone saved or published the draft since this editor opened it; going on would overwrite their work."""
+
+
+class WouldBreakDraft(Exception):
+    """Saving would replace a valid draft with an invalid one, and the editor did not confirm that."""
+
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
 
 
 class NotPublishable(Exception):
@@ -49,13 +59,11 @@ def version_of(text: str | None) -> str:
     return "" if text is None else hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def unified(before: str, after: str) -> str:
+def unified(before: str, after: str, labels: tuple[str, str] = ("live", "draft")) -> str:
     """What changed, as a unified diff with one line of context (not worked out for oversized files)."""
     if len(before) > 2 * MAX_BYTES or len(after) > 2 * MAX_BYTES:
         return f"(not compared: {max(len(before), len(after)) // 1024} K characters is over the size limit)\n"
-    lines = difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True), "live", "draft", n=1
-    )
+    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True), *labels, n=1)
     return "".join(lines)
 
 
@@ -67,6 +75,12 @@ class Entry:
     action: str
     diff: str
     note: str = ""
+    version: str = ""  # for a publish or rollback: the file under .history/<merchant>/ holding what went live
+    replaced: str = ""  # ... and the one holding what it replaced (none for a new merchant's first publish)
+
+    @property
+    def is_release(self) -> bool:
+        return self.action == "publish" or self.action.startswith("rollback")
 
 
 def bounded(text: str, limit: int = MAX_AUDIT_DIFF) -> str:
@@ -145,8 +159,14 @@ class Desk:
             return [ConfigProblem(path.name, "", reason)]
         return []
 
-    def save_draft(self, merchant_id: str, text: str, base_version: str, user: str) -> list[ConfigProblem]:
-        """Keep the draft (valid or not) and answer its problems; refuse if too large or moved on since base_version."""
+    def save_draft(
+        self, merchant_id: str, text: str, base_version: str, user: str, break_valid: bool = False
+    ) -> list[ConfigProblem]:
+        """Keep the draft (valid or not) and answer its problems; refuse if too large or moved on since base_version.
+
+        A valid draft is replaced by an invalid one only with break_valid (the editor's second confirmation):
+        otherwise WouldBreakDraft, and nothing is written.
+        """
         reason = too_large(len(text.encode()))
         if reason:
             raise DraftTooLarge(reason)
@@ -154,15 +174,22 @@ class Desk:
             before = self.working_text(merchant_id)
             if version_of(before) != base_version:
                 raise DraftMovedOn(merchant_id)
+            draft = self.draft_text(merchant_id)
+            if not break_valid and draft is not None and not self.problems(merchant_id, draft):
+                problems = self.problems(merchant_id, text)
+                if problems:
+                    raise WouldBreakDraft(problems)
             _write_atomically(self.drafts / f"{merchant_id}.yaml", text)
             self._audit(user, merchant_id, "save draft", before or "", text)
         return self.problems(merchant_id, text)
 
-    def publish(self, merchant_id: str, user: str, base_version: str, waiver: str = "") -> None:
+    def publish(self, merchant_id: str, user: str, base_version: str, note: str, waiver: str = "") -> None:
         """Make the draft live for every BFF process (they re-read the file), keeping what it replaced.
 
         base_version is the draft's version the editor showed: a draft saved or published since is refused.
+        note says what changed and why (required); a draft still looking like the template is refused.
         """
+        note = _required(note)
         with self._turn(merchant_id):
             draft = self.draft_text(merchant_id)
             if draft is None or version_of(draft) != base_version:
@@ -170,10 +197,14 @@ class Desk:
             problems = self.problems(merchant_id, draft)
             if problems:
                 raise NotPublishable(problems)
+            reasons = not_ready(draft)
+            if reasons:
+                raise NotPublishable(reasons)
             live = self.live_text(merchant_id)
             if live is None and not waiver.strip() and not self.check_passed(merchant_id, draft):
                 raise NotPublishable(["a new merchant needs its connector check passed or waived with a reason"])
-            self._replace_live(merchant_id, draft, user, "publish", waiver.strip())
+            waived = f"\nconnector check waived: {waiver.strip()}" if waiver.strip() else ""
+            self._replace_live(merchant_id, draft, user, "publish", note + waived)
             (self.drafts / f"{merchant_id}.yaml").unlink()
 
     def record_check(self, merchant_id: str, text: str, passed: bool, user: str, report: str) -> None:
@@ -190,8 +221,18 @@ class Desk:
         folder = self.history / merchant_id
         return sorted((p.name for p in folder.glob("*.yaml")), reverse=True) if folder.is_dir() else []
 
-    def rollback(self, merchant_id: str, version: str, user: str) -> None:
+    def releases(self, merchant_id: str) -> list[Entry]:
+        """Every publish and rollback of this merchant, newest first: who, when, the note, the diff, the version."""
+        return [entry for entry in self.audit(merchant_id) if entry.is_release]
+
+    def version_text(self, merchant_id: str, version: str) -> str | None:
+        if version not in self.versions(merchant_id):
+            return None
+        return (self.history / merchant_id / version).read_text(encoding="utf-8")
+
+    def rollback(self, merchant_id: str, version: str, user: str, note: str) -> None:
         """Make an earlier version live again, in one step (it is validated like any publish)."""
+        note = _required(note)
         with self._turn(merchant_id):
             if version not in self.versions(merchant_id):
                 raise NotPublishable([f"no earlier version {version}"])
@@ -199,19 +240,32 @@ class Desk:
             problems = self.problems(merchant_id, text)
             if problems:
                 raise NotPublishable(problems)
-            self._replace_live(merchant_id, text, user, f"rollback to {version}", "")
+            self._replace_live(merchant_id, text, user, f"rollback to {version}", note)
 
     def _replace_live(self, merchant_id: str, text: str, user: str, action: str, note: str) -> None:
         live = self.live_text(merchant_id)
+        replaced = _stamped(live) if live is not None else ""
         if live is not None:
-            stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{version_of(live)}"
-            _write_atomically(self.history / merchant_id / f"{stamp}.yaml", live)
+            _write_atomically(self.history / merchant_id / replaced, live)
+        kept = _stamped(text)  # what goes live is kept too: the version list can roll back to any release
+        _write_atomically(self.history / merchant_id / kept, text)
         _write_atomically(self._live(merchant_id), text)
-        self._audit(user, merchant_id, action, live or "", text, note)
+        self._audit(user, merchant_id, action, live or "", text, note, (kept, replaced))
 
-    def _audit(self, user: str, merchant_id: str, action: str, before: str, after: str, note: str = "") -> None:
+    def _audit(
+        self,
+        user: str,
+        merchant_id: str,
+        action: str,
+        before: str,
+        after: str,
+        note: str = "",
+        versions: tuple[str, str] = ("", ""),
+    ) -> None:
         line = json.dumps(
             {
+                "version": versions[0],
+                "replaced": versions[1],
                 "when": time.time(),
                 "user": user,
                 "merchant_id": merchant_id,
@@ -233,6 +287,20 @@ class Desk:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
         entries = [entry for entry in map(_entry, lines) if entry is not None]
         return [e for e in reversed(entries) if merchant_id in (None, e.merchant_id)]
+
+
+def _stamped(text: str) -> str:
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{version_of(text)}.yaml"
+
+
+def _required(note: str) -> str:
+    """A release's note, stripped; NotPublishable when there is none or it is not short."""
+    note = " ".join(note.split())
+    if not note:
+        raise NotPublishable(["write a short note saying what changes and why"])
+    if len(note) > MAX_NOTE:
+        raise NotPublishable([f"the note is {len(note)} characters; keep it under {MAX_NOTE}"])
+    return note
 
 
 def _entry(line: str) -> Entry | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -27,7 +26,7 @@ from bff.ops.auth import (
     ops_required,
     start_ops_session,
 )
-from bff.ops.desk import Desk, DraftMovedOn, DraftTooLarge, NotPublishable, unified, version_of
+from bff.ops.desk import Desk, DraftMovedOn, DraftTooLarge, WouldBreakDraft, unified, version_of
 from bff.ops.shape import NotFormShaped, apply_form, shape_of
 from bff.ops.turns import Busy, Turns
 from bff.security.redirects import same_site_path
@@ -171,7 +170,9 @@ def edit(merchant_id: str) -> Response:
         failed=status != 200,
         has_draft=draft is not None,
         is_new=live is None,
-        versions=desk().versions(merchant_id),
+        breaking=status == 409 and problems is not None,
+        releases=desk().releases(merchant_id)[:3],
+        released=request.args.get("done") == "release" and request.method == "GET",
     )
 
 
@@ -185,7 +186,11 @@ def _save(merchant_id: str, working: str) -> tuple[str, str, int, list[ConfigPro
     else:
         text = request.form.get("text", "").replace("\r\n", "\n")
     try:
-        problems = desk().save_draft(merchant_id, text, request.form.get("base", ""), current_ops_user())
+        base, confirmed = request.form.get("base", ""), request.form.get("break_valid") == "yes"
+        problems = desk().save_draft(merchant_id, text, base, current_ops_user(), confirmed)
+    except WouldBreakDraft as exc:
+        message = "Not saved: this would replace a valid draft with one that has problems."
+        return text, message, 409, exc.problems
     except DraftTooLarge as exc:
         return working, f"Not saved: {exc}.", 413, None
     except DraftMovedOn:
@@ -196,29 +201,6 @@ def _save(merchant_id: str, working: str) -> tuple[str, str, int, list[ConfigPro
     return text, saved, 200, problems
 
 
-def _change_live(merchant_id: str, refused_title: str, change: Callable[[], None]) -> Response:
-    """Publish or roll back; every process serves the result within a second, this one at once."""
-    try:
-        change()
-    except NotPublishable as exc:
-        lines = [str(p) for p in exc.problems]
-        return _page("ops/message.html", status=409, title=refused_title, lines=lines, merchant_id=merchant_id)
-    except (DraftMovedOn, Busy):
-        lines = [MOVED_ON]
-        return _page("ops/message.html", status=409, title=refused_title, lines=lines, merchant_id=merchant_id)
-    services().registry.refresh(force=True)
-    return redirect(url_for("ops.edit", merchant_id=merchant_id), 303)
-
-
-@bp.post("/merchants/<merchant_id>/publish")
-@ops_required
-def publish(merchant_id: str) -> Response:
-    waiver, base = request.form.get("waiver", ""), request.form.get("base", "")
-    return _change_live(
-        merchant_id, "Not published", lambda: desk().publish(merchant_id, current_ops_user(), base, waiver)
-    )
-
-
 @bp.post("/merchants/<merchant_id>/check")
 @ops_required
 def check(merchant_id: str) -> Response:
@@ -227,7 +209,7 @@ def check(merchant_id: str) -> Response:
     if text is None:
         abort(404)
     try:
-        merchant = parse_merchant(Path(f"{merchant_id}.yaml"), text.encode(), services().registry.policy)
+        merchant = parse_merchant(desk().dir / f"{merchant_id}.yaml", text.encode(), services().registry.policy)
     except InvalidConfig as exc:
         return _page(
             "ops/message.html",
@@ -255,15 +237,6 @@ def check(merchant_id: str) -> Response:
     desk().record_check(merchant_id, text, not failed(rows), current_ops_user(), report)
     title = "Connector check failed" if failed(rows) else "Connector check passed"
     return _page("ops/message.html", title=title, lines=report.splitlines(), merchant_id=merchant_id)
-
-
-@bp.post("/merchants/<merchant_id>/rollback")
-@ops_required
-def rollback(merchant_id: str) -> Response:
-    version = request.form.get("version", "")
-    return _change_live(
-        merchant_id, "Not rolled back", lambda: desk().rollback(merchant_id, version, current_ops_user())
-    )
 
 
 @bp.post("/merchants")
