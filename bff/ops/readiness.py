@@ -33,11 +33,11 @@ def not_ready(text: str) -> list[str]:
     placeholders = [loc for loc, value in template["name"].items() if str(name.get(loc, "")).strip() == value]
     if placeholders:
         reasons.append(
-            f"brand.name: still the template's placeholder in {', '.join(placeholders)}: write the merchant's name"
+            f"brand.name: still the template placeholder in {', '.join(placeholders)}: write the name of the merchant"
         )
     colours = brand.get("colours") if isinstance(brand.get("colours"), dict) else {}
     if all(str(colours.get(k, "")).lower() == str(v).lower() for k, v in template["colours"].items()):
-        reasons.append("brand.colours: still the template's default colours: set the merchant's brand colours")
+        reasons.append("brand.colours: still the template default colours: set the brand colours of the merchant")
     if not str(brand.get("logo") or "").strip():
-        reasons.append("brand.logo: no logo: add the path of the merchant's logo (SVG or PNG beside the config)")
+        reasons.append("brand.logo: no logo: add the path of the logo (an SVG or PNG beside the config)")
     return reasons
