@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 import threading
 import time
@@ -31,6 +32,8 @@ from bff.ops.turns import Turns
 log = logging.getLogger(__name__)
 MAX_AUDIT_DIFF = 64 * 1024  # characters of diff one audit entry keeps
 MAX_NOTE = 500  # characters of a publish or rollback note
+MAIN = "main"  # the draft every merchant has had: .drafts/<id>.yaml, the one the preview shows
+DRAFT_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 
 class DraftTooLarge(Exception):
@@ -80,7 +83,7 @@ class Entry:
 
     @property
     def is_release(self) -> bool:
-        return self.action == "publish" or self.action.startswith("rollback")
+        return self.action.startswith(("publish", "rollback"))
 
 
 def bounded(text: str, limit: int = MAX_AUDIT_DIFF) -> str:
@@ -136,15 +139,23 @@ class Desk:
         path = self._live(merchant_id)
         return path.read_text(encoding="utf-8") if path.is_file() else None
 
-    def draft_text(self, merchant_id: str) -> str | None:
+    def draft_path(self, merchant_id: str, draft: str = MAIN) -> Path:
+        """Where a named draft lives: the main one at .drafts/<id>.yaml (as ever), others in .drafts/<id>/."""
         self._live(merchant_id)
-        path = self.drafts / f"{merchant_id}.yaml"
+        if draft == MAIN:
+            return self.drafts / f"{merchant_id}.yaml"
+        if not DRAFT_NAME.fullmatch(draft):
+            raise ValueError("not a draft name")
+        return self.drafts / merchant_id / f"{draft}.yaml"
+
+    def draft_text(self, merchant_id: str, draft: str = MAIN) -> str | None:
+        path = self.draft_path(merchant_id, draft)
         return path.read_text(encoding="utf-8") if path.is_file() else None
 
-    def working_text(self, merchant_id: str) -> str | None:
+    def working_text(self, merchant_id: str, draft: str = MAIN) -> str | None:
         """What the editor shows: the draft if there is one, else the live file."""
-        draft = self.draft_text(merchant_id)
-        return draft if draft is not None else self.live_text(merchant_id)
+        text = self.draft_text(merchant_id, draft)
+        return text if text is not None else self.live_text(merchant_id)
 
     def problems(self, merchant_id: str, text: str) -> list[ConfigProblem]:
         """What keeps this text from being published; never raises, whatever a draft holds."""
@@ -160,7 +171,7 @@ class Desk:
         return []
 
     def save_draft(
-        self, merchant_id: str, text: str, base_version: str, user: str, break_valid: bool = False
+        self, merchant_id: str, text: str, base_version: str, user: str, break_valid: bool = False, draft: str = MAIN
     ) -> list[ConfigProblem]:
         """Keep the draft (valid or not) and answer its problems; refuse if too large or moved on since base_version.
 
@@ -171,19 +182,27 @@ class Desk:
         if reason:
             raise DraftTooLarge(reason)
         with self._turn(merchant_id):
-            before = self.working_text(merchant_id)
+            before = self.working_text(merchant_id, draft)
             if version_of(before) != base_version:
                 raise DraftMovedOn(merchant_id)
-            draft = self.draft_text(merchant_id)
-            if not break_valid and draft is not None and not self.problems(merchant_id, draft):
+            saved = self.draft_text(merchant_id, draft)
+            if not break_valid and saved is not None and not self.problems(merchant_id, saved):
                 problems = self.problems(merchant_id, text)
                 if problems:
                     raise WouldBreakDraft(problems)
-            _write_atomically(self.drafts / f"{merchant_id}.yaml", text)
-            self._audit(user, merchant_id, "save draft", before or "", text)
+            self.write_draft(merchant_id, draft, text, user)
+            self._audit(user, merchant_id, _named("save draft", draft), before or "", text)
         return self.problems(merchant_id, text)
 
-    def publish(self, merchant_id: str, user: str, base_version: str, note: str, waiver: str = "") -> None:
+    def write_draft(self, merchant_id: str, draft: str, text: str, user: str) -> None:
+        """Write a draft and who changed it when (beside it, for the list of drafts); in the merchant's turn."""
+        path = self.draft_path(merchant_id, draft)
+        _write_atomically(path, text)
+        _write_atomically(path.with_suffix(".json"), json.dumps({"by": user, "at": time.time()}))
+
+    def publish(
+        self, merchant_id: str, user: str, base_version: str, note: str, waiver: str = "", draft: str = MAIN
+    ) -> None:
         """Make the draft live for every BFF process (they re-read the file), keeping what it replaced.
 
         base_version is the draft's version the editor showed: a draft saved or published since is refused.
@@ -191,21 +210,22 @@ class Desk:
         """
         note = _required(note)
         with self._turn(merchant_id):
-            draft = self.draft_text(merchant_id)
-            if draft is None or version_of(draft) != base_version:
+            text = self.draft_text(merchant_id, draft)
+            if text is None or version_of(text) != base_version:
                 raise DraftMovedOn(merchant_id)
-            problems = self.problems(merchant_id, draft)
+            problems = self.problems(merchant_id, text)
             if problems:
                 raise NotPublishable(problems)
-            reasons = not_ready(draft)
+            reasons = not_ready(text)
             if reasons:
                 raise NotPublishable(reasons)
             live = self.live_text(merchant_id)
-            if live is None and not waiver.strip() and not self.check_passed(merchant_id, draft):
+            if live is None and not waiver.strip() and not self.check_passed(merchant_id, text):
                 raise NotPublishable(["a new merchant needs its connector check passed or waived with a reason"])
             waived = f"\nconnector check waived: {waiver.strip()}" if waiver.strip() else ""
-            self._replace_live(merchant_id, draft, user, "publish", note + waived)
-            (self.drafts / f"{merchant_id}.yaml").unlink()
+            self._replace_live(merchant_id, text, user, _named("publish", draft), note + waived)
+            self.draft_path(merchant_id, draft).unlink()
+            self.draft_path(merchant_id, draft).with_suffix(".json").unlink(missing_ok=True)
 
     def record_check(self, merchant_id: str, text: str, passed: bool, user: str, report: str) -> None:
         """Remember a connector check of this exact draft; the audit log keeps its report."""
@@ -287,6 +307,11 @@ class Desk:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
         entries = [entry for entry in map(_entry, lines) if entry is not None]
         return [e for e in reversed(entries) if merchant_id in (None, e.merchant_id)]
+
+
+def _named(action: str, draft: str) -> str:
+    """An audit action naming the draft, unless it is the main one ("save draft", "save draft christmas")."""
+    return action if draft == MAIN else f"{action} {draft}"
 
 
 def _stamped(text: str) -> str:

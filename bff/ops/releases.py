@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from bff import csrf
 from bff.merchants.loader import MERCHANT_ID
 from bff.ops.auth import current_ops_user, ops_required
-from bff.ops.desk import DraftMovedOn, NotPublishable, unified, version_of
+from bff.ops.desk import DRAFT_NAME, MAIN, DraftMovedOn, NotPublishable, unified, version_of
 from bff.ops.readiness import not_ready
 from bff.ops.turns import Busy
 from bff.ops.views import MOVED_ON, _page, desk
@@ -31,11 +31,18 @@ def _merchant(merchant_id: str) -> str:
     return merchant_id
 
 
+def _draft(name: str) -> str:
+    if not DRAFT_NAME.fullmatch(name):
+        abort(404)
+    return name
+
+
 @bp.get("/<merchant_id>/publish")
 @ops_required
 def confirm_publish(merchant_id: str) -> Response:
     """What publishing the draft would change, what keeps it from going live, and the note to write."""
-    draft = desk().draft_text(_merchant(merchant_id))
+    name = _draft(request.args.get("draft", MAIN))
+    draft = desk().draft_text(_merchant(merchant_id), name)
     if draft is None:
         return redirect(url_for("ops.edit", merchant_id=merchant_id), 303)
     live = desk().live_text(merchant_id)
@@ -48,6 +55,7 @@ def confirm_publish(merchant_id: str) -> Response:
         base=version_of(draft),
         refusals=refusals,
         is_new=live is None,
+        draft_name=name,
     )
 
 
@@ -56,9 +64,9 @@ def confirm_publish(merchant_id: str) -> Response:
 def publish(merchant_id: str) -> Response:
     form = request.form
     note, waiver, base = form.get("note", ""), form.get("waiver", ""), form.get("base", "")
-    user = current_ops_user()
+    user, name = current_ops_user(), _draft(form.get("draft", MAIN))
     return _change_live(
-        _merchant(merchant_id), "Not published", lambda: desk().publish(merchant_id, user, base, note, waiver)
+        _merchant(merchant_id), "Not published", lambda: desk().publish(merchant_id, user, base, note, waiver, name)
     )
 
 

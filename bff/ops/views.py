@@ -17,6 +17,7 @@ from bff.connector.profile import profile_of
 from bff.connector.test_cards import from_file, from_sandbox
 from bff.merchants.loader import MERCHANT_ID, ConfigProblem, InvalidConfig, parse_merchant
 from bff.merchants.yaml_limits import MAX_BYTES
+from bff.ops import shelf
 from bff.ops.auth import (
     COOKIE,
     LIFETIME,
@@ -26,7 +27,7 @@ from bff.ops.auth import (
     ops_required,
     start_ops_session,
 )
-from bff.ops.desk import Desk, DraftMovedOn, DraftTooLarge, WouldBreakDraft, unified, version_of
+from bff.ops.desk import DRAFT_NAME, MAIN, Desk, DraftMovedOn, DraftTooLarge, WouldBreakDraft, unified, version_of
 from bff.ops.shape import NotFormShaped, apply_form, shape_of
 from bff.ops.turns import Busy, Turns
 from bff.security.redirects import same_site_path
@@ -143,15 +144,16 @@ def index() -> Response:
 @ops_required
 def edit(merchant_id: str) -> Response:
     """The raw editor of a merchant's draft; every save is validated and shows problems by key path."""
-    if not MERCHANT_ID.fullmatch(merchant_id):
+    name = request.args.get("draft", MAIN)
+    if not MERCHANT_ID.fullmatch(merchant_id) or not DRAFT_NAME.fullmatch(name):
         abort(404)
-    text = desk().working_text(merchant_id)
-    if text is None:
+    text = desk().working_text(merchant_id, name)
+    if text is None or (name != MAIN and desk().draft_text(merchant_id, name) is None):
         abort(404)
     message, status, problems = None, 200, None
     if request.method == "POST":
-        text, message, status, problems = _save(merchant_id, text)
-    live, draft = desk().live_text(merchant_id), desk().draft_text(merchant_id)
+        text, message, status, problems = _save(merchant_id, name, text)
+    live, draft = desk().live_text(merchant_id), desk().draft_text(merchant_id, name)
     try:
         shape, shape_problem = shape_of(text), None
     except NotFormShaped as exc:
@@ -164,7 +166,10 @@ def edit(merchant_id: str) -> Response:
         shape=shape,
         shape_problem=shape_problem,
         diff=unified(live or "", draft) if draft is not None else "",
-        base=version_of(desk().working_text(merchant_id)),
+        base=version_of(desk().working_text(merchant_id, name)),
+        draft_name=name,
+        drafts=shelf.drafts(desk(), merchant_id),
+        discarded=request.args.get("discarded", ""),
         problems=desk().problems(merchant_id, text) if problems is None else problems,
         message=message,
         failed=status != 200,
@@ -176,7 +181,7 @@ def edit(merchant_id: str) -> Response:
     )
 
 
-def _save(merchant_id: str, working: str) -> tuple[str, str, int, list[ConfigProblem] | None]:
+def _save(merchant_id: str, name: str, working: str) -> tuple[str, str, int, list[ConfigProblem] | None]:
     """Save the posted draft (raw text or the form's fields): the text to show, message, status, problems."""
     if request.form.get("form") == "shape":  # the structured form edits the same draft
         try:
@@ -187,7 +192,7 @@ def _save(merchant_id: str, working: str) -> tuple[str, str, int, list[ConfigPro
         text = request.form.get("text", "").replace("\r\n", "\n")
     try:
         base, confirmed = request.form.get("base", ""), request.form.get("break_valid") == "yes"
-        problems = desk().save_draft(merchant_id, text, base, current_ops_user(), confirmed)
+        problems = desk().save_draft(merchant_id, text, base, current_ops_user(), confirmed, name)
     except WouldBreakDraft as exc:
         message = "Not saved: this would replace a valid draft with one that has problems."
         return text, message, 409, exc.problems
