@@ -113,7 +113,8 @@ def test_publishing_a_named_draft_publishes_it_and_keeps_the_others(alice, confi
     save(alice, "gift", live.replace("Money on your cards", "Gift money"))
     form = {"csrf_token": csrf(alice, "/ops/"), "base": base(alice, "gift"), "note": "gift label", "draft": "gift"}
     assert alice.get("/ops/merchants/lime-market/publish?draft=gift").status_code == 200
-    assert alice.post("/ops/merchants/lime-market/publish", data=form).status_code == 303
+    done = alice.post("/ops/merchants/lime-market/publish", data=form)
+    assert done.status_code == 303 and "Published: shoppers see" in text_of(alice.get(done.headers["Location"]))
     assert "Gift money" in (config / "lime-market.yaml").read_text(encoding="utf-8")
     assert Desk(config).draft_text("lime-market", "gift") is None
     assert Desk(config).draft_text("lime-market", "other") is not None

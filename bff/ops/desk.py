@@ -282,6 +282,7 @@ class Desk:
         note: str = "",
         versions: tuple[str, str] = ("", ""),
     ) -> None:
+        labels = ("before", "this version") if versions[0] else ("before", "after")
         line = json.dumps(
             {
                 "version": versions[0],
@@ -290,7 +291,7 @@ class Desk:
                 "user": user,
                 "merchant_id": merchant_id,
                 "action": action,
-                "diff": bounded(unified(before, after)),
+                "diff": bounded(unified(before, after, labels)),
                 "note": bounded(note),
             },
             ensure_ascii=False,
