@@ -20,17 +20,16 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from bff.merchants.loader import MERCHANT_ID, ConfigProblem, InvalidConfig, parse_merchant
 from bff.merchants.policy import ConfigPolicy
 from bff.merchants.yaml_limits import MAX_BYTES, too_large
+from bff.ops.audit_log import Entry, append, read
 from bff.ops.readiness import not_ready
 from bff.ops.turns import Turns
 
 log = logging.getLogger(__name__)
-MAX_AUDIT_DIFF = 64 * 1024  # characters of diff one audit entry keeps
 MAX_NOTE = 500  # characters of a publish or rollback note
 MAIN = "main"  # the draft every merchant has had: .drafts/<id>.yaml, the one the preview shows
 DRAFT_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
@@ -68,29 +67,6 @@ def unified(before: str, after: str, labels: tuple[str, str] = ("live", "draft")
         return f"(not compared: {max(len(before), len(after)) // 1024} K characters is over the size limit)\n"
     lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True), *labels, n=1)
     return "".join(lines)
-
-
-@dataclass(frozen=True)
-class Entry:
-    when: float
-    user: str
-    merchant_id: str
-    action: str
-    diff: str
-    note: str = ""
-    version: str = ""  # for a publish or rollback: the file under .history/<merchant>/ holding what went live
-    replaced: str = ""  # ... and the one holding what it replaced (none for a new merchant's first publish)
-
-    @property
-    def is_release(self) -> bool:
-        return self.action.startswith(("publish", "rollback"))
-
-
-def bounded(text: str, limit: int = MAX_AUDIT_DIFF) -> str:
-    """text cut to limit characters, saying how much was left out."""
-    if len(text) <= limit:
-        return text
-    return text[:limit] + f"\n… truncated: {len(text) - limit} more characters not kept in the audit log\n"
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -283,31 +259,12 @@ class Desk:
         versions: tuple[str, str] = ("", ""),
     ) -> None:
         labels = ("before", "this version") if versions[0] else ("before", "after")
-        line = json.dumps(
-            {
-                "version": versions[0],
-                "replaced": versions[1],
-                "when": time.time(),
-                "user": user,
-                "merchant_id": merchant_id,
-                "action": action,
-                "diff": bounded(unified(before, after, labels)),
-                "note": bounded(note),
-            },
-            ensure_ascii=False,
-        )
-        self.history.mkdir(parents=True, exist_ok=True)
-        # one write of one line in append mode: lines from several processes never interleave
-        with open(self.history / "audit.jsonl", "a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
+        entry = Entry(time.time(), user, merchant_id, action, unified(before, after, labels), note, *versions)
+        append(self.history, entry)
 
     def audit(self, merchant_id: str | None = None) -> list[Entry]:
-        path = self.history / "audit.jsonl"
-        if not path.is_file():
-            return []
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        entries = [entry for entry in map(_entry, lines) if entry is not None]
-        return [e for e in reversed(entries) if merchant_id in (None, e.merchant_id)]
+        """The audit log, newest first, of one merchant or all."""
+        return read(self.history, merchant_id)
 
 
 def _named(action: str, draft: str) -> str:
@@ -327,13 +284,3 @@ def _required(note: str) -> str:
     if len(note) > MAX_NOTE:
         raise NotPublishable([f"the note is {len(note)} characters; keep it under {MAX_NOTE}"])
     return note
-
-
-def _entry(line: str) -> Entry | None:
-    """One line of the audit log, or None for a line cut short (a crash mid-write) or edited by hand."""
-    try:
-        return Entry(**json.loads(line))
-    except (ValueError, TypeError):
-        if line.strip():
-            log.warning("audit log: a line that is not an entry was skipped")
-        return None
