@@ -133,3 +133,14 @@ def test_desk_discard_checks_the_version(config):
     shelf.create(desk, "peach-bakery", "x", "live", "alice")
     with pytest.raises(DraftMovedOn):
         shelf.discard(desk, "peach-bakery", "x", version_of("something else"), "alice")
+
+
+def test_the_merchant_list_counts_named_drafts_and_keeps_a_new_merchant_whose_main_draft_was_renamed(alice, config):
+    create(alice, "winter")
+    assert "+1 named draft(s)" in text_of(alice.get("/ops/"))
+    alice.post("/ops/merchants", data={"csrf_token": csrf(alice, "/ops/"), "merchant_id": "tea-house"})
+    form = {"csrf_token": csrf(alice, "/ops/"), "new_name": "first-try"}
+    assert alice.post("/ops/merchants/tea-house/drafts/main/rename", data=form).status_code == 303
+    assert "tea-house" in text_of(alice.get("/ops/"))
+    opened = alice.get("/ops/merchants/tea-house")
+    assert opened.status_code == 303 and opened.headers["Location"].endswith("draft=first-try")

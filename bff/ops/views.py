@@ -125,7 +125,8 @@ def index() -> Response:
     problems = {p.file: [] for p in registry.problems()}
     for p in registry.problems():
         problems[p.file].append(str(p))
-    ids = sorted({p.stem for p in desk().dir.glob("*.yaml")} | {p.stem for p in desk().drafts.glob("*.yaml")})
+    named = {p.parent.name for p in desk().drafts.glob("*/*.yaml") if MERCHANT_ID.fullmatch(p.parent.name)}
+    ids = sorted({p.stem for p in desk().dir.glob("*.yaml")} | {p.stem for p in desk().drafts.glob("*.yaml")} | named)
     for merchant_id in ids:
         live, draft = desk().live_text(merchant_id), desk().draft_text(merchant_id)
         rows.append(
@@ -135,6 +136,7 @@ def index() -> Response:
                 "problems": problems.get(f"{merchant_id}.yaml", []),
                 "draft": draft is not None and draft != live,
                 "draft_problems": desk().problems(merchant_id, draft) if draft is not None else [],
+                "named_drafts": len(list((desk().drafts / merchant_id).glob("*.yaml"))),
             }
         )
     return _page("ops/index.html", rows=rows)
@@ -148,6 +150,9 @@ def edit(merchant_id: str) -> Response:
     if not MERCHANT_ID.fullmatch(merchant_id) or not DRAFT_NAME.fullmatch(name):
         abort(404)
     text = desk().working_text(merchant_id, name)
+    others = shelf.drafts(desk(), merchant_id) if text is None and name == MAIN else []
+    if others:  # a new merchant whose main draft was renamed: open one of its drafts
+        return redirect(url_for("ops.edit", merchant_id=merchant_id, draft=others[0].name), 303)
     if text is None or (name != MAIN and desk().draft_text(merchant_id, name) is None):
         abort(404)
     message, status, problems = None, 200, None
