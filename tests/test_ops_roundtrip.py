@@ -95,3 +95,9 @@ def test_a_comment_survives_a_form_save_and_the_audit_entry_is_one_line(ops_app,
         '-    background: "#f2f7f4"',
         '+    background: "#eeeeee"',
     ]
+
+
+def test_a_colour_added_is_one_added_line_quoted_like_the_others():
+    text = (CONFIG_DIR / "lime-market.yaml").read_text(encoding="utf-8")
+    after = apply_form(text, form_of(text, colour_surface="#fefefe"))
+    assert changed_lines(text, after) == ['+    surface: "#fefefe"']

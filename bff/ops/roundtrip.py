@@ -14,7 +14,7 @@ from typing import Any
 import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
-from ruamel.yaml.scalarstring import ScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString
 from ruamel.yaml.util import load_yaml_guess_indent
 
 MAPPING_INDENT = 2  # as every merchant file and the template are written
@@ -40,10 +40,12 @@ class Document:
         self.text = text
         try:
             _, sequence, offset = load_yaml_guess_indent(text)  # how the file indents its lists (a guess)
-            styles = {(sequence or MAPPING_INDENT, offset or 0), (4, 2), (2, 0)}
-            self.yaml, self.data, self.unchanged = min(
-                (self._read(*style) for style in sorted(styles)), key=lambda read: _distance(text, read[2])
-            )
+            guessed = (sequence or MAPPING_INDENT, offset or 0)
+            self.yaml, self.data, self.unchanged = self._read(*guessed)
+            if self.unchanged != text:  # a comment or a flow mapping misled the guess: take the closest style
+                reads = [self._read(*style) for style in {(4, 2), (2, 0)} - {guessed}]
+                reads.append((self.yaml, self.data, self.unchanged))
+                self.yaml, self.data, self.unchanged = min(reads, key=lambda read: _distance(text, read[2]))
         except (YAMLError, ValueError, TypeError) as exc:
             raise NotRoundTrip(str(exc)) from exc
 
@@ -114,4 +116,6 @@ def put(mapping: dict[str, Any], key: str, value: Any) -> None:
         return
     if isinstance(old, ScalarString) and isinstance(value, str):
         value = type(old)(value)
+    elif old is None and isinstance(value, str) and value.startswith("#"):
+        value = DoubleQuotedScalarString(value)  # a colour, quoted the way merchant files quote colours
     mapping[key] = value
