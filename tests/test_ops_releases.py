@@ -122,6 +122,7 @@ def test_the_raw_editor_does_not_replace_a_valid_draft_with_an_invalid_one_witho
     assert "not-a-colour" in refused.get_data(as_text=True)  # what was typed is still in the editor
     assert 'name="break_valid"' in refused.get_data(as_text=True)
     assert Desk(config).draft_text("lime-market") == valid
+    assert "disabled>Publish the draft…" not in refused.get_data(as_text=True)  # the saved draft can still go live
     confirmed = save_raw(alice, "lime-market", broken, break_valid="yes")
     assert confirmed.status_code == 200 and Desk(config).draft_text("lime-market") == broken
 
