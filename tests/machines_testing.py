@@ -180,7 +180,7 @@ class Ops:
     def publisher(self, merchant_id: str, base: str) -> Callable[[], int]:
         """The publish button, ready to press (the form loaded): pressing it answers the status code."""
         csrf, _ = self._form("/ops/merchants/" + merchant_id)
-        form = {"csrf_token": csrf, "base": base}
+        form = {"csrf_token": csrf, "base": base, "note": "from the machines test"}
         url = f"{self.base_url}/ops/merchants/{merchant_id}/publish"
         return lambda: self.browser.post(url, data=form, allow_redirects=False, timeout=30).status_code
 

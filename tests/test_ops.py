@@ -7,7 +7,7 @@ from html import unescape
 
 import pytest
 from kabao_testing import mint_launch_token, text_of
-from ops_testing import base_of, csrf, login
+from ops_testing import base_of, csrf, login, make_ready
 
 from bff.ops.desk import Desk, DraftMovedOn, version_of
 
@@ -64,7 +64,7 @@ def test_saving_shows_problems_by_key_path_and_publish_is_refused(ops_app, confi
     assert "brand.colours.primary" in text_of(saved) and "is not a colour" in text_of(saved)
     refused = client.post(
         "/ops/merchants/lime-market/publish",
-        data={"csrf_token": csrf(client, "/ops/"), "base": base_of(client, "lime-market")},
+        data={"csrf_token": csrf(client, "/ops/"), "base": base_of(client, "lime-market"), "note": "test release"},
     )
     assert refused.status_code == 409
     assert 'primary: "#0b7a4b"' in (config / "lime-market.yaml").read_text(encoding="utf-8")
@@ -85,14 +85,17 @@ def test_publish_is_served_without_restart_and_rollback_is_one_action(ops_app, c
     assert "卡内可用余额" in text_of(shopper.get("/wallet?js=0"))  # a draft is not live
     assert (
         client.post(
-            "/ops/merchants/lime-market/publish", data={"csrf_token": token, "base": base_of(client, "lime-market")}
+            "/ops/merchants/lime-market/publish",
+            data={"csrf_token": token, "base": base_of(client, "lime-market"), "note": "test release"},
         ).status_code
         == 303
     )
     assert "礼品卡余额" in text_of(shopper.get("/wallet?js=0"))  # the same running app serves it
     version = Desk(config).versions("lime-market")[0]
     assert (
-        client.post("/ops/merchants/lime-market/rollback", data={"csrf_token": token, "version": version}).status_code
+        client.post(
+            "/ops/merchants/lime-market/rollback", data={"csrf_token": token, "version": version, "note": "undo"}
+        ).status_code
         == 303
     )
     assert "卡内可用余额" in text_of(shopper.get("/wallet?js=0"))
@@ -109,7 +112,8 @@ def test_every_change_is_in_the_audit_log_with_who_and_a_diff(ops_app, config):
     token = csrf(client, "/ops/")
     client.post("/ops/merchants/peach-bakery", data={"csrf_token": token, "text": text, "base": base})
     client.post(
-        "/ops/merchants/peach-bakery/publish", data={"csrf_token": token, "base": base_of(client, "peach-bakery")}
+        "/ops/merchants/peach-bakery/publish",
+        data={"csrf_token": token, "base": base_of(client, "peach-bakery"), "note": "test release"},
     )
     entries = Desk(config).audit("peach-bakery")
     assert [e.action for e in entries] == ["publish", "save draft"]
@@ -149,13 +153,20 @@ def test_a_new_merchant_needs_its_check_waived_with_a_reason(ops_app, config):
     login(client)
     token = csrf(client, "/ops/")
     assert client.post("/ops/merchants", data={"csrf_token": token, "merchant_id": "tea-house"}).status_code == 303
+    assert make_ready(client, "tea-house").status_code == 200
     refused = client.post(
-        "/ops/merchants/tea-house/publish", data={"csrf_token": token, "base": base_of(client, "tea-house")}
+        "/ops/merchants/tea-house/publish",
+        data={"csrf_token": token, "base": base_of(client, "tea-house"), "note": "test release"},
     )
     assert refused.status_code == 409 and "connector check" in text_of(refused)
     done = client.post(
         "/ops/merchants/tea-house/publish",
-        data={"csrf_token": token, "base": base_of(client, "tea-house"), "waiver": "sandbox only"},
+        data={
+            "csrf_token": token,
+            "base": base_of(client, "tea-house"),
+            "note": "test release",
+            "waiver": "sandbox only",
+        },
     )
     assert done.status_code == 303 and (config / "tea-house.yaml").is_file()
     assert not list(config.glob(".*.tmp")) and not list(config.glob("*.tmp"))  # no half-written file left
@@ -209,12 +220,14 @@ def test_a_new_merchant_publishes_once_its_connector_check_passes(ops_app, confi
     login(client)
     token = csrf(client, "/ops/")
     client.post("/ops/merchants", data={"csrf_token": token, "merchant_id": "tea-house"})
+    make_ready(client, "tea-house")
     report = client.post("/ops/merchants/tea-house/check", data={"csrf_token": token})
     assert report.status_code == 200 and "Connector check passed" in text_of(report)
     assert "pay duplicate id" in text_of(report)
     assert (
         client.post(
-            "/ops/merchants/tea-house/publish", data={"csrf_token": token, "base": base_of(client, "tea-house")}
+            "/ops/merchants/tea-house/publish",
+            data={"csrf_token": token, "base": base_of(client, "tea-house"), "note": "test release"},
         ).status_code
         == 303
     )
@@ -234,7 +247,8 @@ def test_a_failed_connector_check_does_not_open_the_gate(ops_app, config, card_s
     assert "Connector check failed" in text_of(report)
     assert (
         client.post(
-            "/ops/merchants/tea-house/publish", data={"csrf_token": token, "base": base_of(client, "tea-house")}
+            "/ops/merchants/tea-house/publish",
+            data={"csrf_token": token, "base": base_of(client, "tea-house"), "note": "test release"},
         ).status_code
         == 409
     )
@@ -263,7 +277,7 @@ def test_the_raw_editor_refuses_naming_kabaos_secrets_by_key_path(ops_app, confi
     assert "backend.credentials.api_key_env KABAO_SECRET_KEY is one of Kabao's own" in saved
     refused = client.post(
         "/ops/merchants/lime-market/publish",
-        data={"csrf_token": csrf(client, "/ops/"), "base": base_of(client, "lime-market")},
+        data={"csrf_token": csrf(client, "/ops/"), "base": base_of(client, "lime-market"), "note": "test release"},
     )
     assert refused.status_code == 409 and "backend.base_url" in text_of(refused)
     assert "KABAO_HOST_SECRET" not in (config / "lime-market.yaml").read_text(encoding="utf-8")
@@ -301,7 +315,7 @@ def test_the_form_refuses_copy_with_foreign_placeholders_and_keeps_showing_the_s
     assert "checkout.return_urls KABAO_HOST_SECRET is one of Kabao's own" in saved
     refused = client.post(
         "/ops/merchants/lime-market/publish",
-        data={"csrf_token": csrf(client, "/ops/"), "base": base_of(client, "lime-market")},
+        data={"csrf_token": csrf(client, "/ops/"), "base": base_of(client, "lime-market"), "note": "test release"},
     )
     assert refused.status_code == 409
 
@@ -314,24 +328,37 @@ def test_publishing_a_draft_someone_changed_since_it_was_opened_is_refused(ops_a
     token = csrf(alice, "/ops/")
     alice.post(
         "/ops/merchants/lime-market",
-        data={"csrf_token": token, "text": live + "# one\n", "base": base_of(alice, "lime-market")},
+        data={
+            "csrf_token": token,
+            "text": live + "# one\n",
+            "base": base_of(alice, "lime-market"),
+            "note": "test release",
+        },
     )
     seen_by_bob = base_of(bob, "lime-market")
     alice.post(
         "/ops/merchants/lime-market",
-        data={"csrf_token": token, "text": live + "# two\n", "base": base_of(alice, "lime-market")},
+        data={
+            "csrf_token": token,
+            "text": live + "# two\n",
+            "base": base_of(alice, "lime-market"),
+            "note": "test release",
+        },
     )
     refused = bob.post(
-        "/ops/merchants/lime-market/publish", data={"csrf_token": csrf(bob, "/ops/"), "base": seen_by_bob}
+        "/ops/merchants/lime-market/publish",
+        data={"csrf_token": csrf(bob, "/ops/"), "base": seen_by_bob, "note": "test release"},
     )
     assert refused.status_code == 409 and "changed since you opened it" in text_of(refused)
     assert (config / "lime-market.yaml").read_text(encoding="utf-8") == live  # what bob never saw is not live
     done = bob.post(
         "/ops/merchants/lime-market/publish",
-        data={"csrf_token": csrf(bob, "/ops/"), "base": base_of(bob, "lime-market")},
+        data={"csrf_token": csrf(bob, "/ops/"), "base": base_of(bob, "lime-market"), "note": "test release"},
     )
     assert done.status_code == 303 and (config / "lime-market.yaml").read_text(encoding="utf-8").endswith("# two\n")
-    again = alice.post("/ops/merchants/lime-market/publish", data={"csrf_token": token, "base": seen_by_bob})
+    again = alice.post(
+        "/ops/merchants/lime-market/publish", data={"csrf_token": token, "base": seen_by_bob, "note": "test release"}
+    )
     assert again.status_code == 409 and [e.action for e in Desk(config).audit("lime-market")].count("publish") == 1
 
 

@@ -14,21 +14,25 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from bff.merchants.loader import MERCHANT_ID, ConfigProblem, InvalidConfig, parse_merchant
 from bff.merchants.policy import ConfigPolicy
 from bff.merchants.yaml_limits import MAX_BYTES, too_large
+from bff.ops.audit_log import Entry, append, read
+from bff.ops.readiness import not_ready
 from bff.ops.turns import Turns
 
 log = logging.getLogger(__name__)
-MAX_AUDIT_DIFF = 64 * 1024  # characters of diff one audit entry keeps
+MAX_NOTE = 500  # characters of a publish or rollback note
+MAIN = "main"  # the draft every merchant has had: .drafts/<id>.yaml, the one the preview shows
+DRAFT_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 
 class DraftTooLarge(Exception):
@@ -37,6 +41,14 @@ class DraftTooLarge(Exception):
 
 class DraftMovedOn(Exception):
     """Someone saved or published the draft since this editor opened it; going on would overwrite their work."""
+
+
+class WouldBreakDraft(Exception):
+    """Saving would replace a valid draft with an invalid one, and the editor did not confirm that."""
+
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
 
 
 class NotPublishable(Exception):
@@ -49,31 +61,12 @@ def version_of(text: str | None) -> str:
     return "" if text is None else hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def unified(before: str, after: str) -> str:
+def unified(before: str, after: str, labels: tuple[str, str] = ("live", "draft")) -> str:
     """What changed, as a unified diff with one line of context (not worked out for oversized files)."""
     if len(before) > 2 * MAX_BYTES or len(after) > 2 * MAX_BYTES:
         return f"(not compared: {max(len(before), len(after)) // 1024} K characters is over the size limit)\n"
-    lines = difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True), "live", "draft", n=1
-    )
+    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True), *labels, n=1)
     return "".join(lines)
-
-
-@dataclass(frozen=True)
-class Entry:
-    when: float
-    user: str
-    merchant_id: str
-    action: str
-    diff: str
-    note: str = ""
-
-
-def bounded(text: str, limit: int = MAX_AUDIT_DIFF) -> str:
-    """text cut to limit characters, saying how much was left out."""
-    if len(text) <= limit:
-        return text
-    return text[:limit] + f"\n… truncated: {len(text) - limit} more characters not kept in the audit log\n"
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -122,15 +115,23 @@ class Desk:
         path = self._live(merchant_id)
         return path.read_text(encoding="utf-8") if path.is_file() else None
 
-    def draft_text(self, merchant_id: str) -> str | None:
+    def draft_path(self, merchant_id: str, draft: str = MAIN) -> Path:
+        """Where a named draft lives: the main one at .drafts/<id>.yaml (as ever), others in .drafts/<id>/."""
         self._live(merchant_id)
-        path = self.drafts / f"{merchant_id}.yaml"
+        if draft == MAIN:
+            return self.drafts / f"{merchant_id}.yaml"
+        if not DRAFT_NAME.fullmatch(draft):
+            raise ValueError("not a draft name")
+        return self.drafts / merchant_id / f"{draft}.yaml"
+
+    def draft_text(self, merchant_id: str, draft: str = MAIN) -> str | None:
+        path = self.draft_path(merchant_id, draft)
         return path.read_text(encoding="utf-8") if path.is_file() else None
 
-    def working_text(self, merchant_id: str) -> str | None:
+    def working_text(self, merchant_id: str, draft: str = MAIN) -> str | None:
         """What the editor shows: the draft if there is one, else the live file."""
-        draft = self.draft_text(merchant_id)
-        return draft if draft is not None else self.live_text(merchant_id)
+        text = self.draft_text(merchant_id, draft)
+        return text if text is not None else self.live_text(merchant_id)
 
     def problems(self, merchant_id: str, text: str) -> list[ConfigProblem]:
         """What keeps this text from being published; never raises, whatever a draft holds."""
@@ -145,36 +146,62 @@ class Desk:
             return [ConfigProblem(path.name, "", reason)]
         return []
 
-    def save_draft(self, merchant_id: str, text: str, base_version: str, user: str) -> list[ConfigProblem]:
-        """Keep the draft (valid or not) and answer its problems; refuse if too large or moved on since base_version."""
+    def save_draft(
+        self, merchant_id: str, text: str, base_version: str, user: str, break_valid: bool = False, draft: str = MAIN
+    ) -> list[ConfigProblem]:
+        """Keep the draft (valid or not) and answer its problems; refuse if too large or moved on since base_version.
+
+        A valid draft is replaced by an invalid one only with break_valid (the editor's second confirmation):
+        otherwise WouldBreakDraft, and nothing is written.
+        """
         reason = too_large(len(text.encode()))
         if reason:
             raise DraftTooLarge(reason)
         with self._turn(merchant_id):
-            before = self.working_text(merchant_id)
+            before = self.working_text(merchant_id, draft)
             if version_of(before) != base_version:
                 raise DraftMovedOn(merchant_id)
-            _write_atomically(self.drafts / f"{merchant_id}.yaml", text)
-            self._audit(user, merchant_id, "save draft", before or "", text)
+            saved = self.draft_text(merchant_id, draft)
+            if not break_valid and saved is not None and not self.problems(merchant_id, saved):
+                problems = self.problems(merchant_id, text)
+                if problems:
+                    raise WouldBreakDraft(problems)
+            self.write_draft(merchant_id, draft, text, user)
+            self._audit(user, merchant_id, _named("save draft", draft), before or "", text)
         return self.problems(merchant_id, text)
 
-    def publish(self, merchant_id: str, user: str, base_version: str, waiver: str = "") -> None:
+    def write_draft(self, merchant_id: str, draft: str, text: str, user: str) -> None:
+        """Write a draft and who changed it when (beside it, for the list of drafts); in the merchant's turn."""
+        path = self.draft_path(merchant_id, draft)
+        _write_atomically(path, text)
+        _write_atomically(path.with_suffix(".json"), json.dumps({"by": user, "at": time.time()}))
+
+    def publish(
+        self, merchant_id: str, user: str, base_version: str, note: str, waiver: str = "", draft: str = MAIN
+    ) -> None:
         """Make the draft live for every BFF process (they re-read the file), keeping what it replaced.
 
         base_version is the draft's version the editor showed: a draft saved or published since is refused.
+        note says what changed and why (required); a draft still looking like the template is refused.
         """
+        note = _required(note)
         with self._turn(merchant_id):
-            draft = self.draft_text(merchant_id)
-            if draft is None or version_of(draft) != base_version:
+            text = self.draft_text(merchant_id, draft)
+            if text is None or version_of(text) != base_version:
                 raise DraftMovedOn(merchant_id)
-            problems = self.problems(merchant_id, draft)
+            problems = self.problems(merchant_id, text)
             if problems:
                 raise NotPublishable(problems)
+            reasons = not_ready(text)
+            if reasons:
+                raise NotPublishable(reasons)
             live = self.live_text(merchant_id)
-            if live is None and not waiver.strip() and not self.check_passed(merchant_id, draft):
+            if live is None and not waiver.strip() and not self.check_passed(merchant_id, text):
                 raise NotPublishable(["a new merchant needs its connector check passed or waived with a reason"])
-            self._replace_live(merchant_id, draft, user, "publish", waiver.strip())
-            (self.drafts / f"{merchant_id}.yaml").unlink()
+            waived = f"\nconnector check waived: {waiver.strip()}" if waiver.strip() else ""
+            self._replace_live(merchant_id, text, user, _named("publish", draft), note + waived)
+            self.draft_path(merchant_id, draft).unlink()
+            self.draft_path(merchant_id, draft).with_suffix(".json").unlink(missing_ok=True)
 
     def record_check(self, merchant_id: str, text: str, passed: bool, user: str, report: str) -> None:
         """Remember a connector check of this exact draft; the audit log keeps its report."""
@@ -190,8 +217,18 @@ class Desk:
         folder = self.history / merchant_id
         return sorted((p.name for p in folder.glob("*.yaml")), reverse=True) if folder.is_dir() else []
 
-    def rollback(self, merchant_id: str, version: str, user: str) -> None:
+    def releases(self, merchant_id: str) -> list[Entry]:
+        """Every publish and rollback of this merchant, newest first: who, when, the note, the diff, the version."""
+        return [entry for entry in self.audit(merchant_id) if entry.is_release]
+
+    def version_text(self, merchant_id: str, version: str) -> str | None:
+        if version not in self.versions(merchant_id):
+            return None
+        return (self.history / merchant_id / version).read_text(encoding="utf-8")
+
+    def rollback(self, merchant_id: str, version: str, user: str, note: str) -> None:
         """Make an earlier version live again, in one step (it is validated like any publish)."""
+        note = _required(note)
         with self._turn(merchant_id):
             if version not in self.versions(merchant_id):
                 raise NotPublishable([f"no earlier version {version}"])
@@ -199,65 +236,51 @@ class Desk:
             problems = self.problems(merchant_id, text)
             if problems:
                 raise NotPublishable(problems)
-            self._replace_live(merchant_id, text, user, f"rollback to {version}", "")
+            self._replace_live(merchant_id, text, user, f"rollback to {version}", note)
 
     def _replace_live(self, merchant_id: str, text: str, user: str, action: str, note: str) -> None:
         live = self.live_text(merchant_id)
+        replaced = _stamped(live) if live is not None else ""
         if live is not None:
-            stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{version_of(live)}"
-            _write_atomically(self.history / merchant_id / f"{stamp}.yaml", live)
+            _write_atomically(self.history / merchant_id / replaced, live)
+        kept = _stamped(text)  # what goes live is kept too: the version list can roll back to any release
+        _write_atomically(self.history / merchant_id / kept, text)
         _write_atomically(self._live(merchant_id), text)
-        self._audit(user, merchant_id, action, live or "", text, note)
+        self._audit(user, merchant_id, action, live or "", text, note, (kept, replaced))
 
-    def _audit(self, user: str, merchant_id: str, action: str, before: str, after: str, note: str = "") -> None:
-        line = json.dumps(
-            {
-                "when": time.time(),
-                "user": user,
-                "merchant_id": merchant_id,
-                "action": action,
-                "diff": bounded(unified(before, after)),
-                "note": bounded(note),
-            },
-            ensure_ascii=False,
-        )
-        self.history.mkdir(parents=True, exist_ok=True)
-        # one write of one line in append mode: lines from several processes never interleave
-        with open(self.history / "audit.jsonl", "a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
+    def _audit(
+        self,
+        user: str,
+        merchant_id: str,
+        action: str,
+        before: str,
+        after: str,
+        note: str = "",
+        versions: tuple[str, str] = ("", ""),
+    ) -> None:
+        labels = ("before", "this version") if versions[0] else ("before", "after")
+        entry = Entry(time.time(), user, merchant_id, action, unified(before, after, labels), note, *versions)
+        append(self.history, entry)
 
     def audit(self, merchant_id: str | None = None) -> list[Entry]:
-        path = self.history / "audit.jsonl"
-        if not path.is_file():
-            return []
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        entries = [entry for entry in map(_entry, lines) if entry is not None]
-        return [e for e in reversed(entries) if merchant_id in (None, e.merchant_id)]
+        """The audit log, newest first, of one merchant or all."""
+        return read(self.history, merchant_id)
 
 
-def _entry(line: str) -> Entry | None:
-    """One line of the audit log, or None for a line cut short (a crash mid-write) or edited by hand."""
-    try:
-        return Entry(**json.loads(line))
-    except (ValueError, TypeError):
-        if line.strip():
-            log.warning("audit log: a line that is not an entry was skipped")
-        return None
+def _named(action: str, draft: str) -> str:
+    """An audit action naming the draft, unless it is the main one ("save draft", "save draft christmas")."""
+    return action if draft == MAIN else f"{action} {draft}"
 
 
-def record_action(history: Path, user: str, merchant_id: str, action: str, note: str) -> None:
-    """Write one audit entry for something done that is not a config change (no diff), e.g. after-sales."""
-    line = json.dumps(
-        {
-            "when": time.time(),
-            "user": user,
-            "merchant_id": merchant_id,
-            "action": action,
-            "diff": "",
-            "note": bounded(note),
-        },
-        ensure_ascii=False,
-    )
-    history.mkdir(parents=True, exist_ok=True)
-    with open(history / "audit.jsonl", "a", encoding="utf-8") as handle:
-        handle.write(line + "\n")
+def _stamped(text: str) -> str:
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{version_of(text)}.yaml"
+
+
+def _required(note: str) -> str:
+    """A release's note, stripped; NotPublishable when there is none or it is not short."""
+    note = " ".join(note.split())
+    if not note:
+        raise NotPublishable(["write a short note saying what changes and why"])
+    if len(note) > MAX_NOTE:
+        raise NotPublishable([f"the note is {len(note)} characters; keep it under {MAX_NOTE}"])
+    return note

@@ -24,8 +24,9 @@ from bff.checkout.reconcile import settle_one
 from bff.checkout.records import Checkout
 from bff.checkout.refunds import RefundRefused
 from bff.money import fen_to_yuan, yuan_to_fen
+from bff.ops.audit_log import record_action
 from bff.ops.auth import current_ops_user, ops_required
-from bff.ops.desk import Desk, record_action
+from bff.ops.desk import Desk
 from bff.ops.orders import lookup, order_page
 from bff.web.api import REFUND_ID
 from bff.web.shopper import services

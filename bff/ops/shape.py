@@ -13,6 +13,7 @@ import yaml
 from werkzeug.datastructures import MultiDict
 
 from bff.merchants.yaml_limits import load_yaml
+from bff.ops import roundtrip
 
 COLOURS = ("primary", "on_primary", "background", "surface", "text")
 LOCALES = ("zh-CN", "en")
@@ -92,41 +93,70 @@ def shape_of(text: str) -> dict[str, Any]:
 
 
 def apply_form(text: str, form: MultiDict[str, str]) -> str:
-    """The file's text with the form's values put in; keys the form doesn't cover are kept."""
-    data = _data(text)
-    shape_of(text)  # refuses, naming the key, a draft the form can't edit
+    """The file's text with the form's values put in, changing only the lines whose values changed.
+
+    The file is edited round-trip (ruamel.yaml): comments, key order, quoting and flow style survive,
+    so the diff and the audit entry show only what ops changed.
+    """
+    shape_of(text)  # checks the YAML limits and refuses, naming the key, a draft the form can't edit
+    try:
+        document = roundtrip.Document(text)
+    except roundtrip.NotRoundTrip as exc:
+        raise NotFormShaped("the file is not YAML the form can read") from exc
+    data = _mapping(document.data, "the file")
     colours = _child(_child(data, "brand", "brand"), "colours", "brand.colours")
     for key in COLOURS:
         value = form.get(f"colour_{key}", "").strip()
         if value:
-            colours[key] = value
+            roundtrip.put(colours, key, value)
         else:
             colours.pop(key, None)
-    sections = _sections(data)
+    _reorder(_sections(data), form)
+    _apply_copy(data, form)
+    if form.get("bind_method"):
+        roundtrip.put(_child(_child(data, "flows", "flows"), "bind", "flows.bind"), "method", form["bind_method"])
+    checkout = _checkout(data)
+    if checkout and form.get("max_cards"):
+        _apply_checkout(checkout[0], form)
+    return document.dump()
+
+
+def _reorder(sections: list[Any], form: MultiDict[str, str]) -> None:
     order = [_number(form.get(f"order_{i}"), i + 1) for i in range(len(sections))]
     ranked = sorted(zip(order, range(len(sections)), sections, strict=True), key=lambda r: (r[0], r[1]))
-    sections[:] = [section for _, _, section in ranked]
-    copy = {}
+    if [i for _, i, _ in ranked] != list(range(len(sections))):
+        sections[:] = [section for _, _, section in ranked]
+
+
+def _apply_copy(data: dict[str, Any], form: MultiDict[str, str]) -> None:
+    """Copy overrides per locale: keys kept, changed, added or dropped one by one (the rest untouched)."""
     for locale in LOCALES:
         lines = [line.partition(":") for line in form.get(f"copy_{locale}", "").splitlines() if line.strip()]
         texts = {key.strip(): value.strip() for key, _, value in lines if key.strip()}
-        if texts:
-            copy[locale] = texts
-    if copy:
-        data["copy"] = copy
-    else:
+        if not texts:
+            if isinstance(data.get("copy"), dict):
+                data["copy"].pop(locale, None)
+            continue
+        target = _child(_child(data, "copy", "copy"), locale, f"copy.{locale}")
+        for key in [k for k in target if k not in texts]:
+            del target[key]
+        for key, value in texts.items():
+            roundtrip.put(target, key, value)
+    if not data.get("copy"):
         data.pop("copy", None)
-    if form.get("bind_method"):
-        _child(_child(data, "flows", "flows"), "bind", "flows.bind")["method"] = form["bind_method"]
-    checkout = _checkout(data)
-    if checkout and form.get("max_cards"):
-        checkout[0]["max_cards"] = _number(form["max_cards"], checkout[0].get("max_cards", 1))
-        checkout[0]["allow_remainder"] = form.get("allow_remainder") == "on"
-        pin = {"required": form.get("pin", "never")}
-        if pin["required"] == "above":
-            pin["above_amount"] = _number(form.get("pin_above"), 0)
-        checkout[0]["pin"] = pin
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
+
+
+def _apply_checkout(checkout: dict[str, Any], form: MultiDict[str, str]) -> None:
+    roundtrip.put(checkout, "max_cards", _number(form["max_cards"], checkout.get("max_cards", 1)))
+    remainder = form.get("allow_remainder") == "on"
+    if remainder != bool(checkout.get("allow_remainder", True)):
+        checkout["allow_remainder"] = remainder
+    pin = _child(checkout, "pin", "checkout.pin")
+    roundtrip.put(pin, "required", form.get("pin", "never"))
+    if pin["required"] == "above":
+        roundtrip.put(pin, "above_amount", _number(form.get("pin_above"), 0))
+    else:
+        pin.pop("above_amount", None)
 
 
 def _number(value: str | None, default: int) -> int:

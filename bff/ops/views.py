@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -18,6 +17,7 @@ from bff.connector.profile import profile_of
 from bff.connector.test_cards import from_file, from_sandbox
 from bff.merchants.loader import MERCHANT_ID, ConfigProblem, InvalidConfig, parse_merchant
 from bff.merchants.yaml_limits import MAX_BYTES
+from bff.ops import shelf
 from bff.ops.auth import (
     COOKIE,
     LIFETIME,
@@ -27,7 +27,7 @@ from bff.ops.auth import (
     ops_required,
     start_ops_session,
 )
-from bff.ops.desk import Desk, DraftMovedOn, DraftTooLarge, NotPublishable, unified, version_of
+from bff.ops.desk import DRAFT_NAME, MAIN, Desk, DraftMovedOn, DraftTooLarge, WouldBreakDraft, unified, version_of
 from bff.ops.shape import NotFormShaped, apply_form, shape_of
 from bff.ops.turns import Busy, Turns
 from bff.security.redirects import same_site_path
@@ -125,7 +125,8 @@ def index() -> Response:
     problems = {p.file: [] for p in registry.problems()}
     for p in registry.problems():
         problems[p.file].append(str(p))
-    ids = sorted({p.stem for p in desk().dir.glob("*.yaml")} | {p.stem for p in desk().drafts.glob("*.yaml")})
+    named = {p.parent.name for p in desk().drafts.glob("*/*.yaml") if MERCHANT_ID.fullmatch(p.parent.name)}
+    ids = sorted({p.stem for p in desk().dir.glob("*.yaml")} | {p.stem for p in desk().drafts.glob("*.yaml")} | named)
     for merchant_id in ids:
         live, draft = desk().live_text(merchant_id), desk().draft_text(merchant_id)
         rows.append(
@@ -135,6 +136,7 @@ def index() -> Response:
                 "problems": problems.get(f"{merchant_id}.yaml", []),
                 "draft": draft is not None and draft != live,
                 "draft_problems": desk().problems(merchant_id, draft) if draft is not None else [],
+                "named_drafts": len(list((desk().drafts / merchant_id).glob("*.yaml"))),
             }
         )
     return _page("ops/index.html", rows=rows)
@@ -144,15 +146,19 @@ def index() -> Response:
 @ops_required
 def edit(merchant_id: str) -> Response:
     """The raw editor of a merchant's draft; every save is validated and shows problems by key path."""
-    if not MERCHANT_ID.fullmatch(merchant_id):
+    name = request.args.get("draft", MAIN)
+    if not MERCHANT_ID.fullmatch(merchant_id) or not DRAFT_NAME.fullmatch(name):
         abort(404)
-    text = desk().working_text(merchant_id)
-    if text is None:
+    text = desk().working_text(merchant_id, name)
+    others = shelf.drafts(desk(), merchant_id) if text is None and name == MAIN else []
+    if others:  # a new merchant whose main draft was renamed: open one of its drafts
+        return redirect(url_for("ops.edit", merchant_id=merchant_id, draft=others[0].name), 303)
+    if text is None or (name != MAIN and desk().draft_text(merchant_id, name) is None):
         abort(404)
     message, status, problems = None, 200, None
     if request.method == "POST":
-        text, message, status, problems = _save(merchant_id, text)
-    live, draft = desk().live_text(merchant_id), desk().draft_text(merchant_id)
+        text, message, status, problems = _save(merchant_id, name, text)
+    live, draft = desk().live_text(merchant_id), desk().draft_text(merchant_id, name)
     try:
         shape, shape_problem = shape_of(text), None
     except NotFormShaped as exc:
@@ -165,17 +171,22 @@ def edit(merchant_id: str) -> Response:
         shape=shape,
         shape_problem=shape_problem,
         diff=unified(live or "", draft) if draft is not None else "",
-        base=version_of(desk().working_text(merchant_id)),
+        base=version_of(desk().working_text(merchant_id, name)),
+        draft_name=name,
+        drafts=shelf.drafts(desk(), merchant_id),
+        discarded=request.args.get("discarded", ""),
         problems=desk().problems(merchant_id, text) if problems is None else problems,
         message=message,
         failed=status != 200,
         has_draft=draft is not None,
         is_new=live is None,
-        versions=desk().versions(merchant_id),
+        breaking=status == 409 and problems is not None,
+        releases=desk().releases(merchant_id)[:3],
+        released=request.args.get("done") == "release" and request.method == "GET",
     )
 
 
-def _save(merchant_id: str, working: str) -> tuple[str, str, int, list[ConfigProblem] | None]:
+def _save(merchant_id: str, name: str, working: str) -> tuple[str, str, int, list[ConfigProblem] | None]:
     """Save the posted draft (raw text or the form's fields): the text to show, message, status, problems."""
     if request.form.get("form") == "shape":  # the structured form edits the same draft
         try:
@@ -185,7 +196,11 @@ def _save(merchant_id: str, working: str) -> tuple[str, str, int, list[ConfigPro
     else:
         text = request.form.get("text", "").replace("\r\n", "\n")
     try:
-        problems = desk().save_draft(merchant_id, text, request.form.get("base", ""), current_ops_user())
+        base, confirmed = request.form.get("base", ""), request.form.get("break_valid") == "yes"
+        problems = desk().save_draft(merchant_id, text, base, current_ops_user(), confirmed, name)
+    except WouldBreakDraft as exc:
+        message = "Not saved: this would replace a valid draft with one that has problems."
+        return text, message, 409, exc.problems
     except DraftTooLarge as exc:
         return working, f"Not saved: {exc}.", 413, None
     except DraftMovedOn:
@@ -196,29 +211,6 @@ def _save(merchant_id: str, working: str) -> tuple[str, str, int, list[ConfigPro
     return text, saved, 200, problems
 
 
-def _change_live(merchant_id: str, refused_title: str, change: Callable[[], None]) -> Response:
-    """Publish or roll back; every process serves the result within a second, this one at once."""
-    try:
-        change()
-    except NotPublishable as exc:
-        lines = [str(p) for p in exc.problems]
-        return _page("ops/message.html", status=409, title=refused_title, lines=lines, merchant_id=merchant_id)
-    except (DraftMovedOn, Busy):
-        lines = [MOVED_ON]
-        return _page("ops/message.html", status=409, title=refused_title, lines=lines, merchant_id=merchant_id)
-    services().registry.refresh(force=True)
-    return redirect(url_for("ops.edit", merchant_id=merchant_id), 303)
-
-
-@bp.post("/merchants/<merchant_id>/publish")
-@ops_required
-def publish(merchant_id: str) -> Response:
-    waiver, base = request.form.get("waiver", ""), request.form.get("base", "")
-    return _change_live(
-        merchant_id, "Not published", lambda: desk().publish(merchant_id, current_ops_user(), base, waiver)
-    )
-
-
 @bp.post("/merchants/<merchant_id>/check")
 @ops_required
 def check(merchant_id: str) -> Response:
@@ -227,7 +219,7 @@ def check(merchant_id: str) -> Response:
     if text is None:
         abort(404)
     try:
-        merchant = parse_merchant(Path(f"{merchant_id}.yaml"), text.encode(), services().registry.policy)
+        merchant = parse_merchant(desk().dir / f"{merchant_id}.yaml", text.encode(), services().registry.policy)
     except InvalidConfig as exc:
         return _page(
             "ops/message.html",
@@ -255,15 +247,6 @@ def check(merchant_id: str) -> Response:
     desk().record_check(merchant_id, text, not failed(rows), current_ops_user(), report)
     title = "Connector check failed" if failed(rows) else "Connector check passed"
     return _page("ops/message.html", title=title, lines=report.splitlines(), merchant_id=merchant_id)
-
-
-@bp.post("/merchants/<merchant_id>/rollback")
-@ops_required
-def rollback(merchant_id: str) -> Response:
-    version = request.form.get("version", "")
-    return _change_live(
-        merchant_id, "Not rolled back", lambda: desk().rollback(merchant_id, version, current_ops_user())
-    )
 
 
 @bp.post("/merchants")

@@ -6,7 +6,7 @@ import time
 
 from flask import Flask
 
-from bff.ops import dashboard, order_actions, orders, preview
+from bff.ops import dashboard, drafts, order_actions, orders, preview, releases
 from bff.ops import views as ops_views
 from bff.ops.auth import ops_csrf_token
 from bff.security.headers import add_security_headers, content_security_policy
@@ -19,7 +19,8 @@ from bff.web.shopper import template_context
 def register(app: Flask) -> None:
     """Attach every blueprint, the security headers and the template helpers to the app."""
     shopper = (launch, wallet, bind_views, card, lost, checkout, paycode, brand)
-    for module in (health, *shopper, api, terminal, ops_views, preview, orders, order_actions, dashboard):
+    ops = (ops_views, releases, drafts, preview, orders, order_actions, dashboard)
+    for module in (health, *shopper, api, terminal, *ops):
         app.register_blueprint(module.bp)
     errors.register(app)
     caching.init_app(app)

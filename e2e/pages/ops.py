@@ -34,10 +34,22 @@ class OpsConsole:
         self.shape.get_by_role("button", name="Save draft").click()
         expect(self.saved).to_be_visible()
 
-    def publish(self) -> None:
-        self.page.get_by_role("button", name="Publish the draft").click()
+    def publish(self, note: str = "Published by the e2e suite") -> None:
+        """Publish the draft: confirm on its own page with a note; the merchant's page says it succeeded."""
+        self.page.get_by_role("button", name="Publish the draft…").click()
+        self.page.get_by_label("Note").fill(note)
+        self.page.get_by_role("button", name="Publish now").click()
+        expect(
+            self.page.get_by_role("status").filter(has_text="Published: shoppers see this version now.")
+        ).to_be_visible()
         expect(self.page.get_by_text("No draft: the live file is what you see.")).to_be_visible()
 
-    def roll_back_to_latest(self) -> None:
-        self.page.get_by_role("button", name="Roll back to this").first.click()
-        expect(self.page.get_by_role("button", name="Roll back to this").first).to_be_visible()
+    def roll_back_to_latest(self, note: str = "Rolled back by the e2e suite") -> None:
+        """Undo the latest release from the version list, confirmed with a note."""
+        self.page.get_by_role("link", name="All versions, with their diffs and rollback").click()
+        self.page.get_by_role("link", name="Roll back to the version before this…").first.click()
+        self.page.get_by_label("Note").fill(note)
+        self.page.get_by_role("button", name="Roll back now").click()
+        expect(
+            self.page.get_by_role("status").filter(has_text="Rolled back: shoppers see this version now.")
+        ).to_be_visible()
