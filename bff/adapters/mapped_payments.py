@@ -24,15 +24,7 @@ class MappedPayments:
     _parse: Callable[..., Any]
 
     def pay(self, request: PayRequest) -> Payment:
-        values = {
-            "payment_id": request.payment_id,
-            "user_id": request.user_id,
-            "card_id": request.card_id,
-            "order_id": request.order_id,
-            "amount": request.amount,
-            "currency": request.currency,
-            "secret": request.secret,
-        }
+        values = {"secret": None, **request.fields()}  # a dialect template may name {secret} when none is asked
         try:
             data = self._call("pay", values)
         except StillInProgress:

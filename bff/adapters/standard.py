@@ -102,16 +102,7 @@ class StandardAdapter(HttpAdapter):
         return SmsSent.to(body.get("masked_phone"))
 
     def pay(self, request: PayRequest) -> Payment:
-        payload = {
-            "payment_id": request.payment_id,
-            "user_id": request.user_id,
-            "card_id": request.card_id,
-            "order_id": request.order_id,
-            "amount": request.amount,
-            "currency": request.currency,
-        }
-        if request.secret is not None:
-            payload["secret"] = request.secret
+        payload = request.fields()
         try:
             body = self._call("pay", "POST", "/payments", json=payload)
         except CardSystemError as exc:

@@ -134,3 +134,15 @@ class PayRequest:
 
     def __repr__(self) -> str:
         return f"PayRequest(payment_id={self.payment_id!r}, card_id={self.card_id!r}, amount={self.amount})"
+
+    def fields(self) -> dict[str, str | int]:
+        """What a card system is sent, by name; the secret only when there is one."""
+        named = {
+            "payment_id": self.payment_id,
+            "user_id": self.user_id,
+            "card_id": self.card_id,
+            "order_id": self.order_id,
+            "amount": self.amount,
+            "currency": self.currency,
+        }
+        return named if self.secret is None else {**named, "secret": self.secret}
