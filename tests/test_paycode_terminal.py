@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 
 import pytest
-from kabao_testing import add_fault, sandbox_cards, sandbox_payments, wait_for
+from kabao_testing import CONFIG_DIR, add_fault, sandbox_cards, sandbox_payments, wait_for
 from paycode_testing import Terminal, issue_code, lime_card, transaction
 
 from bff.checkout.reconcile import reconcile
@@ -213,3 +214,29 @@ def test_cancel_is_refused_after_the_merchants_window(app, till, card_system, mo
     refused = till.cancel("tx-late")
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "CANCEL_WINDOW_PASSED"
     assert lime_card(card_system, 50000 - 600)
+
+
+def test_a_retry_while_the_transaction_is_in_flight_answers_processing_and_uses_no_failure_slot(
+    make_app, card_system, tmp_path
+):
+    """A till retrying a slow redemption must not use up its refused-code limit: a retry takes no slot."""
+    config = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, config)
+    path = config / "lime-market.yaml"
+    path.write_text(path.read_text().replace("failed_redemptions: {attempts: 10,", "failed_redemptions: {attempts: 1,"))
+    app = make_app(config_dir=config)
+    code = issue_code(app, lime_card(card_system))
+    add_fault(card_system, system="lime", op="pay", mode="latency", delay_ms=1500)
+    first: list[dict] = []
+    working = threading.Thread(
+        target=lambda: first.append(transaction(Terminal(app.test_client(), card_system).redeem(code, 800, "tx-slow")))
+    )
+    working.start()
+    redemptions = app.extensions["kabao"].till.redemptions
+    assert wait_for(lambda: redemptions.find("lime-market", "T1", "tx-slow") is not None)  # charging now
+
+    retry = Terminal(app.test_client(), card_system).redeem(code, 800, "tx-slow")
+    working.join()
+    assert retry.status_code == 200, retry.get_data(as_text=True)  # not TOO_MANY_FAILURES: no code was refused
+    assert transaction(retry)["status"] == "PROCESSING"
+    assert first[0]["status"] == "SUCCEEDED" and len(paid(card_system, "tx-slow")) == 1

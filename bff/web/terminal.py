@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import time
 from typing import Any
 
@@ -28,6 +29,7 @@ csrf.exempt(bp)  # signed by the terminal instead; no browser posts here
 TXN_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 MAX_FEN = 10**15
 MAX_BODY_BYTES = 4 * 1024
+IN_FLIGHT_SECONDS = 60  # longer than a redemption takes (card-system timeouts); a crashed one frees itself
 CODE_FAILURES = frozenset({CodeProblem.INVALID.value, CodeProblem.EXPIRED.value, "CODE_USED"})
 TILL_STATUS = {
     TillProblem.TXN_NOT_FOUND: 404,
@@ -110,6 +112,20 @@ def redeem() -> Response | tuple[Response, int]:
     if not isinstance(code, str) or len(code) > 64:
         abort(400)
     terms: Terms = g.terms
+    store, holder = services().store, secrets.token_hex(8)
+    working = f"paycode-txn:{keyed_hash(b'terminal', f'{terms.merchant_id}:{terms.terminal_id}:{txn_id}')}"
+    if not store.lease(working, holder, IN_FLIGHT_SECONDS):
+        # a retry while another request works this transaction: it looks at no code and takes no failure slot
+        # (so a till's retries can't use up its limit); the till queries the transaction for the outcome
+        return _answer(TillAnswer(txn_id, "PROCESSING", amount))
+    try:
+        return _redeem_once(terms, txn_id, code.strip(), amount)
+    finally:
+        store.end_lease(working, holder)
+
+
+def _redeem_once(terms: Terms, txn_id: str, code: str, amount: int) -> Response | tuple[Response, int]:
+    """One request's redemption, its code counted against the terminal's limit only when the code is refused."""
     limit = terms.paycode.failed_redemptions
     key = f"paycode-failures:{keyed_hash(b'terminal', f'{terms.merchant_id}:{terms.terminal_id}')}"
     taken = reserve_all(services().store, [(key, limit.attempts, limit.window_seconds)])
@@ -118,7 +134,7 @@ def redeem() -> Response | tuple[Response, int]:
         return api_error("TOO_MANY_FAILURES", 429)
     answer = None
     try:
-        answer = services().till.redeem(g.gateway, terms, txn_id, code.strip(), amount)
+        answer = services().till.redeem(g.gateway, terms, txn_id, code, amount)
     except TillRefused as exc:
         return api_error(exc.problem.value, TILL_STATUS[exc.problem])
     finally:
