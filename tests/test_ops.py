@@ -119,7 +119,9 @@ def test_every_change_is_in_the_audit_log_with_who_and_a_diff(ops_app, config):
     assert [e.action for e in entries] == ["publish", "save draft"]
     assert all(e.user == "bob" for e in entries)
     assert "-    wallet.total: 可用金额" in entries[0].diff and "+    wallet.total: 蛋糕卡余额" in entries[0].diff
-    assert "蛋糕卡余额" in text_of(client.get("/ops/audit"))
+    audit = text_of(client.get("/ops/audit"))
+    assert "蛋糕卡余额" in audit
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(Asia/Shanghai\)", audit)  # the merchant's zone, named
 
 
 def test_the_second_of_two_concurrent_edits_is_told_the_draft_moved_on(ops_app, config):

@@ -66,7 +66,7 @@ def test_publish_says_it_succeeded_and_the_version_list_shows_who_when_note_and_
     versions = alice.get("/ops/merchants/lime-market/versions")
     html, text = versions.get_data(as_text=True), text_of(versions)
     assert "Published by alice" in text and "Shorter total label for the gift season" in text
-    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", text)
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(Asia/Shanghai\)", text)  # the merchant's zone, named
     assert "-    wallet.total: Money on your cards" in html and "+    wallet.total: Gift money" in html
     assert ".yaml</code>" not in html  # releases, not bare file names
 

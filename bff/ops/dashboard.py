@@ -12,7 +12,8 @@ from werkzeug.wrappers import Response
 from bff import csrf
 from bff.checkout.figures import Day, day_of
 from bff.ops.auth import ops_required
-from bff.ops.orders import local_time, page
+from bff.ops.orders import page
+from bff.ops.times import local_time
 from bff.web.shopper import services
 
 bp = Blueprint("ops_dashboard", __name__, url_prefix="/ops/dashboard")

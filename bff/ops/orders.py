@@ -20,6 +20,7 @@ from bff.checkout.records import Checkout
 from bff.money import fen_to_yuan
 from bff.ops.auth import current_ops_user, ops_required
 from bff.ops.desk import Desk
+from bff.ops.times import local_time, zone_of
 from bff.web.render import no_store
 from bff.web.shopper import services
 
@@ -32,23 +33,10 @@ KINDS = {
     "shopper": "Shopper id (with dates)",
     "last4": "Card last 4 digits (with merchant and date)",
 }
-DEFAULT_ZONE = "Asia/Shanghai"
 
 
 def lookup() -> OrderLookup:
     return OrderLookup(services().ledger)
-
-
-def zone_of(merchant_id: str | None) -> str:
-    merchant = services().registry.get(merchant_id) if merchant_id else None
-    return merchant.config.timezone if merchant is not None else DEFAULT_ZONE
-
-
-def local_time(when: float | None, zone: str) -> str:
-    """A ledger time as the merchant reads it, with the zone named."""
-    if when is None:
-        return "—"
-    return datetime.fromtimestamp(when, ZoneInfo(zone)).strftime(f"%Y-%m-%d %H:%M:%S ({zone})")
 
 
 def page(template: str, status: int = 200, **context: object) -> Response:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import Flask
 
 from bff.ops import dashboard, drafts, order_actions, orders, preview, releases
 from bff.ops import views as ops_views
 from bff.ops.auth import ops_csrf_token
+from bff.ops.times import ops_time
 from bff.security.headers import add_security_headers, content_security_policy
 from bff.web import api, brand, caching, card, checkout, errors, health, launch, lost, paycode, terminal, wallet
 from bff.web import bind as bind_views
@@ -30,4 +29,4 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["is_htmx"] = is_htmx
     app.jinja_env.globals["ops_csrf"] = ops_csrf_token
-    app.jinja_env.filters["ops_time"] = lambda when: time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(when))
+    app.jinja_env.filters["ops_time"] = ops_time
