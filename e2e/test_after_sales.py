@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -18,16 +17,6 @@ from e2e.stack import Stack
 
 ORDER = 12800  # ¥128.00: the ¥500.00 card alone pays it
 SHOTS = Path("/tmp/shots-aftersales")
-
-
-def until(predicate, seconds: float = 15.0) -> bool:
-    """Poll what the sandbox says until it holds (it settles a "processing" payment by itself)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def shoot(page: Page, pytestconfig: pytest.Config, name: str) -> None:
@@ -50,15 +39,16 @@ def test_after_sales_finds_a_stuck_pending_payment_queries_it_and_it_settles(
         pytest.skip(f"{merchant.id}: no checkout")
     rich, _poor = active(shopper_cards(sandbox, system))
     order_id = new_order_id()
-    # the card system takes the payment as processing, and can't say how it ended: it stays pending
-    sandbox.add_fault(system, "pay", "processing", delay_ms=300, count=1)
+    # the card system answers the payment as processing (it settles at once on its side, delay 0) and then
+    # can't say how it ended: it stays pending in Kabao
+    sandbox.add_fault(system, "pay", "processing", delay_ms=0, count=1)
     sandbox.add_fault(system, "payment_status", "error_5xx")
     checkout = host_app.open_checkout(SHOPPER, merchant, ORDER, order_id)
     if merchant.checkout.pin_needed(ORDER):
         checkout.fill_pins({last4(rich): rich["secret"]})
     checkout.pay().expect_status("PENDING")
     page.goto("about:blank")  # the shopper gives up on the page and calls support
-    assert until(lambda: [p["status"] for p in sandbox.payments(system)] == ["SUCCEEDED"])
+    assert [p["status"] for p in sandbox.payments(system)] == ["SUCCEEDED"]  # the money did leave the card
 
     page.goto(f"{stack.wallet_url}/ops/login")
     page.get_by_label("User").fill("ops")
