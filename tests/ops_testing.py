@@ -20,6 +20,12 @@ def base_of(client, merchant_id):
     return re.search(r'name="base" value="(\w*)"', page).group(1)
 
 
+def publish(client, merchant_id, note="test release", **extra):
+    """Publish the merchant's draft as the confirm page's form does: the version seen, and a note."""
+    form = {"csrf_token": csrf(client, "/ops/"), "base": base_of(client, merchant_id), "note": note, **extra}
+    return client.post(f"/ops/merchants/{merchant_id}/publish", data=form)
+
+
 def ready_text(text):
     """A template draft made ready to go live: the merchant's own name, colours and logo."""
     text = text.replace("新商户", "茶舍").replace("New merchant", "Tea House").replace("#1a5fd0", "#2b6e4f")

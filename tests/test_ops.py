@@ -7,7 +7,7 @@ from html import unescape
 
 import pytest
 from kabao_testing import mint_launch_token, text_of
-from ops_testing import base_of, csrf, login, make_ready
+from ops_testing import base_of, csrf, login, make_ready, publish
 
 from bff.ops.desk import Desk, DraftMovedOn, version_of
 
@@ -62,10 +62,7 @@ def test_saving_shows_problems_by_key_path_and_publish_is_refused(ops_app, confi
         "/ops/merchants/lime-market", data={"csrf_token": csrf(client, "/ops/"), "text": text, "base": base}
     )
     assert "brand.colours.primary" in text_of(saved) and "is not a colour" in text_of(saved)
-    refused = client.post(
-        "/ops/merchants/lime-market/publish",
-        data={"csrf_token": csrf(client, "/ops/"), "base": base_of(client, "lime-market"), "note": "test release"},
-    )
+    refused = publish(client, "lime-market")
     assert refused.status_code == 409
     assert 'primary: "#0b7a4b"' in (config / "lime-market.yaml").read_text(encoding="utf-8")
 
@@ -83,13 +80,7 @@ def test_publish_is_served_without_restart_and_rollback_is_one_action(ops_app, c
     token = csrf(client, "/ops/")
     client.post("/ops/merchants/lime-market", data={"csrf_token": token, "text": text, "base": base})
     assert "卡内可用余额" in text_of(shopper.get("/wallet?js=0"))  # a draft is not live
-    assert (
-        client.post(
-            "/ops/merchants/lime-market/publish",
-            data={"csrf_token": token, "base": base_of(client, "lime-market"), "note": "test release"},
-        ).status_code
-        == 303
-    )
+    assert publish(client, "lime-market").status_code == 303
     assert "礼品卡余额" in text_of(shopper.get("/wallet?js=0"))  # the same running app serves it
     version = Desk(config).versions("lime-market")[0]
     assert (
@@ -111,10 +102,7 @@ def test_every_change_is_in_the_audit_log_with_who_and_a_diff(ops_app, config):
     text = (config / "peach-bakery.yaml").read_text(encoding="utf-8").replace("可用金额", "蛋糕卡余额")
     token = csrf(client, "/ops/")
     client.post("/ops/merchants/peach-bakery", data={"csrf_token": token, "text": text, "base": base})
-    client.post(
-        "/ops/merchants/peach-bakery/publish",
-        data={"csrf_token": token, "base": base_of(client, "peach-bakery"), "note": "test release"},
-    )
+    publish(client, "peach-bakery")
     entries = Desk(config).audit("peach-bakery")
     assert [e.action for e in entries] == ["publish", "save draft"]
     assert all(e.user == "bob" for e in entries)
@@ -156,10 +144,7 @@ def test_a_new_merchant_needs_its_check_waived_with_a_reason(ops_app, config):
     token = csrf(client, "/ops/")
     assert client.post("/ops/merchants", data={"csrf_token": token, "merchant_id": "tea-house"}).status_code == 303
     assert make_ready(client, "tea-house").status_code == 200
-    refused = client.post(
-        "/ops/merchants/tea-house/publish",
-        data={"csrf_token": token, "base": base_of(client, "tea-house"), "note": "test release"},
-    )
+    refused = publish(client, "tea-house")
     assert refused.status_code == 409 and "connector check" in text_of(refused)
     done = client.post(
         "/ops/merchants/tea-house/publish",
@@ -226,13 +211,7 @@ def test_a_new_merchant_publishes_once_its_connector_check_passes(ops_app, confi
     report = client.post("/ops/merchants/tea-house/check", data={"csrf_token": token})
     assert report.status_code == 200 and "Connector check passed" in text_of(report)
     assert "pay duplicate id" in text_of(report)
-    assert (
-        client.post(
-            "/ops/merchants/tea-house/publish",
-            data={"csrf_token": token, "base": base_of(client, "tea-house"), "note": "test release"},
-        ).status_code
-        == 303
-    )
+    assert publish(client, "tea-house").status_code == 303
     assert (config / "tea-house.yaml").is_file()
 
 
@@ -247,13 +226,7 @@ def test_a_failed_connector_check_does_not_open_the_gate(ops_app, config, card_s
     add_fault(card_system, system="tea-house", op="pay", mode="drop_response")
     report = client.post("/ops/merchants/tea-house/check", data={"csrf_token": token})
     assert "Connector check failed" in text_of(report)
-    assert (
-        client.post(
-            "/ops/merchants/tea-house/publish",
-            data={"csrf_token": token, "base": base_of(client, "tea-house"), "note": "test release"},
-        ).status_code
-        == 409
-    )
+    assert publish(client, "tea-house").status_code == 409
     assert not (config / "tea-house.yaml").exists()
 
 
@@ -277,10 +250,7 @@ def test_the_raw_editor_refuses_naming_kabaos_secrets_by_key_path(ops_app, confi
     saved = unescape(text_of(_save_raw(client, config, steal)))
     assert "backend.base_url KABAO_HOST_SECRET is one of Kabao's own" in saved
     assert "backend.credentials.api_key_env KABAO_SECRET_KEY is one of Kabao's own" in saved
-    refused = client.post(
-        "/ops/merchants/lime-market/publish",
-        data={"csrf_token": csrf(client, "/ops/"), "base": base_of(client, "lime-market"), "note": "test release"},
-    )
+    refused = publish(client, "lime-market")
     assert refused.status_code == 409 and "backend.base_url" in text_of(refused)
     assert "KABAO_HOST_SECRET" not in (config / "lime-market.yaml").read_text(encoding="utf-8")
 
@@ -315,10 +285,7 @@ def test_the_form_refuses_copy_with_foreign_placeholders_and_keeps_showing_the_s
     saved = unescape(text_of(client.post("/ops/merchants/lime-market", data=form)))
     assert "copy.en.checkout.pay {amount.__class__.__mro__} is not a plain placeholder" in saved
     assert "checkout.return_urls KABAO_HOST_SECRET is one of Kabao's own" in saved
-    refused = client.post(
-        "/ops/merchants/lime-market/publish",
-        data={"csrf_token": csrf(client, "/ops/"), "base": base_of(client, "lime-market"), "note": "test release"},
-    )
+    refused = publish(client, "lime-market")
     assert refused.status_code == 409
 
 

@@ -10,7 +10,7 @@ import re
 
 import pytest
 from kabao_testing import text_of
-from ops_testing import base_of, csrf, login, make_ready
+from ops_testing import base_of, csrf, login, make_ready, publish
 
 from bff.ops.desk import Desk, NotPublishable, version_of
 
@@ -18,11 +18,6 @@ from bff.ops.desk import Desk, NotPublishable, version_of
 def save_raw(client, merchant_id, text, **extra):
     form = {"csrf_token": csrf(client, "/ops/"), "base": base_of(client, merchant_id), "text": text, **extra}
     return client.post(f"/ops/merchants/{merchant_id}", data=form)
-
-
-def publish(client, merchant_id, note, **extra):
-    form = {"csrf_token": csrf(client, "/ops/"), "base": base_of(client, merchant_id), "note": note, **extra}
-    return client.post(f"/ops/merchants/{merchant_id}/publish", data=form)
 
 
 @pytest.fixture
