@@ -104,6 +104,16 @@ def _answer(answer: TillAnswer) -> Response:
     return jsonify({"result": "OK", "transaction": answer.as_json()})
 
 
+@bp.errorhandler(TillRefused)
+def till_refused(exc: TillRefused) -> tuple[Response, int]:
+    return api_error(exc.problem.value, TILL_STATUS[exc.problem])
+
+
+@bp.errorhandler(RefundRefused)
+def refund_refused(exc: RefundRefused) -> tuple[Response, int]:
+    return api_error(exc.problem.value, REFUND_STATUS[exc.problem])
+
+
 @bp.post("/redeem")
 def redeem() -> Response | tuple[Response, int]:
     """Charge a shopper's pay code; the terminal's transaction id makes a retry answer the same payment."""
@@ -135,8 +145,6 @@ def _redeem_once(terms: Terms, txn_id: str, code: str, amount: int) -> Response 
     answer = None
     try:
         answer = services().till.redeem(g.gateway, terms, txn_id, code, amount)
-    except TillRefused as exc:
-        return api_error(exc.problem.value, TILL_STATUS[exc.problem])
     finally:
         if answer is None or answer.reason not in CODE_FAILURES:
             give_back(services().store, taken)  # only refused codes count against the terminal
@@ -146,19 +154,13 @@ def _redeem_once(terms: Terms, txn_id: str, code: str, amount: int) -> Response 
 @bp.get("/transactions/<txn_id>")
 def query(txn_id: str) -> Response | tuple[Response, int]:
     """Where a transaction stands (for PROCESSING answers)."""
-    try:
-        return _answer(services().till.query(g.gateway, g.terms, _id(txn_id)))
-    except TillRefused as exc:
-        return api_error(exc.problem.value, TILL_STATUS[exc.problem])
+    return _answer(services().till.query(g.gateway, g.terms, _id(txn_id)))
 
 
 @bp.post("/transactions/<txn_id>/cancel")
 def cancel(txn_id: str) -> Response | tuple[Response, int]:
     """Void a transaction within the merchant's window: the whole payment goes back."""
-    try:
-        return _answer(services().till.cancel(g.gateway, g.terms, _id(txn_id)))
-    except TillRefused as exc:
-        return api_error(exc.problem.value, TILL_STATUS[exc.problem])
+    return _answer(services().till.cancel(g.gateway, g.terms, _id(txn_id)))
 
 
 @bp.post("/transactions/<txn_id>/refunds")
@@ -166,12 +168,7 @@ def refund(txn_id: str) -> Response | tuple[Response, int]:
     """Refund part or all of a paid transaction, never more than was paid; idempotent by refund id."""
     body = _body()
     refund_id, amount = _id(body.get("refund_id")), _amount(body.get("amount"))
-    try:
-        done = services().till.refund(g.gateway, g.terms, _id(txn_id), refund_id, amount)
-    except TillRefused as exc:
-        return api_error(exc.problem.value, TILL_STATUS[exc.problem])
-    except RefundRefused as exc:
-        return api_error(exc.problem.value, REFUND_STATUS[exc.problem])
+    done = services().till.refund(g.gateway, g.terms, _id(txn_id), refund_id, amount)
     answer = {"refund_id": refund_id, "amount": done.amount, "status": done.status}
     if done.status == "FAILED":
         return jsonify({"result": "ERROR", "error": {"code": "REFUND_FAILED"}, "refund": answer}), 409
