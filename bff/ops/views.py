@@ -28,6 +28,7 @@ from bff.ops.auth import (
     start_ops_session,
 )
 from bff.ops.desk import DRAFT_NAME, MAIN, Desk, DraftMovedOn, DraftTooLarge, WouldBreakDraft, unified, version_of
+from bff.ops.language import remember_locale
 from bff.ops.shape import NotFormShaped, apply_form, shape_of
 from bff.ops.turns import Busy, Turns
 from bff.security.redirects import same_site_path
@@ -104,6 +105,14 @@ def login() -> Response:
         log.warning("ops login refused for %r", user)
         error = "Wrong user name or password." if accounts else "No ops accounts are configured (KABAO_OPS_USERS)."
     return _page("ops/login.html", status=401 if error else 200, error=error)
+
+
+@bp.get("/language/<locale>")
+def language(locale: str) -> Response:
+    """Switch the console's language (no login needed: the login page has the switch too)."""
+    wanted = same_site_path(request.args.get("next", ""))
+    back = wanted if wanted and wanted.startswith("/ops/") else url_for("ops.index")
+    return remember_locale(redirect(back, 303), locale)
 
 
 @bp.post("/logout")

@@ -7,6 +7,7 @@ from flask import Flask
 from bff.ops import dashboard, drafts, order_actions, orders, preview, releases
 from bff.ops import views as ops_views
 from bff.ops.auth import ops_csrf_token
+from bff.ops.language import console_locale, ops_text
 from bff.ops.times import ops_time
 from bff.security.headers import add_security_headers, content_security_policy
 from bff.web import api, brand, caching, card, checkout, errors, health, launch, lost, paycode, terminal, wallet
@@ -30,3 +31,5 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["is_htmx"] = is_htmx
     app.jinja_env.globals["ops_csrf"] = ops_csrf_token
     app.jinja_env.filters["ops_time"] = ops_time
+    app.jinja_env.globals["ot"] = ops_text
+    app.jinja_env.globals["ops_locale"] = console_locale

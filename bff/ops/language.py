@@ -1,0 +1,48 @@
+"""The ops console's own language: zh-CN by default or English, chosen per browser.
+
+Console text is not shopper copy: it lives in its own catalogues (bff/ops/i18n/), so it never shows
+up in the list of texts a merchant may override, and a console wording change touches no merchant.
+Templates call `ot("key", name=value)`; Python code that builds a message calls `ops_text(...)`.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+from flask import g, request
+from werkzeug.wrappers import Response
+
+from bff.i18n import negotiate
+from bff.i18n.placeholders import fill
+
+LOCALES = ("zh-CN", "en")
+DEFAULT = "zh-CN"
+COOKIE = "kabao_ops_lang"
+YEAR = 365 * 24 * 3600
+
+
+@cache
+def catalogue(locale: str) -> dict[str, str]:
+    text = resources.files("bff.ops").joinpath(f"i18n/{locale}.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def console_locale() -> str:
+    """The console language of this request: the one chosen here before, else the browser's best."""
+    if "ops_locale" not in g:
+        chosen = request.cookies.get(COOKIE, "")
+        g.ops_locale = chosen if chosen in LOCALES else negotiate([lang for lang, _q in request.accept_languages])
+    return g.ops_locale
+
+
+def ops_text(key: str, **values: object) -> str:
+    """One console text in this request's language, its {placeholders} filled."""
+    return fill(catalogue(console_locale())[key], values)
+
+
+def remember_locale(response: Response, locale: str) -> Response:
+    if locale in LOCALES:
+        response.set_cookie(COOKIE, locale, max_age=YEAR, path="/ops", samesite="Lax", secure=request.is_secure)
+    return response
