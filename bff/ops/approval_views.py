@@ -6,6 +6,8 @@ publish happens then, or rejects it. Rollback needs no approval: it returns to a
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 from werkzeug.wrappers import Response
 
@@ -59,6 +61,12 @@ def _asked(request_id: str) -> PublishRequest:
     return asked
 
 
+def _merchant_asked(view_args: dict[str, Any]) -> str | None:
+    """The merchant a request would publish (None for no such request: the view answers 404)."""
+    asked = requests_book().get(view_args["request_id"])
+    return asked.merchant_id if asked is not None else None
+
+
 @bp.get("")
 @ops_required
 def index() -> Response:
@@ -86,7 +94,7 @@ def show(request_id: str) -> Response:
 
 @bp.post("/<request_id>/approve")
 @ops_required
-@ops_role("publisher", merchant_of=lambda args: _asked(args["request_id"]).merchant_id)
+@ops_role("publisher", merchant_of=_merchant_asked)
 def approve(request_id: str) -> Response:
     asked, user = _asked(request_id), current_ops_user() or ""
     try:
@@ -104,7 +112,7 @@ def approve(request_id: str) -> Response:
 
 @bp.post("/<request_id>/reject")
 @ops_required
-@ops_role("publisher", merchant_of=lambda args: _asked(args["request_id"]).merchant_id)
+@ops_role("publisher", merchant_of=_merchant_asked)
 def reject(request_id: str) -> Response:
     asked, user, reason = _asked(request_id), current_ops_user() or "", request.form.get("reason", "")
     try:
