@@ -10,7 +10,7 @@ from ops_testing import csrf, login
 from werkzeug.security import generate_password_hash
 
 from bff.ledger_db import open_ledger_db
-from bff.ops.accounts import AccountBook, AccountProblem, load_file_accounts
+from bff.ops.accounts import AccountBook, AccountProblem, load_file_accounts, session_key
 from bff.ops.auth import check_login
 
 BOSS_PASSWORD = "the boss's long password"  # noqa: S105 - test accounts
@@ -174,6 +174,9 @@ def test_the_account_book_holds_on_each_ledger_engine(ledger_url):
         book.open_session("sid-1", "carol", "10.0.0.1")
         book.open_session("sid-2", "carol", "10.0.0.2")
         assert book.session_open("sid-1", "carol") and len(book.sessions("carol", 60)) == 2
+        assert not book.end_session(session_key("sid-2"), "bob")  # only carol's own, when a user is named
+        assert book.end_session(session_key("sid-2"), "carol")
+        assert not book.session_open("sid-2", "carol") and len(book.sessions("carol", 60)) == 1
         book.set_enabled("carol", False)
         assert not book.session_open("sid-1", "carol") and book.sessions("carol", 60) == []
         assert check_login(book, "carol", NEW_PASSWORD) is None

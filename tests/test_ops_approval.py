@@ -123,3 +123,45 @@ def test_rollback_needs_no_approval(approval_app, config):
     form = {"csrf_token": csrf(bob, "/ops/sessions"), "version": version, "note": "back to before"}
     assert bob.post("/ops/merchants/lime-market/rollback", data=form).status_code == 303
     assert "Gift money" not in live_text(config)
+
+
+class FakeDesk:
+    """The desk as a publish request sees it: one draft, and the publishes asked of it."""
+
+    def __init__(self, text):
+        self.text, self.published = text, []
+
+    def draft_text(self, merchant_id, draft="main"):
+        return self.text
+
+    def problems(self, merchant_id, text):
+        return []
+
+    def publish(self, merchant_id, user, base, note, waiver="", draft="main", approved_by=""):
+        self.published.append((merchant_id, user, base, note, approved_by))
+
+
+def test_publish_requests_hold_on_each_ledger_engine(ledger_url):
+    from kabao_testing import CONFIG_DIR
+
+    from bff.checkout.migrations import upgrade
+    from bff.ledger_db import open_ledger_db
+    from bff.ops.approvals import AlreadyDecided, NotYours, PublishRequests
+    from bff.ops.desk import version_of
+
+    db = open_ledger_db(ledger_url)
+    try:
+        upgrade(db)
+        book, desk = PublishRequests(db), FakeDesk((CONFIG_DIR / "lime-market.yaml").read_text(encoding="utf-8"))
+        first = book.ask(desk, "lime-market", "main", version_of(desk.text), "gift season", "", "alice")
+        second = book.ask(desk, "lime-market", "main", version_of(desk.text), "again", "", "alice")
+        with pytest.raises(NotYours):
+            book.approve(desk, first, "alice")
+        assert book.approve(desk, first, "bob").state == "approved"
+        assert desk.published == [("lime-market", "alice", version_of(desk.text), "gift season", "bob")]
+        with pytest.raises(AlreadyDecided):
+            book.approve(desk, first, "carol")
+        assert book.reject(second, "bob", "twice").state == "rejected"
+        assert [r.state for r in book.recent()] == ["rejected", "approved"]
+    finally:
+        db.close()
