@@ -111,3 +111,17 @@ def test_accounts_from_the_file_without_roles_hold_every_role(ops_app):
     client = ops_app.test_client()
     login(client)
     assert client.get("/ops/accounts").status_code == 200
+
+
+OPEN_TO_EVERY_ACCOUNT = {"ops.login", "ops.logout", "ops_accounts.end_my_other_sessions"}
+
+
+def test_every_ops_route_that_changes_something_needs_a_role(app):
+    """A new ops view taking a POST (an upload, say) is refused to everyone without its role, or this fails."""
+    unguarded = [
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/ops") and "POST" in rule.methods and rule.endpoint not in OPEN_TO_EVERY_ACCOUNT
+        if not getattr(app.view_functions[rule.endpoint], "ops_role", None)
+    ]
+    assert unguarded == []

@@ -59,6 +59,7 @@ def ops_role(
                 return refused(role, merchant_id)
             return view(*args, **kwargs)
 
+        wrapped.ops_role = role  # type: ignore[attr-defined] - read by the test that every change has a role
         return wrapped
 
     return decorate
