@@ -12,7 +12,6 @@ marked `deployed` run, through e2e/backends.py; the others are skipped saying wh
 from __future__ import annotations
 
 import base64
-import html
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,9 +21,9 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from e2e import artifacts, modes
+from e2e import artifacts, modes, report
 from e2e.backends import Backend, DeployedBackend, SandboxBackend, Unavailable
-from e2e.giveback import PROPERTY, GiveBack
+from e2e.giveback import GiveBack
 from e2e.merchants import Merchant, config_dir
 from e2e.pages import HostApp
 from e2e.qa_file import TestCard
@@ -57,6 +56,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.stash[artifacts.LIGHT_ARTIFACTS]:
         config.option.screenshot = config.option.tracing = "off"
     modes.configure(config)
+    config.pluginmanager.register(report.HtmlReport(config), "kabao-html-report")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -194,10 +194,9 @@ def given_back(
     def unbind(card: TestCard) -> None:
         unbind_in_wallet(host_app, backend, merchant, card)
 
-    spent = GiveBack(backend, merchant.id, unbind)
+    spent = GiveBack(backend, merchant.id, unbind, request.node.user_properties)
     yield spent
     spent.now()
-    request.node.user_properties.append((PROPERTY, "; ".join(spent.said) or "nothing spent"))
 
 
 @pytest.fixture
@@ -249,14 +248,3 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     demo = item.config.stash.get(DEMO_KEY, None)
     if report.failed and demo is not None and LOG_START_KEY in item.stash:
         report.sections.append(("kabao demo log during this test", demo.output(item.stash[LOG_START_KEY], last=200)))
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_html_results_table_header(cells: list[str]) -> None:
-    cells.insert(2, "<th>Given back</th>")
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -> None:
-    said = [value for name, value in report.user_properties if name == PROPERTY]
-    cells.insert(2, f"<td>{html.escape('; '.join(said)) or '-'}</td>")

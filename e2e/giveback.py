@@ -22,6 +22,7 @@ class GiveBack:
     backend: Backend
     merchant_id: str
     unbind: Callable[[TestCard], None]  # unbinds a card as the shopper would, in the wallet
+    properties: list[tuple[str, object]]  # the test's user_properties: the report says what was given back
     said: list[str] = field(default_factory=list)
     _orders: list[str] = field(default_factory=list)
     _bound: list[TestCard] = field(default_factory=list)
@@ -36,7 +37,11 @@ class GiveBack:
     def unbound(self, card: TestCard) -> None:
         """The test unbound it itself (its own flow): nothing left to do for it."""
         self._bound.remove(card)
-        self.said.append(f"card …{card.last4} unbound by the test")
+        self._say(f"card …{card.last4} unbound by the test")
+
+    def _say(self, line: str) -> None:
+        self.said.append(line)
+        self.properties[:] = [p for p in self.properties if p[0] != PROPERTY] + [(PROPERTY, "; ".join(self.said))]
 
     def now(self) -> list[str]:
         """Refund every order's card payments that are not back yet, unbind every card still bound."""
@@ -45,7 +50,7 @@ class GiveBack:
         while self._bound:
             card = self._bound.pop(0)
             self.unbind(card)
-            self.said.append(f"card …{card.last4} unbound")
+            self._say(f"card …{card.last4} unbound")
         return self.said
 
     def _refund(self, order_id: str) -> None:
@@ -53,7 +58,7 @@ class GiveBack:
         order = api.order(self.merchant_id, order_id)
         owed = order["paid_by_cards"] - order["refunded"]
         if owed <= 0:
-            self.said.append(f"order {order_id}: {order['status']}, nothing taken from the cards")
+            self._say(f"order {order_id}: {order['status']}, nothing taken from the cards")
             return
         refund = api.refund(self.merchant_id, order_id, f"{order_id}-back", owed)
-        self.said.append(f"order {order_id}: refunded {yuan(owed)} ({refund['status']})")
+        self._say(f"order {order_id}: refunded {yuan(owed)} ({refund['status']})")
