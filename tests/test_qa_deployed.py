@@ -17,8 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 from dotenv import dotenv_values
+from kabao_testing import wait_for
 
 from e2e.stack import Demo
 
@@ -45,6 +47,10 @@ def cards(db: Path) -> list[dict]:
     return [dict(row) for row in rows]
 
 
+def sandbox_url(demo: Demo) -> str:
+    return dotenv_values(demo.data_dir / "demo.env")["KABAO_MERCHANT_SANDBOX_URL"]
+
+
 def qa_file(demo: Demo, folder: Path) -> Path:
     """What QA would write for this stack: its wallet URL, the host secret's variable, the test cards."""
     seeded = cards(demo.data_dir / "sandbox.sqlite3")
@@ -56,10 +62,9 @@ def qa_file(demo: Demo, folder: Path) -> Path:
         | ({"pay_up_to": 1000} if c is rich else {})
         for c in held
     ] + [{"number": free[0]["card_number"], "secret": free[0]["secret"], "bound": False, "lock_after": 5}]
-    sandbox_url = dotenv_values(demo.data_dir / "demo.env")["KABAO_MERCHANT_SANDBOX_URL"]
     data = {
         "base_url": demo.stack.wallet_url,
-        "host": {"secret_env": "KABAO_QA_HOST_SECRET", "return_url": f"{sandbox_url}/sim/return"},
+        "host": {"secret_env": "KABAO_QA_HOST_SECRET", "return_url": f"{sandbox_url(demo)}/sim/return"},
         "merchants": [{"id": MERCHANT, "shoppers": {"with_cards": SHOPPER}, "cards": test_cards, "sms": "ask"}],
     }
     path = folder / "staging.yaml"
@@ -74,6 +79,9 @@ def test_the_deployed_flows_pass_give_back_what_they_spent_and_never_reach_the_s
     before = cards(demo.data_dir / "sandbox.sqlite3")
     secret = dotenv_values(demo.data_dir / "demo.env")["KABAO_HOST_SECRET"]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "KABAO_HOST"))}
+    refused = requests.post(f"{sandbox_url(demo)}/_sandbox/reset", timeout=10)
+    assert refused.status_code == 403  # the admin API is off, and a call to it is seen in the log:
+    assert wait_for(lambda: any("refused POST /_sandbox/reset" in line for line in demo.lines))
     log_start = len(demo.lines)
 
     run = subprocess.run(
