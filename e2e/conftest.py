@@ -208,7 +208,7 @@ def key_page(request: pytest.FixtureRequest, page: Page) -> Any:
             return
         import pytest_html
 
-        png = base64.b64encode(page.screenshot(full_page=True)).decode()
+        png = base64.b64encode(page.screenshot()).decode()  # what the phone's screen shows
         request.getfixturevalue("extras").append(pytest_html.extras.png(png, name))
 
     return shoot

@@ -15,6 +15,25 @@ class HtmlReport:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
 
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """The report's Environment table says what was tested, where, on which phone."""
+        try:
+            from pytest_metadata.plugin import metadata_key
+        except ImportError:  # pytest-html not installed: no report to write
+            return
+        config = self.config
+        if metadata_key not in config.stash:  # -p no:metadata
+            return
+        about = config.stash[metadata_key]
+        about["Kabao mode"] = config.getoption("--kabao-mode", default="sandbox")
+        if modes.deployed(config):
+            about["Deployment"] = modes.qa_file(config).base_url
+            about["QA file"] = modes.qa_file(config).path.name
+        about["Merchants"] = ", ".join(m.id for m in modes.merchants(config))
+        about["Phone"] = config.getoption("--phone", default=None) or "Pixel 7"
+        for noise in ("Packages", "Plugins"):
+            about.pop(noise, None)
+
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report: Any) -> None:
         if modes.deployed(self.config):

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from e2e.backends import Backend
 from e2e.cardnumbers import other_than, unknown_number
 from e2e.flows import balance, open_wallet, pay_with_only
-from e2e.giveback import GiveBack
+from e2e.giveback import PROPERTY, GiveBack
 from e2e.merchants import Merchant
 from e2e.modes import deployed, qa_file
 from e2e.pages import HostApp
@@ -30,7 +30,7 @@ ORDER = 100  # ¥1.00, or less if the card may pay less: a test card's money is 
 
 
 def test_the_wallet_shows_the_test_shoppers_cards_with_balances(
-    host_app: HostApp, backend: Backend, merchant: Merchant, need: Any, key_page: Any
+    host_app: HostApp, backend: Backend, merchant: Merchant, need: Any, key_page: Any, request: pytest.FixtureRequest
 ) -> None:
     wallet = need(lambda: open_wallet(host_app, backend, merchant))
     usable = [card for card in need(lambda: backend.bound_cards(merchant.id)) if card.pay_up_to > 0]
@@ -38,6 +38,7 @@ def test_the_wallet_shows_the_test_shoppers_cards_with_balances(
     for card in usable:
         expect(wallet.card(card.last4)).to_be_visible()
         expect(wallet.balance(card.last4)).to_have_text(AMOUNT)
+    request.node.user_properties.append((PROPERTY, "nothing spent"))
     key_page("wallet")
 
 
@@ -69,7 +70,13 @@ def test_bind_a_test_card_then_unbind_it(
 
 
 def test_a_wrong_secret_is_refused_one_short_of_any_lock(
-    host_app: HostApp, backend: Backend, merchant: Merchant, need: Any, pytestconfig: pytest.Config, key_page: Any
+    host_app: HostApp,
+    backend: Backend,
+    merchant: Merchant,
+    need: Any,
+    pytestconfig: pytest.Config,
+    key_page: Any,
+    request: pytest.FixtureRequest,
 ) -> None:
     card = need(lambda: backend.bindable_card(merchant.id))
     read_sms = need(lambda: backend.sms_reader(merchant.id)) if merchant.bind_method == "sms" else None
@@ -96,6 +103,8 @@ def test_a_wrong_secret_is_refused_one_short_of_any_lock(
     if bind.secret_field() is not None:
         expect(bind.secret_field()).to_have_value("")
     key_page("refused")
+    spent = f"nothing spent: one wrong {merchant.bind_method} try at …{card.last4}"
+    request.node.user_properties.append((PROPERTY, spent))
     wallet = open_wallet(host_app, backend, merchant)
     expect(wallet.card(card.last4)).to_have_count(0)
 

@@ -26,7 +26,8 @@ from e2e.stack import Demo
 
 REPO = Path(__file__).resolve().parent.parent
 MERCHANT, SYSTEM, SHOPPER = "lime-market", "lime", "u1001"
-FLOWS = ["e2e/test_qa_flows.py", "e2e/test_bind.py", "e2e/test_wallet.py"]  # 4 flows; the rest skip, saying why
+# the 4 deployed flows; test_bind and test_wallet are there to skip, saying why
+FLOWS = ["e2e/test_qa_flows.py", "e2e/test_bind.py", "e2e/test_wallet.py", "--tb=short"]
 SANDBOX_CALL = re.compile(r"/_sandbox/")
 OUTCOMES = ("failure", "error", "skipped")
 
