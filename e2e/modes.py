@@ -48,8 +48,6 @@ def qa_file(config: pytest.Config) -> QaFile:
 
 def configure(config: pytest.Config) -> None:
     """Read the QA file (deployed mode) once, so that a bad one stops the run before any browser starts."""
-    config.addinivalue_line("markers", "deployed: e2e flow that runs against any deployment (e2e/backends.py)")
-    config.addinivalue_line("markers", "sandbox_only(reason): e2e that needs the sandbox; skipped when deployed")
     if not deployed(config):
         return
     path = config.getoption("--qa-file")

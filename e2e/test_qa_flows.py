@@ -22,6 +22,7 @@ from e2e.merchants import Merchant
 from e2e.modes import deployed, qa_file
 from e2e.pages import HostApp
 from e2e.pages.host_app import new_order_id
+from e2e.pages.htmx import expect_settled
 from e2e.pages.money import AMOUNT, yuan
 from e2e.wrong_tries import WrongTries
 
@@ -66,6 +67,7 @@ def test_bind_a_test_card_then_unbind_it(
     expect(wallet.message("unbind.done", last4=card.last4)).to_be_visible()
     expect(wallet.card(card.last4)).to_have_count(0)
     given_back.unbound(card)
+    expect_settled(wallet.page)
     key_page("unbound")
 
 
