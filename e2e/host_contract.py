@@ -71,9 +71,11 @@ class HostApi:
             headers["Content-Type"] = "application/json"
         return self.session.request(method, self.wallet_url + path, data=raw, headers=headers, timeout=TIMEOUT)
 
-    def order(self, merchant_id: str, order_id: str) -> dict[str, Any]:
-        """`order` of GET /api/v1/orders/{merchant}/{order}: status, amount, paid_by_cards, refunded, ..."""
+    def order(self, merchant_id: str, order_id: str) -> dict[str, Any] | None:
+        """GET /api/v1/orders/{merchant}/{order}: its `order` (status, paid_by_cards, refunded, ...); None if 404."""
         response = self._call("GET", f"/api/v1/orders/{merchant_id}/{order_id}")
+        if response.status_code == 404:
+            return None
         if response.status_code != 200:
             raise HostApiError(f"order {order_id}: HTTP {response.status_code} {response.text[:300]}")
         return response.json()["order"]

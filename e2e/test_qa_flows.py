@@ -136,6 +136,7 @@ def test_pay_then_refund_gives_the_money_back(
     result.expect_paid_legs([(card.last4, amount)])
     key_page("paid")
     order = api.order(merchant.id, order_id)
+    assert order, f"the order-status API does not know {order_id}"
     assert (order["status"], order["paid_by_cards"], order["refunded"]) == ("PAID", amount, 0)
     assert balance(open_wallet(host_app, backend, merchant), card) == before - amount
 

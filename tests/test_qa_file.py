@@ -139,3 +139,21 @@ def test_wrong_secrets_stop_one_short_of_the_limit(tmp_path: Path):
     assert "one more would leave none" in taken[4]
     assert WrongTries(tmp_path / "qa.wrong-tries.json").take_one("lime-market:…9012", 5, 900) is not None  # kept
     assert WrongTries(None).take_one("any", 1, 900) is None  # sandbox mode: a fresh sandbox, nothing to keep
+
+
+def test_a_host_apps_test_launcher_opens_the_wallet_and_checkout_instead_of_signed_tokens(tmp_path: Path):
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["host"] = {
+        "wallet_launcher": "https://app.example.com/qa/kabao?user={shopper}&merchant={merchant}&lang={locale}",
+        "checkout_launcher": "https://app.example.com/qa/order?user={shopper}&fen={amount}&order={order_id}",
+    }
+    path = tmp_path / "qa.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    backend = DeployedBackend(load(path))
+
+    assert backend.launch_url("lime-market", "qa 01", "en") == (
+        "https://app.example.com/qa/kabao?user=qa%2001&merchant=lime-market&lang=en"
+    )
+    assert backend.checkout_url("lime-market", "qa-01", 100, "QA-7", "zh-CN") == (
+        "https://app.example.com/qa/order?user=qa-01&fen=100&order=QA-7"
+    )
