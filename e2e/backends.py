@@ -60,6 +60,10 @@ class Backend(ABC):
     def host_api(self) -> HostApi:
         """The signed host API (order status, refunds); Unavailable without the host secret."""
 
+    def recorded_balance(self, merchant_id: str, card: TestCard) -> int | None:
+        """The card system's own record of the balance, where the suite may read it (the sandbox); else None."""
+        return None
+
     def payable_card(self, merchant_id: str) -> TestCard:
         payable = sorted((c for c in self.bound_cards(merchant_id) if c.pay_up_to > 0), key=lambda c: -c.pay_up_to)
         if not payable:
@@ -106,6 +110,9 @@ class SandboxBackend(Backend):
     def sms_reader(self, merchant_id: str) -> SmsReader:
         system = self._system(merchant_id)
         return lambda number: self.sandbox.sms_code(system, number)
+
+    def recorded_balance(self, merchant_id: str, card: TestCard) -> int | None:
+        return int(self.sandbox.card(self._system(merchant_id), card.number)["balance"])
 
     def host_api(self) -> HostApi:
         if not self.host_secret:

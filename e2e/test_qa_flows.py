@@ -139,10 +139,12 @@ def test_pay_then_refund_gives_the_money_back(
     assert order, f"the order-status API does not know {order_id}"
     assert (order["status"], order["paid_by_cards"], order["refunded"]) == ("PAID", amount, 0)
     assert balance(open_wallet(host_app, backend, merchant), card) == before - amount
+    assert backend.recorded_balance(merchant.id, card) in (None, before - amount)  # the sandbox's own record
 
     given_back.now()
     order = api.order(merchant.id, order_id)
     assert (order["status"], order["refunded"]) == ("PAID", amount), order
     wallet = open_wallet(host_app, backend, merchant)
     assert balance(wallet, card) == before, "the refund did not reach the card"
+    assert backend.recorded_balance(merchant.id, card) in (None, before)
     key_page("given back")
