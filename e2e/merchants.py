@@ -110,6 +110,7 @@ class Merchant:
     payment_states: frozenset[str] | None = None
     paycode: PayCode | None = None  # None: the in-store pay code is off
     wrong_secret_per_card: tuple[int, int] = (5, 900)  # Kabao's limit: (attempts, window seconds)
+    refunds: bool = True  # False: its card system can't refund (a mapped dialect without the operation)
 
     def texts(self, locale: str = DEFAULT_LOCALE) -> Texts:
         return Texts(locale, self.copy.get(locale, {}))
@@ -176,6 +177,7 @@ def load(path: Path) -> Merchant:
         payment_states=_payment_states(data),
         paycode=paycode_rules(data.get("paycode")) if data.get("checkout") else None,
         wrong_secret_per_card=_wrong_secret_per_card(data),
+        refunds=_has_operation(data, "refund"),
     )
 
 
