@@ -224,6 +224,7 @@ def context(new_context: Any, request: pytest.FixtureRequest, output_path: str) 
     yield context
     if light:
         artifacts.finish(context, request.node, Path(output_path))
+        request.node.stash[report.ARTIFACTS_KEY] = Path(output_path)
 
 
 @pytest.fixture
@@ -244,7 +245,9 @@ def system(merchant: Merchant) -> str:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """A failing test's report ends with what the demo's servers logged during that test."""
     outcome = yield
-    report = outcome.get_result()
+    result = outcome.get_result()
     demo = item.config.stash.get(DEMO_KEY, None)
-    if report.failed and demo is not None and LOG_START_KEY in item.stash:
-        report.sections.append(("kabao demo log during this test", demo.output(item.stash[LOG_START_KEY], last=200)))
+    if result.failed and demo is not None and LOG_START_KEY in item.stash:
+        result.sections.append(("kabao demo log during this test", demo.output(item.stash[LOG_START_KEY], last=200)))
+    if call.when == "teardown":
+        report.attach_failure_screens(item, result)

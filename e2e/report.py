@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import base64
 import html
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from e2e import modes
 from e2e.giveback import PROPERTY
+
+ARTIFACTS_KEY = pytest.StashKey[Path]()
+
+
+def attach_failure_screens(item: pytest.Item, report: pytest.TestReport) -> None:
+    """A failed test's screenshots (e2e/artifacts.py wrote them) shown in its HTML report row, when one is written."""
+    folder = item.stash.get(ARTIFACTS_KEY, None)
+    if folder is None or not item.config.getoption("htmlpath", default=None):
+        return
+    import pytest_html
+
+    for shot in sorted(folder.glob("test-failed-*.png")):
+        png = base64.b64encode(shot.read_bytes()).decode()
+        report.extras = [*getattr(report, "extras", []), pytest_html.extras.png(png, f"failed: {shot.stem}")]
 
 
 class HtmlReport:
