@@ -7,6 +7,8 @@ balances fetched in parallel and bounded by the merchant's timeouts (as before i
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, make_response, redirect, request, url_for
 from werkzeug.wrappers import Response
@@ -45,8 +47,15 @@ def home() -> Response:
             list_check=None if complete else list_check(view),
             per_card=not balances_with_list(shopper.merchant),
             complete_url=url_for("wallet.home", js="0", new=new),
+            sections=shown_sections(shopper.merchant),
         )
     )
+
+
+def shown_sections(merchant: Merchant) -> list:
+    """The wallet's sections a shopper sees now: a notice only between its starts and ends."""
+    config = merchant.config
+    return config.pages.wallet.shown(datetime.now(UTC), ZoneInfo(config.timezone))
 
 
 @bp.get("/wallet/list")
