@@ -222,17 +222,19 @@ def test_amounts_typed_in_yuan_are_stored_in_fen(ops, config, typed, fen):
         ("c_primary", "#12345", "不是颜色"),
     ],
 )
-def test_a_bad_colour_or_amount_is_a_problem_and_the_draft_is_kept(ops, config, field, typed, says):
+def test_a_bad_colour_or_amount_is_a_problem_in_the_console_language(ops, field, typed, says):
+    live = _preview(ops, form_of(_editor(ops), pin="above", **{field: typed}))
+    assert says in live and typed in unescape(live) and "<iframe" not in live  # the last good preview stays
+
+
+def test_a_save_with_a_bad_amount_is_refused_and_keeps_the_draft_and_what_was_typed(ops, config):
     ops.post("/ops/merchants/lime-market/visual", data=form_of(_editor(ops), do="save"))
     kept = _draft(config)
-    form = form_of(_editor(ops), pin="above", **{field: typed})
-    live = _preview(ops, form)
-    assert says in live and typed in unescape(live) and "<iframe" not in live
-    form["do"] = "save"
+    form = form_of(_editor(ops), pin="above", pin_above="12.345", c_primary="#5b2a86", do="save")
     refused = ops.post("/ops/merchants/lime-market/visual", data=form)
     page = unescape(refused.get_data(as_text=True))
-    assert refused.status_code == 422 and "没有保存" in page and says in page
-    assert f'value="{typed}"' in page  # what ops typed is still in the form, to correct
+    assert refused.status_code == 422 and "没有保存" in page and "最多两位小数" in page
+    assert 'value="12.345"' in page and 'value="#5b2a86"' in page  # what ops typed is still there to correct
     assert _draft(config) == kept
 
 

@@ -87,12 +87,14 @@ def _preview_html(merchant: Merchant) -> str:
     return html
 
 
-def _context(merchant_id: str, name: str, text: str, shape: dict[str, Any], form_problems: list) -> dict[str, Any]:
+def _context(
+    merchant_id: str, name: str, text: str, shape: dict[str, Any], form_problems: list, unchanged: bool = False
+) -> dict[str, Any]:
     """What the page (or its htmx parts) shows for a shape put into text."""
     merchant, problems = None, []
     if not form_problems:
         try:
-            merchant, problems = _check(merchant_id, visual_apply.apply(text, shape))
+            merchant, problems = _check(merchant_id, text if unchanged else visual_apply.apply(text, shape))
         except NotFormShaped as exc:
             problems = [ConfigProblem(f"{merchant_id}.yaml", "", str(exc))]
     return {
@@ -126,7 +128,7 @@ def page(merchant_id: str) -> Response:
         shape = visual_form.read(text)
     except Exception:  # noqa: BLE001 - whatever a draft holds, the raw editor is where it gets fixed
         return redirect(url_for("ops.edit", merchant_id=merchant_id, draft=name if name != MAIN else None), 303)
-    context = _context(merchant_id, name, text, shape, [])
+    context = _context(merchant_id, name, text, shape, [], unchanged=True)  # the form as read puts nothing in
     return _page("ops/visual.html", saved=request.args.get("saved") == "1", **context)
 
 
