@@ -276,3 +276,27 @@ def test_an_override_is_picked_from_the_list_of_texts_with_their_default(ops, co
     form = form_of(page, do="save", **{f"k_{row}_text": "添加会员卡"})
     assert ops.post("/ops/merchants/lime-market/visual", data=form).status_code == 303
     assert "    wallet.bind: 添加会员卡\n" in _draft(config)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '{"l":{"--primary":"red;} body{display:none"},"d":{},"f":{}}',
+        '{"l":{"--primary;x":"#000000"},"d":{},"f":{}}',
+        '{"l":{},"d":{},"f":{"a} b{":["#000000","#ffffff"]}}',
+        "not json",
+    ],
+)
+def test_the_preview_stylesheet_takes_only_brand_colours(ops, query):
+    assert ops.get("/ops/merchants/visual/brand.css", query_string={"s": query}).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["../../etc/passwd", "/etc/hostname", "lime-market.yaml", ".drafts/x.svg/../x.yaml"])
+def test_the_preview_logo_is_only_an_image_inside_the_config_dir(ops, path):
+    assert ops.get("/ops/merchants/lime-market/visual/logo", query_string={"path": path}).status_code == 404
+
+
+def test_the_editor_is_for_logged_in_ops_only(ops_app):
+    client = ops_app.test_client()
+    assert client.get("/ops/merchants/lime-market/visual").status_code == 303
+    assert client.post("/ops/merchants/lime-market/visual/preview").status_code == 303

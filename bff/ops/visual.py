@@ -20,11 +20,11 @@ from werkzeug.wrappers import Response
 from bff import csrf
 from bff.i18n import LOCALES
 from bff.merchants.loader import MERCHANT_ID, ConfigProblem, InvalidConfig, Merchant, parse_merchant
+from bff.ops import preview as shopper_pages  # by module: bff.web imports both, preview first
 from bff.ops import visual_apply, visual_checks, visual_form, visual_moves
 from bff.ops.auth import current_ops_user, ops_required
 from bff.ops.desk import DRAFT_NAME, MAIN, DraftMovedOn, DraftTooLarge, WouldBreakDraft, version_of
 from bff.ops.language import ops_text
-from bff.ops.preview import LABELS, applies, render_preview, states_for
 from bff.ops.shape import NotFormShaped
 from bff.ops.turns import Busy
 from bff.ops.views import _page, desk
@@ -51,7 +51,9 @@ def _opened(merchant_id: str) -> tuple[str, str]:
 def _view(merchant: Merchant | None) -> tuple[str, str]:
     """The page and state the preview shows (the wallet unless the form's select says otherwise)."""
     page, _, state = request.form.get("view", request.args.get("view", DEFAULT_VIEW)).partition("/")
-    if (page, state) not in LABELS or (merchant is not None and not applies(merchant.config, page, state)):
+    if (page, state) not in shopper_pages.LABELS or (
+        merchant is not None and not shopper_pages.applies(merchant.config, page, state)
+    ):
         return tuple(DEFAULT_VIEW.split("/"))  # type: ignore[return-value]
     return page, state
 
@@ -71,7 +73,7 @@ def _check(merchant_id: str, text: str) -> tuple[Merchant | None, list[ConfigPro
 def _preview_html(merchant: Merchant) -> str:
     """The shopper page as the in-memory draft draws it, its stylesheet and logo pointed at this editor."""
     page, state = _view(merchant)
-    html = render_preview(merchant, page, state, _lang())
+    html = shopper_pages.render_preview(merchant, page, state, _lang())
     brand = merchant.config.brand
     schemes = brand.css_schemes()
     faces = {key: [face.background, face.text] for key, face in brand.card_faces.items()}
@@ -105,9 +107,10 @@ def _context(
         "problems": problems,
         "preview": _preview_html(merchant) if merchant is not None else None,
         "pairs": visual_checks.contrast(shape),
+        "worked_out": visual_checks.schemes(shape),
         "copy_keys": visual_checks.copy_keys(),
         "defaults": visual_checks.defaults,
-        "views": states_for(merchant) if merchant is not None else [],
+        "views": shopper_pages.states_for(merchant) if merchant is not None else [],
         "view": "/".join(_view(merchant)),
         "lang": _lang(),
         "base": request.form.get("base", version_of(text)),
@@ -181,7 +184,7 @@ def brand_css() -> Response:
     try:
         given = json.loads(request.args.get("s", ""))
         schemes = {s: _variables(given[k]) for s, k in (("light", "l"), ("dark", "d"))}
-        faces = {key: _face(value) for key, value in given["f"].items() if FACE_KEY.fullmatch(key)}
+        faces = {_face_key(key): _face(value) for key, value in given["f"].items()}
     except (ValueError, KeyError, TypeError, AttributeError):
         abort(404)
     brand = SimpleNamespace(  # what brand.css reads of a Brand
@@ -197,6 +200,12 @@ def _variables(values: dict[str, str]) -> dict[str, str]:
     if not all(name in CSS_NAMES and visual_form.HEX.fullmatch(v) for name, v in values.items()):
         raise ValueError("not a brand scheme")
     return values
+
+
+def _face_key(key: str) -> str:
+    if not FACE_KEY.fullmatch(key):
+        raise ValueError("not a card type")
+    return key
 
 
 def _face(value: list[str]) -> tuple[str, str]:

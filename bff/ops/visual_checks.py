@@ -33,16 +33,20 @@ class Pair:
         return self.ratio >= MIN_TEXT_CONTRAST
 
 
-def contrast(shape: dict[str, Any]) -> list[Pair]:
-    """Every pair a shopper reads text on, in both schemes and on every card face (colours not #rrggbb skipped)."""
+def schemes(shape: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Both colour schemes the form's colours make (the dark one derived where left empty); {} if not colours."""
     light = {**LIGHT_DEFAULTS, **{k: v.lower() for k, v in shape["colours"].items() if v}}
     if not all(HEX.fullmatch(light.get(k, "")) for k in palette.DARK_DEFAULTS.keys() | {"primary", "on_primary"}):
-        return _faces(shape)
+        return {}
     dark_given = {k: (v.lower() if HEX.fullmatch(v) else None) for k, v in shape["dark"].items()}
-    schemes = (("light", palette.with_tints(light)), ("dark", palette.dark_scheme(light, dark_given)))
+    return {"light": palette.with_tints(light), "dark": palette.dark_scheme(light, dark_given)}
+
+
+def contrast(shape: dict[str, Any]) -> list[Pair]:
+    """Every pair a shopper reads text on, in both schemes and on every card face (colours not #rrggbb skipped)."""
     pairs = [
         Pair(name, f"ops.editor.pair.{fg}.{bg}", scheme[fg], scheme[bg], contrast_ratio(scheme[fg], scheme[bg]))
-        for name, scheme in schemes
+        for name, scheme in schemes(shape).items()
         for fg, bg, _what in palette.READ_PAIRS
     ]
     return pairs + _faces(shape)
