@@ -249,7 +249,7 @@ def test_moving_a_section_up_redraws_the_form_and_saves_nothing(ops, config):
     assert sections.index("type: card_list") < sections.index("type: total_balance")
 
 
-def test_a_notice_and_a_faq_item_added_in_the_editor_are_saved_with_its_window(ops, config):
+def test_a_notice_added_in_the_editor_is_saved_with_its_window(ops, config):
     page = ops.post("/ops/merchants/lime-market/visual", data=form_of(_editor(ops), do="add:notice")).get_data(
         as_text=True
     )
@@ -260,6 +260,21 @@ def test_a_notice_and_a_faq_item_added_in_the_editor_are_saved_with_its_window(o
     draft = _draft(config)
     assert "- type: notice\n        text: {zh-CN: 春节照常营业}\n        starts: 2027-02-01T09:00\n" in draft
     assert "ends: 2027-02-10T18:00" in draft and not _problems(ops)
+
+
+def test_faq_items_are_added_moved_and_removed_and_saved_in_that_order(ops, config):
+    page = _editor(ops)
+    faq = re.search(r'name="s_(\d+)_type" value="faq"', page).group(1)
+    post = lambda form: ops.post("/ops/merchants/lime-market/visual", data=form).get_data(as_text=True)  # noqa: E731
+    page = post(form_of(page, do=f"faq-add:{faq}"))
+    new = int(re.search(rf'name="s_{faq}_items" value="(\d+)"', page).group(1)) - 1
+    typed = {f"s_{faq}_i{new}_q_zh": "可以开发票吗？", f"s_{faq}_i{new}_a_zh": "可以，在订单页申请。"}
+    page = post(form_of(page, do=f"faq-up:{faq}:{new}", **typed))
+    page = post(form_of(page, do=f"faq-remove:{faq}:0"))
+    assert ops.post("/ops/merchants/lime-market/visual", data=form_of(page, do="save")).status_code == 303
+    items = _draft(config).split("- type: faq", 1)[1].split("- type:", 1)[0]
+    assert "卡密码在哪里" not in items  # the first item, removed
+    assert items.index("可以开发票吗？") < items.index("余额会过期吗")  # the new one, moved above the last
 
 
 def _problems(ops) -> bool:
