@@ -77,7 +77,12 @@ def card_list() -> Response:
     section = next(s for s in shopper.merchant.config.pages.wallet.sections if s.type == "card_list")
     return no_store(
         page_or_fragment(
-            "wallet/home.html", "partials/sections/card_list.html", wallet=view, section=section, shell=False
+            "wallet/home.html",
+            "partials/sections/card_list.html",
+            wallet=view,
+            section=section,
+            shell=False,
+            sections=shown_sections(shopper.merchant),
         )
     )
 
