@@ -333,3 +333,10 @@ def test_the_editor_speaks_english_when_the_console_does(ops):
     assert "Visual editor: lime-market" in page and "Save draft" in page and "可视化编辑" not in page
     live = _preview(ops, form_of(page, pin="above", pin_above="12.345"))
     assert "has more than two decimals" in unescape(live)
+
+
+def test_the_preview_shows_the_page_and_state_ops_choose(ops):
+    page = _editor(ops)
+    assert '<option value="checkout/pin" >支付：要输入支付密码</option>' in page
+    phone = _srcdoc(_preview(ops, form_of(page, view="checkout/pin", pin="always")))
+    assert "支付订单" in phone and "的卡的支付密码" in phone
