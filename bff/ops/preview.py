@@ -103,7 +103,8 @@ def states_for(merchant: Merchant) -> list[tuple[str, str, str]]:
 
 
 def _wallet(merchant: Merchant, state: str) -> str:
-    return render_template("wallet/home.html", wallet=fixtures.wallet(merchant.config, state))
+    sections = merchant.config.pages.wallet.sections  # ops see every notice, whatever its window
+    return render_template("wallet/home.html", wallet=fixtures.wallet(merchant.config, state), sections=sections)
 
 
 def _bind(merchant: Merchant, state: str) -> str:

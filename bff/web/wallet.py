@@ -7,6 +7,8 @@ balances fetched in parallel and bounded by the merchant's timeouts (as before i
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, make_response, redirect, request, url_for
 from werkzeug.wrappers import Response
@@ -45,8 +47,15 @@ def home() -> Response:
             list_check=None if complete else list_check(view),
             per_card=not balances_with_list(shopper.merchant),
             complete_url=url_for("wallet.home", js="0", new=new),
+            sections=shown_sections(shopper.merchant),
         )
     )
+
+
+def shown_sections(merchant: Merchant) -> list:
+    """The wallet's sections a shopper sees now: a notice only between its starts and ends."""
+    config = merchant.config
+    return config.pages.wallet.shown(datetime.now(UTC), ZoneInfo(config.timezone))
 
 
 @bp.get("/wallet/list")
@@ -68,7 +77,12 @@ def card_list() -> Response:
     section = next(s for s in shopper.merchant.config.pages.wallet.sections if s.type == "card_list")
     return no_store(
         page_or_fragment(
-            "wallet/home.html", "partials/sections/card_list.html", wallet=view, section=section, shell=False
+            "wallet/home.html",
+            "partials/sections/card_list.html",
+            wallet=view,
+            section=section,
+            shell=False,
+            sections=shown_sections(shopper.merchant),
         )
     )
 
