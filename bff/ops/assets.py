@@ -84,7 +84,7 @@ def _upload(merchant_id: str, face: str | None) -> Response:
         abort(404)
     sent = request.files.get(FIELD)
     try:
-        upload = uploads.checked(sent.read(uploads.MAX_BYTES + 1), sent.filename or "") if sent else None
+        upload = uploads.checked(sent.read(), sent.filename or "")  # the body limit bounds it if sent else None
         if upload is None:
             raise uploads.PictureRefused("empty")
         relative = uploads.stored_as(merchant_id, upload)
