@@ -40,16 +40,23 @@ def alice(ops_app):
     return client
 
 
-def post_picture(client, path: str, data: bytes, filename: str, base: str):
+def form_of(client, merchant_id: str = LIME, draft: str = "") -> dict[str, str]:
+    """The CSRF token and the draft version an editor page's upload forms send."""
+    page = client.get(f"/ops/merchants/{merchant_id}" + (f"?draft={draft}" if draft else "")).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    return {"csrf_token": token, "base": re.search(r'name="base" value="(\w*)"', page).group(1)}
+
+
+def post_picture(client, path: str, data: bytes, filename: str, form: dict[str, str]):
     """The upload form as a browser sends it, encoded in memory (the test client spools a big body to a file)."""
-    fields = {"csrf_token": csrf(client, "/ops/"), "base": base, "picture": FileStorage(io.BytesIO(data), filename)}
-    boundary, body = encode_multipart(fields)
+    boundary, body = encode_multipart({**form, "picture": FileStorage(io.BytesIO(data), filename)})
     return client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
-def upload(client, data: bytes, filename: str, slot: str = "logo", merchant_id: str = LIME, query: str = ""):
-    path = f"/ops/merchants/{merchant_id}/pictures/{slot}{query}"
-    return post_picture(client, path, data, filename, base_of(client, merchant_id))
+def upload(client, data: bytes, filename: str, slot: str = "logo", merchant_id: str = LIME):
+    return post_picture(
+        client, f"/ops/merchants/{merchant_id}/pictures/{slot}", data, filename, form_of(client, merchant_id)
+    )
 
 
 def fetched(client, url: str):
@@ -144,30 +151,27 @@ def test_the_editor_shows_the_current_pictures_and_their_upload_forms_in_the_con
 SVG_WITH_SCRIPT = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>'
 
 
-@pytest.mark.parametrize(
-    ("data", "filename", "status", "says"),
-    [
-        (picture("PNG"), "logo.jpg", 422, "The file is a PNG but its name ends in .jpg"),
-        (b"name,amount\nlime,100\n" * 20, "logo.png", 422, "This is not a picture that reads as PNG, JPEG or WebP"),
-        (SVG_WITH_SCRIPT, "logo.svg", 422, "SVG files are not taken"),
-        (SVG_WITH_SCRIPT, "logo.png", 422, "SVG files are not taken"),
-        (b"GIF89a" + bytes(64), "logo.gif", 422, "This is a GIF file"),
-        (b"", "logo.png", 422, "No file was chosen"),
-        (picture("PNG", (4097, 10)), "wide.png", 422, "too many pixels (4097×10)"),
-        (padded_png(MAX_BYTES + 8 * 1024), "big.png", 413, "The file is too big (520 KB); the limit is 512 KB"),
-        (padded_png(MAX_BYTES + 200 * 1024), "bigger.png", 413, "The file is too big"),  # over the body limit
-    ],
-    ids=["png-named-jpg", "text-named-png", "svg-script", "svg-named-png", "gif", "empty", "wide", "big", "bigger"],
-)
-def test_a_refused_file_is_said_why_in_the_console_language_and_nothing_is_written(
-    alice, config, data, filename, status, says
-):
+REFUSED = {  # what is sent: (file, name, status, what ops read)
+    "a PNG named .jpg": (picture("PNG"), "logo.jpg", 422, "The file is a PNG but its name ends in .jpg"),
+    "a text file named .png": (b"name,amount\nlime,100\n" * 20, "logo.png", 422, "not a picture that reads as PNG"),
+    "an SVG with a script": (SVG_WITH_SCRIPT, "logo.svg", 422, "SVG files are not taken"),
+    "an SVG named .png": (SVG_WITH_SCRIPT, "logo.png", 422, "SVG files are not taken"),
+    "a GIF": (b"GIF89a" + bytes(64), "logo.gif", 422, "This is a GIF file"),
+    "nothing": (b"", "logo.png", 422, "No file was chosen"),
+    "a picture too wide": (picture("PNG", (4097, 10)), "wide.png", 422, "too many pixels (4097×10)"),
+    "a file too big": (padded_png(MAX_BYTES + 8 * 1024), "big.png", 413, "The file is too big (520 KB); the limit"),
+    "a body over the limit": (padded_png(MAX_BYTES + 200 * 1024), "bigger.png", 413, "The file is too big"),
+}
+
+
+def test_a_refused_file_is_said_why_in_the_console_language_and_nothing_is_written(alice, config):
     before = files_under(config)
     alice.set_cookie("kabao_ops_lang", "en")
-    refused = upload(alice, data, filename)
-    assert refused.status_code == status
-    assert says in text_of(refused) and "Nothing was saved." in text_of(refused)
-    assert files_under(config) == before
+    for what, (data, filename, status, says) in REFUSED.items():
+        refused = upload(alice, data, filename)
+        assert refused.status_code == status, what
+        assert says in text_of(refused) and "Nothing was saved." in text_of(refused), what
+        assert files_under(config) == before, what
 
 
 def test_a_picture_of_ten_thousand_pixels_a_side_is_refused_before_it_is_decoded(alice, config):
@@ -179,30 +183,25 @@ def test_a_picture_of_ten_thousand_pixels_a_side_is_refused_before_it_is_decoded
     assert files_under(config) == before
 
 
-@pytest.mark.parametrize(
-    "filename", ["../../../../tmp/evil.png", "..\\..\\evil.png", "/etc/passwd.png", "a/../../b.png"]
-)
-def test_the_upload_name_never_chooses_where_the_file_goes(alice, config, filename):
-    png = picture(colour="#0f0f0f")
-    assert upload(alice, png, filename).status_code == 303
-    written = {k for k in files_under(config) if not k.startswith((".drafts", ".history"))} - set(
-        files_under(Path(__file__).parent.parent / "wallet_config")
-    )
-    assert len(written) == 1 and re.fullmatch(r"assets/lime-market-[0-9a-f]{20}\.png", written.pop())
+def test_the_upload_name_never_chooses_where_the_file_goes(alice, config):
+    names = ["../../../../tmp/evil.png", "..\\..\\evil.png", "/etc/passwd.png", "a/../../b.png"]
+    for i, filename in enumerate(names):
+        assert upload(alice, picture(colour=f"#0f0f{i:02x}"), filename).status_code == 303, filename
+    repository = set(files_under(Path(__file__).parent.parent / "wallet_config"))
+    written = {k for k in files_under(config) if not k.startswith((".drafts", ".history"))} - repository
+    assert len(written) == len(names)
+    assert all(re.fullmatch(r"assets/lime-market-[0-9a-f]{20}\.png", path) for path in written), written
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
+def test_names_in_the_address_cannot_reach_outside_the_merchants_files(alice, config):
+    before, form = files_under(config), form_of(alice)
+    for path in [
         "/ops/merchants/lime-market/pictures/art/..%2F..%2Fx",
         "/ops/merchants/lime-market/pictures/art/NOPE",
         "/ops/merchants/..%2Flime-market/pictures/logo",
         "/ops/merchants/lime-market/pictures/logo?draft=../../x",
-    ],
-)
-def test_names_in_the_address_cannot_reach_outside_the_merchants_files(alice, config, path):
-    before = files_under(config)
-    assert post_picture(alice, path, picture(), "a.png", base_of(alice, LIME)).status_code == 404
+    ]:
+        assert post_picture(alice, path, picture(), "a.png", form).status_code == 404, path
     assert files_under(config) == before
 
 
@@ -225,7 +224,7 @@ def test_a_merchant_file_cannot_point_its_pictures_outside_the_config_dir(config
 
 
 def test_uploading_into_a_draft_someone_saved_meanwhile_is_refused(alice, config):
-    stale = base_of(alice, LIME)
+    stale = form_of(alice)
     upload(alice, picture(colour="#010101"), "first.png")
     first = Desk(config).draft_text(LIME)
     refused = post_picture(alice, f"/ops/merchants/{LIME}/pictures/logo", picture(), "second.png", stale)
@@ -235,9 +234,8 @@ def test_uploading_into_a_draft_someone_saved_meanwhile_is_refused(alice, config
 
 def test_a_named_draft_gets_the_picture_and_the_main_draft_does_not(alice, config):
     alice.post(f"/ops/merchants/{LIME}/drafts", data={"csrf_token": csrf(alice, "/ops/"), "name": "spring"})
-    page = alice.get(f"/ops/merchants/{LIME}?draft=spring").get_data(as_text=True)
-    base = re.search(r'name="base" value="(\w*)"', page).group(1)
-    done = post_picture(alice, f"/ops/merchants/{LIME}/pictures/logo?draft=spring", picture(), "spring.png", base)
+    path = f"/ops/merchants/{LIME}/pictures/logo?draft=spring"
+    done = post_picture(alice, path, picture(), "spring.png", form_of(alice, draft="spring"))
     assert done.status_code == 303 and "draft=spring" in done.headers["Location"]
     assert re.search(r"logo: assets/lime-market-\w+\.png", Desk(config).draft_text(LIME, "spring"))
     assert Desk(config).draft_text(LIME) is None
