@@ -2,6 +2,8 @@
 
 The bytes decide what a file is, not its name: Pillow must open it as PNG, JPEG or WebP (no other decoder
 is tried) and decode it whole. The name's suffix must agree, so a PNG called .jpg is refused as a mistake.
+What is kept is the decoded picture written anew, not the bytes sent: no GPS from a phone photo goes public,
+and nothing riding after the picture (a polyglot's HTML) is ever served.
 SVG is refused: it is a document that can carry script and outside references, and a raster logo does the
 same job; the few SVG logos reviewed in git stay. A refused file is never written.
 
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from bff.ops import roundtrip
 from bff.ops.shape import NotFormShaped
@@ -82,11 +84,28 @@ def checked(data: bytes, filename: str) -> Picture:
             if NAMED.get(suffix) != kind:
                 raise PictureRefused("name_disagrees", kind=kind, suffix=suffix or "-")
             image.load()  # decodes every pixel: a truncated or corrupt file fails here
+            redrawn = _redrawn(image, kind)
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise PictureRefused("too_many_pixels", width="?", height="?", **LIMITS) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise PictureRefused("not_a_picture") from None
-    return Picture(data, FORMATS[kind], width, height)
+    return Picture(redrawn, FORMATS[kind], width, height)
+
+
+def _redrawn(image: Image.Image, kind: str) -> bytes:
+    """The decoded pixels written anew: no camera metadata (a phone photo's GPS), nothing hidden after the picture.
+
+    Its EXIF orientation is applied first, so the picture stands as it did; its colour profile is kept.
+    """
+    upright = ImageOps.exif_transpose(image) or image
+    options: dict[str, Any] = {"icc_profile": image.info.get("icc_profile")} if image.info.get("icc_profile") else {}
+    if kind == "PNG" and "transparency" in image.info:
+        options["transparency"] = image.info["transparency"]
+    if kind in ("JPEG", "WEBP"):
+        options["quality"] = 92
+    out = io.BytesIO()
+    upright.save(out, kind, **options)
+    return out.getvalue()
 
 
 def stored_as(merchant_id: str, picture: Picture) -> str:
