@@ -156,6 +156,8 @@ def test_the_editor_shows_the_current_pictures_and_their_upload_forms_in_the_con
     assert "The new logo is in the draft main" in page and "Card art: member" in page
     thumb = re.search(r'<img class="thumb" src="([^"]+)" alt="The draft&#39;s logo now"', page).group(1)
     assert fetched(alice, thumb).mimetype == "image/png"
+    made_up = alice.get(f"/ops/merchants/{LIME}?picture=platinum").get_data(as_text=True)
+    assert "is in the draft" not in made_up  # a link can't make the page say something was uploaded
 
 
 def test_what_is_kept_is_the_picture_alone_no_camera_gps_and_nothing_riding_after_it(alice, config):
@@ -187,7 +189,7 @@ REFUSED = {  # what is sent: (file, name, status, what ops read)
     "nothing": (b"", "logo.png", 422, "No file was chosen"),
     "a picture too wide": (picture("PNG", (4097, 10)), "wide.png", 422, "too many pixels (4097×10)"),
     "a file too big": (padded_png(MAX_BYTES + 8 * 1024), "big.png", 413, "The file is too big (520 KB); the limit"),
-    "a body over the limit": (padded_png(MAX_BYTES + 200 * 1024), "bigger.png", 413, "The file is too big"),
+    "a body over the limit": (padded_png(MAX_BYTES + 200 * 1024), "bigger.png", 413, "The file is too big (712 KB"),
 }
 
 

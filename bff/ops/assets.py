@@ -43,12 +43,12 @@ def limit_body() -> None:
 
 @bp.errorhandler(413)
 def too_large(_exc: Exception) -> Response:
-    return _refused(request.view_args.get("merchant_id") if request.view_args else None, "too_big", 413)
+    merchant_id = request.view_args.get("merchant_id") if request.view_args else None
+    return _refused(merchant_id, "too_big", 413, size=(request.content_length or 0) // 1024)
 
 
 def _refused(merchant_id: str | None, reason: str, status: int = 422, **values: Any) -> Response:
     values.setdefault("limit", uploads.MAX_BYTES // 1024)
-    values.setdefault("size", "?")
     lines = [ops_text(f"ops.assets.refused.{reason}", **values), ops_text("ops.assets.nothing_saved")]
     return _page(
         "ops/message.html", status=status, title=ops_text("ops.assets.refused"), lines=lines, merchant_id=merchant_id
@@ -123,14 +123,16 @@ def pictures_of(merchant_id: str, draft: str = MAIN) -> dict[str, Any]:
     """The logo and each card face's art a draft names (or the live file, when it has no draft), for the forms."""
     brand = _brand(desk().working_text(merchant_id, draft))
     faces = brand.get("card_faces") if isinstance(brand.get("card_faces"), dict) else {}
+    shown = [
+        {"key": key, "art": _text(face.get("art"))}
+        for key, face in faces.items()
+        if isinstance(face, dict) and isinstance(key, str) and FACE.fullmatch(key)
+    ]
+    saved = request.args.get("picture", "")
     return {
         "logo": _text(brand.get("logo")),
-        "faces": [
-            {"key": key, "art": _text(face.get("art"))}
-            for key, face in faces.items()
-            if isinstance(face, dict) and isinstance(key, str) and FACE.fullmatch(key)
-        ],
-        "saved": request.args.get("picture", ""),
+        "faces": shown,
+        "saved": saved if saved == "logo" or any(face["key"] == saved for face in shown) else "",
         "limits": {"limit": uploads.MAX_BYTES // 1024, "side": uploads.MAX_SIDE},
     }
 
