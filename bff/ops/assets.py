@@ -26,8 +26,7 @@ from bff.ops.language import ops_text
 from bff.ops.shape import NotFormShaped
 from bff.ops.turns import Busy
 from bff.ops.views import _page, desk
-from bff.web.pictures import picture
-from bff.web.render import no_store
+from bff.pages.pictures import picture
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ops_assets", __name__, url_prefix="/ops/merchants")
@@ -152,4 +151,6 @@ def art(merchant_id: str, face: str) -> Response:
 
 
 def _thumbnail(relative: str | None, suffixes: frozenset[str]) -> Response:
-    return no_store(picture(desk().dir, relative, suffixes))
+    response = picture(desk().dir, relative, suffixes)
+    response.headers["Cache-Control"] = "no-store"  # the draft's picture of this slot changes with every upload
+    return response

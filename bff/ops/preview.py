@@ -21,12 +21,12 @@ from bff.merchants.loader import MERCHANT_ID, InvalidConfig, Merchant, parse_mer
 from bff.merchants.model import MerchantConfig
 from bff.ops import fixtures
 from bff.ops.auth import ops_required
+from bff.pages.pictures import picture
 from bff.wallet.card_legal import card_legal
 from bff.wallet.history import Shown, page_context
 from bff.wallet.report_lost import lost_offered
 from bff.web.bind import BindForm
 from bff.web.checkout_pins import PinAsk
-from bff.web.pictures import picture
 from bff.web.render import no_store
 from bff.web.shopper import Shopper, services, translator
 

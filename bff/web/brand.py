@@ -7,8 +7,8 @@ from werkzeug.wrappers import Response
 
 from bff.merchants import assets
 from bff.merchants.loader import Merchant
+from bff.pages.pictures import picture
 from bff.web.caching import IMMUTABLE
-from bff.web.pictures import picture
 from bff.web.shopper import services
 
 bp = Blueprint("brand", __name__, url_prefix="/brand")

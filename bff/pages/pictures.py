@@ -1,4 +1,4 @@
-"""Send a merchant's logo or card-face art: only a picture the merchant file names, inside its config dir."""
+"""Send a merchant's logo or card-face art: only a picture its merchant file names, inside the config dir."""
 
 from __future__ import annotations
 
