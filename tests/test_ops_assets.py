@@ -160,6 +160,19 @@ def test_the_editor_shows_the_current_pictures_and_their_upload_forms_in_the_con
     assert "is in the draft" not in made_up  # a link can't make the page say something was uploaded
 
 
+def test_an_upload_from_another_page_of_the_merchant_goes_back_there_and_nowhere_else(alice):
+    path = f"/ops/merchants/{LIME}/pictures/logo"
+    back = {**form_of(alice), "back": f"/ops/merchants/{LIME}/visual?lang=en&picture=x"}
+    done = post_picture(alice, path, picture(), "a.png", back)
+    assert (
+        done.status_code == 303
+        and done.headers["Location"] == f"/ops/merchants/{LIME}/visual?lang=en&picture=logo#pictures"
+    )
+    for elsewhere in ["https://evil.example/ops/merchants/lime-market", "//evil.example/", "/ops/merchants/birch-tea"]:
+        done = post_picture(alice, path, picture(colour="#102030"), "a.png", {**form_of(alice), "back": elsewhere})
+        assert done.headers["Location"] == f"/ops/merchants/{LIME}?picture=logo#pictures", elsewhere
+
+
 def test_what_is_kept_is_the_picture_alone_no_camera_gps_and_nothing_riding_after_it(alice, config):
     exif = Image.Exif()
     exif[0x8825] = {1: "N", 2: (31.0, 14.0, 1.0), 3: "E", 4: (121.0, 28.0, 1.0)}  # GPS: where the photo was taken

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import yaml
 from flask import Blueprint, abort, redirect, request, url_for
@@ -27,6 +28,7 @@ from bff.ops.shape import NotFormShaped
 from bff.ops.turns import Busy
 from bff.ops.views import _page, desk
 from bff.pages.pictures import picture
+from bff.security.redirects import same_site_path
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ops_assets", __name__, url_prefix="/ops/merchants")
@@ -100,8 +102,17 @@ def _upload(merchant_id: str, face: str | None) -> Response:
     except (WouldBreakDraft, DraftTooLarge) as exc:
         return _refused(merchant_id, "not_shaped", 409, problem=str(exc))
     log.info("ops %s put %s in the draft %s of %s", current_ops_user(), relative, name, merchant_id)
-    done = url_for("ops.edit", merchant_id=merchant_id, draft=name if name != MAIN else None, picture=face or "logo")
-    return redirect(done + "#pictures", 303)
+    return redirect(_back(merchant_id, name, face or "logo"), 303)
+
+
+def _back(merchant_id: str, name: str, slot: str) -> str:
+    """The page the form was on (the raw editor, or another console page of this merchant that includes it)."""
+    back, page = same_site_path(request.form.get("back", "")), f"/ops/merchants/{merchant_id}"
+    if back is None or not (urlsplit(back).path == page or urlsplit(back).path.startswith(page + "/")):
+        back = url_for("ops.edit", merchant_id=merchant_id, draft=name if name != MAIN else None)
+    parts = urlsplit(back)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "picture"] + [("picture", slot)]
+    return parts._replace(query=urlencode(query), fragment="pictures").geturl()
 
 
 def _brand(text: str | None) -> dict[str, Any]:
