@@ -214,6 +214,8 @@ def test_a_refused_file_is_said_why_in_the_console_language_and_nothing_is_writt
         assert refused.status_code == status, what
         assert says in text_of(refused) and "Nothing was saved." in text_of(refused), what
         assert files_under(config) == before, what
+    no_file = alice.post(f"/ops/merchants/{LIME}/pictures/logo", data=form_of(alice))
+    assert no_file.status_code == 422 and "No file was chosen" in text_of(no_file)
 
 
 def test_a_picture_of_ten_thousand_pixels_a_side_is_refused_before_it_is_decoded(alice, config):

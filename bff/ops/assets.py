@@ -85,9 +85,9 @@ def _upload(merchant_id: str, face: str | None) -> Response:
         abort(404)
     sent = request.files.get(FIELD)
     try:
-        upload = uploads.checked(sent.read(), sent.filename or "")  # the body limit bounds it if sent else None
-        if upload is None:
+        if sent is None:
             raise uploads.PictureRefused("empty")
+        upload = uploads.checked(sent.read(), sent.filename or "")  # the body limit bounds what is read
         relative = uploads.stored_as(merchant_id, upload)
         changed = uploads.pointed_at(text, face, relative)
     except uploads.PictureRefused as exc:
