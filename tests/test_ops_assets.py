@@ -12,6 +12,7 @@ from kabao_testing import mint_launch_token, text_of
 from ops_testing import base_of, csrf, login, publish
 from PIL import Image
 from werkzeug.datastructures import FileStorage
+from werkzeug.security import generate_password_hash
 from werkzeug.test import encode_multipart
 
 from bff.merchants.colors import MIN_TEXT_CONTRAST, contrast_ratio, scrim_over_any_picture
@@ -171,6 +172,19 @@ def test_an_upload_from_another_page_of_the_merchant_goes_back_there_and_nowhere
     for elsewhere in ["https://evil.example/ops/merchants/lime-market", "//evil.example/", "/ops/merchants/birch-tea"]:
         done = post_picture(alice, path, picture(colour="#102030"), "a.png", {**form_of(alice), "back": elsewhere})
         assert done.headers["Location"] == f"/ops/merchants/{LIME}?picture=logo#pictures", elsewhere
+
+
+def test_a_viewer_sees_the_pictures_but_cannot_upload(make_app, config):
+    app = make_app(
+        config, KABAO_OPS_USERS=f"vera:{generate_password_hash('a long password', 'pbkdf2:sha256:1000')}:viewer"
+    )
+    vera = app.test_client()
+    login(vera, "vera", "a long password")
+    page = vera.get(f"/ops/merchants/{LIME}").get_data(as_text=True)
+    assert "assets/lime-market.svg" in page and 'type="file"' not in page
+    before = files_under(config)
+    refused = upload(vera, picture(), "logo.png")
+    assert refused.status_code == 403 and files_under(config) == before
 
 
 def test_what_is_kept_is_the_picture_alone_no_camera_gps_and_nothing_riding_after_it(alice, config):

@@ -24,6 +24,7 @@ from bff.ops import uploads
 from bff.ops.auth import current_ops_user, ops_required
 from bff.ops.desk import DRAFT_NAME, MAIN, DraftMovedOn, DraftTooLarge, WouldBreakDraft
 from bff.ops.language import ops_text
+from bff.ops.permits import ops_role
 from bff.ops.shape import NotFormShaped
 from bff.ops.turns import Busy
 from bff.ops.views import _page, desk
@@ -67,12 +68,14 @@ def _draft_name(merchant_id: str, face: str | None = None) -> str:
 
 @bp.post("/<merchant_id>/pictures/logo")
 @ops_required
+@ops_role("editor")
 def upload_logo(merchant_id: str) -> Response:
     return _upload(merchant_id, None)
 
 
 @bp.post("/<merchant_id>/pictures/art/<face>")
 @ops_required
+@ops_role("editor")
 def upload_art(merchant_id: str, face: str) -> Response:
     return _upload(merchant_id, face)
 
