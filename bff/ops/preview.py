@@ -9,17 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, g, make_response, render_template, request, send_file, url_for
+from flask import Blueprint, abort, g, make_response, render_template, request, url_for
 from markupsafe import escape
 from werkzeug.wrappers import Response
 
 from bff.checkout.choice import Choice, choose
 from bff.checkout.states import CheckoutStatus
 from bff.i18n import LOCALES, Translator
+from bff.merchants import assets
 from bff.merchants.loader import MERCHANT_ID, InvalidConfig, Merchant, parse_merchant
 from bff.merchants.model import MerchantConfig
 from bff.ops import fixtures
 from bff.ops.auth import ops_required
+from bff.pages.pictures import picture
 from bff.wallet.card_legal import card_legal
 from bff.wallet.history import Shown, page_context
 from bff.wallet.report_lost import lost_offered
@@ -276,8 +278,13 @@ def one(merchant_id: str, page: str, state: str) -> Response:
 @ops_required
 def brand_css(merchant_id: str) -> Response:
     """The brand stylesheet of the merchant as previewed (a draft's colours before they are published)."""
-    merchant = _merchant_or_404(merchant_id, request.args.get("source", "live"))
-    response = make_response(render_template("brand.css", brand=merchant.config.brand))
+    source = request.args.get("source", "live")
+    merchant = _merchant_or_404(merchant_id, source)
+
+    def art_url(face: str) -> str:
+        return url_for(".art", merchant_id=merchant_id, face=face, source=source, v=merchant.version)
+
+    response = make_response(render_template("brand.css", brand=merchant.config.brand, art_url=art_url))
     response.mimetype = "text/css"
     return no_store(response)
 
@@ -286,6 +293,13 @@ def brand_css(merchant_id: str) -> Response:
 @ops_required
 def logo(merchant_id: str) -> Response:
     merchant = _merchant_or_404(merchant_id, request.args.get("source", "live"))
-    if merchant.config.brand.logo is None:
-        abort(404)
-    return no_store(send_file(merchant.path.parent / merchant.config.brand.logo))
+    return no_store(picture(merchant.path.parent, merchant.config.brand.logo, assets.LOGO_SUFFIXES))
+
+
+@bp.get("/<merchant_id>/art/<face>")
+@ops_required
+def art(merchant_id: str, face: str) -> Response:
+    """A card face's art as previewed: a draft's new art before it is published."""
+    merchant = _merchant_or_404(merchant_id, request.args.get("source", "live"))
+    card_face = merchant.config.brand.card_faces.get(face)
+    return no_store(picture(merchant.path.parent, card_face.art if card_face else None, assets.ART_SUFFIXES))

@@ -39,5 +39,5 @@ def not_ready(text: str) -> list[str]:
     if all(str(colours.get(k, "")).lower() == str(v).lower() for k, v in template["colours"].items()):
         reasons.append("brand.colours: still the template default colours: set the brand colours of the merchant")
     if not str(brand.get("logo") or "").strip():
-        reasons.append("brand.logo: no logo: add the path of the logo (an SVG or PNG beside the config)")
+        reasons.append("brand.logo: no logo: upload one under Pictures on the draft's page")
     return reasons

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from bff.ops import account_views, approval_views, dashboard, drafts, order_actions, orders, preview, releases, visual
+from bff.ops import (
+    account_views,
+    approval_views,
+    assets,
+    dashboard,
+    drafts,
+    order_actions,
+    orders,
+    preview,
+    releases,
+    visual,
+)
 from bff.ops import views as ops_views
 from bff.ops.auth import ops_csrf_token
 from bff.ops.language import console_locale, ops_text
@@ -20,7 +31,19 @@ from bff.web.shopper import template_context
 def register(app: Flask) -> None:
     """Attach every blueprint, the security headers and the template helpers to the app."""
     shopper = (launch, wallet, bind_views, card, lost, checkout, paycode, brand)
-    ops = (ops_views, releases, drafts, preview, orders, order_actions, dashboard, account_views, approval_views, visual)
+    ops = (
+        ops_views,
+        releases,
+        drafts,
+        preview,
+        orders,
+        order_actions,
+        dashboard,
+        account_views,
+        approval_views,
+        assets,
+        visual,
+    )
     for module in (health, *shopper, api, terminal, *ops):
         app.register_blueprint(module.bp)
     errors.register(app)
