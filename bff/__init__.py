@@ -90,9 +90,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     app.extensions["kabao_ops_accounts"] = load_accounts(app.config)
 
-    from bff.web import register
+    from bff import web
+    from bff.ops import console
+    from bff.pages import responses
 
-    register(app)
+    for blueprint in (*web.BLUEPRINTS, *console.BLUEPRINTS):
+        app.register_blueprint(blueprint)
+    web.init_app(app)  # its after_request hooks (compression) run after the headers below are set
+    responses.init_app(app)
+    console.init_app(app)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app

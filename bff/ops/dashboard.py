@@ -14,7 +14,7 @@ from bff.checkout.figures import Day, day_of
 from bff.ops.auth import ops_required
 from bff.ops.orders import page
 from bff.ops.times import local_time
-from bff.web.shopper import services
+from bff.pages.services import services
 
 bp = Blueprint("ops_dashboard", __name__, url_prefix="/ops/dashboard")
 csrf.exempt(bp)  # nothing here is posted

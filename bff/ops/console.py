@@ -1,0 +1,20 @@
+"""The ops console: its blueprints and the template helpers its pages use."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from bff.ops import dashboard, drafts, order_actions, orders, preview, releases, views
+from bff.ops.auth import ops_csrf_token
+from bff.ops.language import console_locale, ops_text
+from bff.ops.times import ops_time
+
+BLUEPRINTS = tuple(module.bp for module in (views, releases, drafts, preview, orders, order_actions, dashboard))
+
+
+def init_app(app: Flask) -> None:
+    """The console's template helpers: its CSRF token, times in the merchant's zone, its own language."""
+    app.jinja_env.globals["ops_csrf"] = ops_csrf_token
+    app.jinja_env.filters["ops_time"] = ops_time
+    app.jinja_env.globals["ot"] = ops_text
+    app.jinja_env.globals["ops_locale"] = console_locale
