@@ -47,6 +47,11 @@ class Store(abc.ABC):
     def used(self, key: str) -> int:
         """How many uses of key are taken in its current window."""
 
+    def used_many(self, keys: list[str]) -> dict[str, int]:
+        """The uses taken of several keys (keys with none are left out), read together."""
+        found = {key: self.used(key) for key in keys}
+        return {key: n for key, n in found.items() if n}
+
     @abc.abstractmethod
     def free_in(self, key: str, limit: int) -> int:
         """Seconds until one of limit uses of key is free again; 0 when one is free now."""

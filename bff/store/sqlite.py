@@ -155,6 +155,20 @@ class SQLiteStore(Store):
         )
         return row[0] if row else 0
 
+    def used_many(self, keys: list[str]) -> dict[str, int]:
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        rows = (
+            self.db.connection()
+            .execute(
+                f"SELECT key, used FROM reservations WHERE key IN ({marks}) AND expires > ? AND used > 0",  # noqa: S608 - only ?s
+                (*keys, time.time()),
+            )
+            .fetchall()
+        )
+        return dict(rows)
+
     def free_in(self, key: str, limit: int) -> int:
         now = time.time()
         row = (

@@ -1,0 +1,67 @@
+"""Counts every BFF process adds to in the shared store, for the ops dashboard: card-system calls and binds.
+
+Calls are counted per merchant and minute (ok: the card system answered; failed: no usable answer), kept a
+little over an hour; binds per merchant and day in the merchant's zone, kept two days. A count that can't
+be written is lost, never a reason to fail the shopper's request.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bff.store.base import Store, StoreUnavailable
+
+log = logging.getLogger(__name__)
+UNCAPPED = 2**62  # a counter is a reservation nobody runs out of: the store's atomic count with expiry
+MINUTES = 60  # the error rate's window
+CALLS_KEPT = (MINUTES + 5) * 60
+BINDS_KEPT = 2 * 86400
+
+
+@dataclass(frozen=True)
+class Calls:
+    """A merchant's card-system calls in the last hour, from every process."""
+
+    total: int
+    failed: int
+
+    @property
+    def failed_percent(self) -> int | None:
+        return None if self.total == 0 else round(100 * self.failed / self.total)
+
+
+class Tallies:
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+        self.store, self.clock = store, clock
+
+    def _add(self, key: str, kept: int) -> None:
+        try:
+            self.store.reserve(key, UNCAPPED, kept)
+        except StoreUnavailable:
+            log.warning("tally %s not counted: the store is unavailable", key.split(":", 1)[0])
+
+    def call(self, merchant_id: str, ok: bool) -> None:
+        minute = int(self.clock() // 60)
+        self._add(f"calls:{merchant_id}:{minute}:{'ok' if ok else 'failed'}", CALLS_KEPT)
+
+    def calls(self, merchant_id: str) -> Calls:
+        now = int(self.clock() // 60)
+        minutes = range(now - MINUTES + 1, now + 1)
+        keys = [f"calls:{merchant_id}:{m}:{outcome}" for m in minutes for outcome in ("ok", "failed")]
+        counts = self.store.used_many(keys)
+        failed = sum(n for key, n in counts.items() if key.endswith(":failed"))
+        return Calls(sum(counts.values()), failed)
+
+    def _day(self, zone: str) -> str:
+        return datetime.fromtimestamp(self.clock(), ZoneInfo(zone)).date().isoformat()
+
+    def bound(self, merchant_id: str, zone: str) -> None:
+        self._add(f"binds:{merchant_id}:{self._day(zone)}", BINDS_KEPT)
+
+    def binds_today(self, merchant_id: str, zone: str) -> int:
+        return self.store.used(f"binds:{merchant_id}:{self._day(zone)}")
