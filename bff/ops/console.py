@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from flask import Flask
 
-from bff.ops import dashboard, drafts, order_actions, orders, preview, releases, views
+from bff.ops import dashboard, drafts, order_actions, orders, preview, preview_link, releases, views
 from bff.ops.auth import ops_csrf_token
 from bff.ops.language import console_locale, ops_text
 from bff.ops.times import ops_time
 
-BLUEPRINTS = tuple(module.bp for module in (views, releases, drafts, preview, orders, order_actions, dashboard))
+MODULES = (  # one a line: a new console page is one line here
+    views,
+    releases,
+    drafts,
+    preview,
+    orders,
+    order_actions,
+    dashboard,
+    preview_link,
+)
+BLUEPRINTS = tuple(module.bp for module in MODULES)
 
 
 def init_app(app: Flask) -> None:
@@ -18,3 +28,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["ops_time"] = ops_time
     app.jinja_env.globals["ot"] = ops_text
     app.jinja_env.globals["ops_locale"] = console_locale
+    app.jinja_env.globals["preview_qr"] = preview_link.preview_qr

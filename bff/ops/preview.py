@@ -208,7 +208,7 @@ def load_source(merchant_id: str, source: str) -> Merchant | None:
     return parse_merchant(config_dir / f"{merchant_id}.yaml", draft.read_bytes(), services().registry.policy)
 
 
-def _merchant_or_404(merchant_id: str, source: str) -> Merchant:
+def merchant_or_404(merchant_id: str, source: str) -> Merchant:
     if source not in SOURCES:
         abort(404)
     try:
@@ -244,7 +244,7 @@ def _unpublished_brand(html: str, merchant: Merchant, source: str) -> str:
 def grid(merchant_id: str) -> Response:
     """Every state of every shopper page, in each locale, as phone-sized frames side by side."""
     source = request.args.get("source", "live")
-    merchant = _merchant_or_404(merchant_id, source)
+    merchant = merchant_or_404(merchant_id, source)
     page = render_template(
         "ops/preview_grid.html",
         merchant=merchant,
@@ -262,7 +262,7 @@ def one(merchant_id: str, page: str, state: str) -> Response:
     """One shopper page in one state: ?lang=zh-CN|en&source=live|draft."""
     source = request.args.get("source", "live")
     locale = request.args.get("lang", "zh-CN")
-    merchant = _merchant_or_404(merchant_id, source)
+    merchant = merchant_or_404(merchant_id, source)
     if locale not in LOCALES:
         abort(404)
     try:
@@ -276,7 +276,7 @@ def one(merchant_id: str, page: str, state: str) -> Response:
 @ops_required
 def brand_css(merchant_id: str) -> Response:
     """The brand stylesheet of the merchant as previewed (a draft's colours before they are published)."""
-    merchant = _merchant_or_404(merchant_id, request.args.get("source", "live"))
+    merchant = merchant_or_404(merchant_id, request.args.get("source", "live"))
     response = make_response(render_template("brand.css", brand=merchant.config.brand))
     response.mimetype = "text/css"
     return no_store(response)
@@ -285,7 +285,7 @@ def brand_css(merchant_id: str) -> Response:
 @bp.get("/<merchant_id>/logo")
 @ops_required
 def logo(merchant_id: str) -> Response:
-    merchant = _merchant_or_404(merchant_id, request.args.get("source", "live"))
+    merchant = merchant_or_404(merchant_id, request.args.get("source", "live"))
     if merchant.config.brand.logo is None:
         abort(404)
     return no_store(send_file(merchant.path.parent / merchant.config.brand.logo))
