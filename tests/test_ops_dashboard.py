@@ -10,7 +10,7 @@ from ops_testing import login
 from werkzeug.security import generate_password_hash
 
 from bff.store import open_store
-from bff.store.tallies import Tallies
+from bff.store.tallies import Calls, Tallies
 
 
 @pytest.fixture
@@ -86,4 +86,44 @@ def test_binds_are_counted_per_day_in_the_merchants_zone(tmp_path):
     assert tallies.binds_today("m", "Asia/Shanghai") == 1
     now[0] += 120  # past midnight in Shanghai, still the same day in UTC
     assert tallies.binds_today("m", "Asia/Shanghai") == 0 and tallies.binds_today("m", "UTC") == 1
+    store.close()
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def store_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    url = request.getfixturevalue("redis_url")
+    store = open_store(url)
+    store.client.flushdb()
+    store.close()
+    return url
+
+
+def test_each_process_counts_its_calls_and_the_dashboard_sees_them_all(store_url):
+    """Two processes (two stores on one URL): their calls add up once each has written them."""
+    stores = [open_store(store_url), open_store(store_url)]
+    one, two = (Tallies(store) for store in stores)
+    for _ in range(3):
+        one.call("m", ok=True)
+    two.call("m", ok=False)
+    two.flush()  # at most FLUSH_SECONDS after the call, by the next call or by its own dashboard
+    assert one.calls("m") == Calls(total=4, failed=1)  # its own counted calls are written first
+    assert stores[1].used_many(["calls:none", "binds:none"]) == {}
+    for store in stores:
+        store.close()
+
+
+def test_counts_are_written_in_one_go_not_on_every_call(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    writes = []
+    store.add_counts = lambda counts, window: writes.append(counts)  # type: ignore[method-assign]
+    now = [1_800_000_000.0]
+    tallies = Tallies(store, clock=lambda: now[0])
+    for _ in range(100):
+        tallies.call("m", ok=True)
+    assert writes == []
+    now[0] += 6
+    tallies.call("m", ok=False)
+    assert len(writes) == 1 and sum(writes[0].values()) == 101
     store.close()

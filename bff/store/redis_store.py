@@ -106,6 +106,15 @@ class RedisStore(Store):
         return int(value) if value is not None else 0
 
     @_unavailable_when_down
+    def add_counts(self, counts: dict[str, int], window: int) -> None:
+        if not counts:
+            return
+        with self.client.pipeline() as pipe:  # one round trip; a bucket's expiry moves by seconds at most
+            for key, n in counts.items():
+                pipe.incrby(self.PREFIX + "reserved:" + key, n).expire(self.PREFIX + "reserved:" + key, window)
+            pipe.execute()
+
+    @_unavailable_when_down
     def used_many(self, keys: list[str]) -> dict[str, int]:
         if not keys:
             return {}
