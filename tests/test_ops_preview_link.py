@@ -106,3 +106,11 @@ def test_a_link_signed_with_another_salt_is_refused(draft_app):
     for salt in ("kabao.launch", "kabao.checkout"):
         other = URLSafeTimedSerializer("test-secret-key", salt=salt).dumps({"m": "lime-market", "s": "draft"})
         assert draft_app.test_client().get(f"/ops/look/{other}").status_code == 403
+
+
+def test_the_token_never_leaves_for_another_site(draft_app):
+    link = link_on(draft_app, "/ops/merchants/lime-market")
+    for path in (link, f"{link}/wallet/cards"):
+        response = draft_app.test_client().get(path)
+        assert response.headers["Referrer-Policy"] in ("same-origin", "no-referrer")
+        assert "noindex" in response.headers["X-Robots-Tag"]

@@ -46,8 +46,7 @@ def preview_qr(merchant_id: str, source: str = "draft") -> PreviewQr:
 def _answer(html: str, status: int = 200) -> Response:
     response = no_store(make_response(html, status))
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Referrer-Policy"] = "no-referrer"  # the token stays out of any Referer
-    return response
+    return response  # the app's Referrer-Policy (same-origin) keeps the token from other sites' Referer
 
 
 def _problem(kind: str, status: int) -> Response:
