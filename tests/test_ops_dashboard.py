@@ -9,6 +9,7 @@ from kabao_testing import add_fault, csrf_token, sandbox_cards
 from ops_testing import login
 from werkzeug.security import generate_password_hash
 
+from bff.adapters.breaker import CircuitBreaker
 from bff.store import open_store
 from bff.store.tallies import Calls, Tallies
 
@@ -50,11 +51,33 @@ def test_a_failing_card_system_shows_its_error_rate_and_open_breaker_beside_toda
         client.get("/wallet?js=0")
     page = desk.get("/ops/dashboard").get_data(as_text=True)
     lime = cells(page, "lime-market")
-    assert lime[5] == "open"
+    assert lime[5].startswith("open opened on a server at ")  # this server's breaker, and when it opened
     failed, total = map(int, re.search(r"(\d+) of (\d+) calls failed", lime[7]).groups())
     assert failed >= 5 and f"{round(100 * failed / total)}%" in lime[7]
     assert "this server" in page  # the breaker is said to be this process's own
     assert cells(page, "peach-bakery")[5:] == ["unused", "0", "no calls"]
+
+
+def test_a_breaker_opened_by_another_server_is_told_beside_this_servers_own(app, desk):
+    other_server = Tallies(open_store(app.config["KABAO_STORE_URL"]))
+    other_server.breaker_opened("peach-bakery", 20)
+    peach = cells(desk.get("/ops/dashboard").get_data(as_text=True), "peach-bakery")
+    assert peach[5].startswith("unused opened on a server at ")  # not called here, opened there
+    assert cells(desk.get("/ops/dashboard").get_data(as_text=True), "lime-market")[5] == "unused"
+    other_server.store.close()
+
+
+def test_a_breaker_tells_when_it_opens():
+    opened = []
+    breaker = CircuitBreaker(2, 20, ConnectionError, on_open=lambda: opened.append(True))
+
+    def fail() -> None:
+        raise ConnectionError("down")
+
+    for _ in range(2):
+        with pytest.raises(ConnectionError):
+            breaker.call(fail)
+    assert breaker.is_open and opened == [True]
 
 
 def test_the_dashboard_speaks_chinese_by_default(app, desk):

@@ -67,7 +67,10 @@ class Gateways:
         settings = merchant.config.backend.breaker
         breaker = self._breakers.get(merchant.id)
         if breaker is None or (breaker.failures, breaker.reset_seconds) != (settings.failures, settings.reset_seconds):
-            breaker = CircuitBreaker(settings.failures, settings.reset_seconds, counts_as_failure=CardSystemUnavailable)
+            opened = partial(self.tallies.breaker_opened, merchant.id, settings.reset_seconds) if self.tallies else None
+            breaker = CircuitBreaker(
+                settings.failures, settings.reset_seconds, counts_as_failure=CardSystemUnavailable, on_open=opened
+            )
             self._breakers[merchant.id] = breaker
         return breaker
 

@@ -44,6 +44,7 @@ def dashboard() -> Response:
                 kabao.tallies.binds_today(merchant.id, zone),
                 kabao.tallies.calls(merchant.id),
                 kabao.gateways.breaker_state(merchant.id),
+                kabao.tallies.breaker_opened_at(merchant.id),
             )
         )
     return page("ops/dashboard.html", rows=rows, window=int(window), when=local_time, minutes=MINUTES)
@@ -57,3 +58,4 @@ class Row:
     binds: int  # cards bound today, by every process
     calls: Calls  # card-system calls in the last hour, by every process
     breaker: str  # this process's breaker: open, closed or unused
+    opened_at: float | None  # when a breaker opened in any process, while it may still be open

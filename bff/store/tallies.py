@@ -81,6 +81,18 @@ class Tallies:
         failed = sum(n for key, n in counts.items() if key.endswith(":failed"))
         return Calls(sum(counts.values()), failed)
 
+    def breaker_opened(self, merchant_id: str, seconds: int) -> None:
+        """A process's breaker for the merchant opened: say so to every process for as long as it stays open."""
+        try:
+            self.store.put(f"breaker:{merchant_id}", str(int(self.clock())), seconds)
+        except StoreUnavailable:
+            log.warning("breaker of %s opened, not shared: the store is unavailable", merchant_id)
+
+    def breaker_opened_at(self, merchant_id: str) -> float | None:
+        """When a breaker for the merchant last opened, in any process, if that is within its reset time."""
+        at = self.store.get(f"breaker:{merchant_id}")
+        return float(at) if at is not None else None
+
     def _day(self, zone: str) -> str:
         return datetime.fromtimestamp(self.clock(), ZoneInfo(zone)).date().isoformat()
 
