@@ -40,5 +40,6 @@ class Services:
         self.executor.shutdown(wait=True, cancel_futures=True)
         self.gateways.close()
         self.notifier.session.close()
+        self.tallies.flush()  # this process's last counted calls
         self.store.close()
         self.ledger.close()
