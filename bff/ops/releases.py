@@ -21,7 +21,7 @@ from bff.ops.permits import ops_role
 from bff.ops.readiness import not_ready
 from bff.ops.turns import Busy
 from bff.ops.views import MOVED_ON, _page, desk
-from bff.web.shopper import services
+from bff.pages.services import services
 
 bp = Blueprint("ops_releases", __name__, url_prefix="/ops/merchants")
 csrf.exempt(bp)  # the ops session carries its own CSRF token (bff/ops/auth.py), not the shopper's

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 from bff import csrf
 from bff.i18n import LOCALES
 from bff.merchants.loader import MERCHANT_ID, ConfigProblem, InvalidConfig, Merchant, parse_merchant
-from bff.ops import preview as shopper_pages  # by module: bff.web imports both, preview first
+from bff.ops import preview as shopper_pages
 from bff.ops import visual_apply, visual_checks, visual_form, visual_moves
 from bff.ops.auth import current_ops_user, ops_required
 from bff.ops.desk import DRAFT_NAME, MAIN, DraftMovedOn, DraftTooLarge, WouldBreakDraft, version_of
@@ -29,7 +29,7 @@ from bff.ops.permits import ops_role
 from bff.ops.shape import NotFormShaped
 from bff.ops.turns import Busy
 from bff.ops.views import _page, desk
-from bff.web.render import no_store
+from bff.pages.responses import no_store
 
 bp = Blueprint("ops_visual", __name__, url_prefix="/ops/merchants")
 csrf.exempt(bp)  # the ops session carries its own CSRF token (bff/ops/auth.py), not the shopper's
