@@ -30,8 +30,10 @@ from bff.paycode.till import Till
 from bff.security.attempts import WrongSecretGuard
 from bff.services import Services
 from bff.store import open_store
+from bff.wallet.balance_cache import MoneyMoved
 from bff.wallet.balances import BalanceBook
 from bff.wallet.binding import Binder
+from bff.wallet.marking_gateway import marking
 from bff.wallet.sms import SmsLimiter
 
 csrf = CSRFProtect()
@@ -73,11 +75,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     config_dir = Path(app.config["KABAO_CONFIG_DIR"])
     payer, refunds = Payer(ledger), Refunds(ledger)
     codes = PayCodes(store, paycode_key(app.config["SECRET_KEY"]))
+    moved = MoneyMoved(store, app.config["SECRET_KEY"])  # voids the wallet's short balance cache
     app.extensions["kabao"] = Services(
         registry=MerchantRegistry(config_dir, app.config["KABAO_CONFIG_RELOAD_SECONDS"], policy),
         store=store,
-        gateways=Gateways(policy=policy, pool_size=app.config["KABAO_BALANCE_WORKERS"]),
-        balances=BalanceBook(store, executor, app.config["SECRET_KEY"]),
+        gateways=Gateways(policy=policy, pool_size=app.config["KABAO_BALANCE_WORKERS"], wrap=marking(moved, ledger)),
+        balances=BalanceBook(store, executor, app.config["SECRET_KEY"], moved),
         binder=Binder(guard, SmsLimiter(store, app.config["SECRET_KEY"].encode())),
         executor=executor,
         ledger=ledger,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from bff.adapters.breaker import CircuitBreaker
 from bff.adapters.guarded import make_session
@@ -25,9 +25,14 @@ class Gateways:
     """Gateways by merchant; a new config version gets a new gateway, the breaker stays."""
 
     def __init__(
-        self, environ: Mapping[str, str] | None = None, policy: ConfigPolicy | None = None, pool_size: int = 16
+        self,
+        environ: Mapping[str, str] | None = None,
+        policy: ConfigPolicy | None = None,
+        pool_size: int = 16,
+        wrap: Callable[[Merchant, CardGateway], CardGateway] | None = None,
     ) -> None:
         self.policy = policy or ConfigPolicy()
+        self.wrap = wrap  # put around each merchant's gateway (the wallet's "money moved" marks)
         self.pool_size = pool_size  # connections kept per card system: one per parallel balance fetch
         self.env = EnvResolver(os.environ if environ is None else environ, self.policy.env)
         self._lock = threading.Lock()
@@ -40,6 +45,8 @@ class Gateways:
             if cached and cached[0] == merchant.version:
                 return cached[1]
             gateway = self._build(merchant)
+            if self.wrap is not None:
+                gateway = self.wrap(merchant, gateway)
             self._gateways[merchant.id] = (merchant.version, gateway)
         if cached:
             cached[1].close()
