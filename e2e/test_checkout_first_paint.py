@@ -82,3 +82,15 @@ def test_a_failed_balances_load_stops_saying_loading_and_offers_a_retry(
     page.get_by_role("alert").get_by_role("link", name=t("common.retry"), exact=True).click()
     checkout.expect_balances_in()
     expect(checkout.pay_button).to_be_enabled()
+
+
+@pytest.mark.browser_context_args(java_script_enabled=False)
+@pytest.mark.any_merchant
+def test_without_javascript_the_checkout_refreshes_to_the_complete_page(
+    host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str, page: Page
+) -> None:
+    rich, _ = active(shopper_cards(sandbox, system))
+    checkout = host_app.open_checkout(SHOPPER, merchant, ORDER, new_order_id())
+    expect(page).to_have_url(re.compile(r"/checkout/[^/?]+\?js=0$"))  # the <noscript> refresh
+    checkout.expect_usable(last4(rich), rich["balance"])
+    expect(checkout.pay_button).to_be_enabled()
