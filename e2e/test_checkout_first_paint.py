@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, Route, expect
 
+from e2e.axe import Audit
 from e2e.cards import active, last4, shopper_cards
 from e2e.merchants import Merchant
 from e2e.pages import HostApp
@@ -31,6 +32,7 @@ def shots(page: Page, name: str) -> None:
 
 
 @pytest.mark.any_merchant
+@pytest.mark.browser_context_args(bypass_csp=True)  # axe is injected to check the page while it loads
 def test_balances_arrive_after_the_page_and_an_unavailable_card_can_be_asked_again(
     host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str, page: Page
 ) -> None:
@@ -45,6 +47,9 @@ def test_balances_arrive_after_the_page_and_an_unavailable_card_can_be_asked_aga
     expect(page.get_by_text(t("checkout.loading.balances"), exact=True)).to_be_visible()
     expect(checkout.cards.get_by_text(last4(rich)).first).to_be_visible()  # the remembered card, balance to come
     shots(page, "checkout-loading")
+    audit = Audit({})
+    audit.check(page, "checkout while balances load")
+    assert not audit.new(), "axe-core found violations:\n" + "\n".join(map(str, audit.new()))
     checkout.expect_balances_in(timeout=4 * SLOW_MS + 5000)
     checkout.expect_usable(last4(rich), rich["balance"])
     expect(checkout.pay_button).to_be_enabled()
