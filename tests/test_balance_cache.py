@@ -168,6 +168,15 @@ def test_the_checkout_always_asks_the_card_system(client, launch, card_system, b
     assert rich(card_system)["card_id"] in balance_calls
 
 
+def test_the_pay_code_always_asks_the_card_system(client, launch, card_system, balance_calls):
+    launch()
+    handle = rich_handle(client, card_system)
+    wallet_card(client, handle)
+    balance_calls.clear()
+    assert client.get("/paycode").status_code == 200
+    assert rich(card_system)["card_id"] in balance_calls
+
+
 def test_a_card_page_and_its_retry_always_ask(client, launch, card_system, balance_calls):
     launch()
     handle = rich_handle(client, card_system)
