@@ -31,8 +31,10 @@ from bff.security.attempts import WrongSecretGuard
 from bff.services import Services
 from bff.store import open_store
 from bff.store.tallies import Tallies
+from bff.wallet.balance_cache import MoneyMoved
 from bff.wallet.balances import BalanceBook
 from bff.wallet.binding import Binder
+from bff.wallet.marking_gateway import marking
 from bff.wallet.sms import SmsLimiter
 
 csrf = CSRFProtect()
@@ -75,11 +77,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     payer, refunds = Payer(ledger), Refunds(ledger)
     tallies = Tallies(store)
     codes = PayCodes(store, paycode_key(app.config["SECRET_KEY"]))
+    moved = MoneyMoved(store, app.config["SECRET_KEY"])  # voids the wallet's short balance cache
     app.extensions["kabao"] = Services(
         registry=MerchantRegistry(config_dir, app.config["KABAO_CONFIG_RELOAD_SECONDS"], policy),
         store=store,
-        gateways=Gateways(policy=policy, pool_size=app.config["KABAO_BALANCE_WORKERS"], tallies=tallies),
-        balances=BalanceBook(store, executor, app.config["SECRET_KEY"]),
+        gateways=Gateways(
+            policy=policy, pool_size=app.config["KABAO_BALANCE_WORKERS"], tallies=tallies, wrap=marking(moved, ledger)
+        ),
+        balances=BalanceBook(store, executor, app.config["SECRET_KEY"], moved),
         binder=Binder(guard, SmsLimiter(store, app.config["SECRET_KEY"].encode()), tallies),
         executor=executor,
         ledger=ledger,

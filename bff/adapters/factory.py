@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 
 from bff.adapters.breaker import CircuitBreaker
@@ -32,8 +32,10 @@ class Gateways:
         policy: ConfigPolicy | None = None,
         pool_size: int = 16,
         tallies: Tallies | None = None,
+        wrap: Callable[[Merchant, CardGateway], CardGateway] | None = None,
     ) -> None:
         self.policy = policy or ConfigPolicy()
+        self.wrap = wrap  # put around each merchant's gateway (the wallet's "money moved" marks)
         self.pool_size = pool_size  # connections kept per card system: one per parallel balance fetch
         self.tallies = tallies  # counts each merchant's calls for the dashboard, across processes
         self.env = EnvResolver(os.environ if environ is None else environ, self.policy.env)
@@ -47,6 +49,8 @@ class Gateways:
             if cached and cached[0] == merchant.version:
                 return cached[1]
             gateway = self._build(merchant)
+            if self.wrap is not None:
+                gateway = self.wrap(merchant, gateway)
             self._gateways[merchant.id] = (merchant.version, gateway)
         if cached:
             cached[1].close()

@@ -74,6 +74,13 @@ Section = Annotated[
 
 class WalletPage(Model):
     sections: list[Section] = Field(..., min_length=1)
+    balance_cache_seconds: int = Field(
+        0,
+        ge=0,
+        le=30,
+        description="Seconds a card's live balance may be reused on the wallet home (0 = always ask the card "
+        "system). Never at checkout or on the pay code, and never once money moved (pay, refund, bind, unbind).",
+    )
 
     @model_validator(mode="after")
     def _has_cards(self) -> WalletPage:

@@ -40,11 +40,14 @@ class Shopper:
             abort(404)
         return found
 
-    def wallet(self) -> WalletView | None:
-        """Every card with its balance, fetched in parallel and waited for no longer than the timeouts."""
+    def wallet(self, reuse: bool = False) -> WalletView | None:
+        """Every card with its balance, fetched in parallel and waited for no longer than the timeouts.
+
+        reuse: the wallet home may reuse balances kept a few seconds, when the merchant allows it."""
         timeouts = self.merchant.config.backend.timeouts
+        seconds = self.merchant.config.pages.wallet.balance_cache_seconds if reuse else 0
         return services().balances.wallet(
-            self.gateway, self.merchant.id, self.user_id, deadline=timeouts.connect + timeouts.read
+            self.gateway, self.merchant.id, self.user_id, timeouts.connect + timeouts.read, reuse_seconds=seconds
         )
 
 

@@ -34,7 +34,7 @@ def home() -> Response:
     new = request.args.get("new") or None
     complete = request.args.get("js") == "0"
     balances = services().balances
-    view = shopper.wallet() if complete else balances.remembered(shopper.merchant.id, shopper.user_id)
+    view = shopper.wallet(reuse=True) if complete else balances.remembered(shopper.merchant.id, shopper.user_id)
     if view is not None and new:
         view = view.first(shopper.handles.find(new, (v.card.card_id for v in view.cards)))
     return no_store(
@@ -90,10 +90,13 @@ def card_list() -> Response:
 @bp.get("/wallet/cards/<handle>")
 @shopper_required
 def card_balance(handle: str) -> Response:
-    """One wallet card with a fresh balance: what a card of the wallet (or its retry) loads."""
+    """One wallet card with a fresh balance: what a card of the wallet (or its retry) loads.
+
+    On the wallet home (`list=1`) a balance kept a few seconds may be reused, when the merchant allows it."""
     shopper = current_shopper()
     card_id = shopper.card_id(handle)
-    view = services().balances.one_card(shopper.gateway, shopper.merchant.id, shopper.user_id, card_id)
+    seconds = shopper.merchant.config.pages.wallet.balance_cache_seconds if request.args.get("list") == "1" else 0
+    view = services().balances.reused_or_live(shopper.gateway, shopper.merchant.id, shopper.user_id, card_id, seconds)
     if view is None:
         abort(404)
     return no_store(
