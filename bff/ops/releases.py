@@ -16,13 +16,15 @@ from bff import csrf
 from bff.merchants.loader import MERCHANT_ID
 from bff.ops.auth import current_ops_user, ops_required
 from bff.ops.desk import DRAFT_NAME, MAIN, DraftMovedOn, NotPublishable, unified, version_of
+from bff.ops.phrases import Phrase
 from bff.ops.readiness import not_ready
 from bff.ops.turns import Busy
-from bff.ops.views import MOVED_ON, _page, desk
+from bff.ops.views import _page, desk, moved_on
 from bff.web.shopper import services
 
 bp = Blueprint("ops_releases", __name__, url_prefix="/ops/merchants")
 csrf.exempt(bp)  # the ops session carries its own CSRF token (bff/ops/auth.py), not the shopper's
+NOT_PUBLISHED, NOT_ROLLED_BACK = Phrase("ops.releases.not_published"), Phrase("ops.releases.not_rolled_back")
 
 
 def _merchant(merchant_id: str) -> str:
@@ -66,7 +68,7 @@ def publish(merchant_id: str) -> Response:
     note, waiver, base = form.get("note", ""), form.get("waiver", ""), form.get("base", "")
     user, name = current_ops_user(), _draft(form.get("draft", MAIN))
     return _change_live(
-        _merchant(merchant_id), "Not published", lambda: desk().publish(merchant_id, user, base, note, waiver, name)
+        _merchant(merchant_id), NOT_PUBLISHED, lambda: desk().publish(merchant_id, user, base, note, waiver, name)
     )
 
 
@@ -92,7 +94,7 @@ def confirm_rollback(merchant_id: str) -> Response:
 def rollback(merchant_id: str) -> Response:
     version, note, user = request.form.get("version", ""), request.form.get("note", ""), current_ops_user()
     return _change_live(
-        _merchant(merchant_id), "Not rolled back", lambda: desk().rollback(merchant_id, version, user, note)
+        _merchant(merchant_id), NOT_ROLLED_BACK, lambda: desk().rollback(merchant_id, version, user, note)
     )
 
 
@@ -112,10 +114,10 @@ def _change_live(merchant_id: str, refused_title: str, change: Callable[[], None
     try:
         change()
     except NotPublishable as exc:
-        lines = [str(p) for p in exc.problems]
+        lines = list(exc.problems)
         return _page("ops/message.html", status=409, title=refused_title, lines=lines, merchant_id=merchant_id)
     except (DraftMovedOn, Busy):
-        lines = [MOVED_ON]
+        lines = [moved_on()]
         return _page("ops/message.html", status=409, title=refused_title, lines=lines, merchant_id=merchant_id)
     services().registry.refresh(force=True)
     return redirect(url_for("ops.edit", merchant_id=merchant_id, done="release"), 303)
