@@ -205,8 +205,9 @@ def _save(merchant_id: str, name: str, working: str) -> tuple[str, str, int, lis
         problems = desk().save_draft(merchant_id, text, base, current_ops_user(), confirmed, name)
     except WouldBreakDraft as exc:
         return text, Phrase("ops.edit.not_saved_breaking"), 409, exc.problems
-    except DraftTooLarge as exc:
-        return working, Phrase("ops.edit.not_saved", reason=str(exc)), 413, None
+    except DraftTooLarge:
+        size, limit = len(text.encode()) // 1024, MAX_BYTES // 1024
+        return working, Phrase("ops.edit.too_large", size=size, limit=limit), 413, None
     except DraftMovedOn:
         return text, Phrase("ops.edit.saved_by_someone"), 409, None
     except Busy:
