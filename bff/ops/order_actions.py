@@ -48,7 +48,7 @@ def with_reason(action: str) -> Callable:
                 abort(404)
             reason = " ".join(request.form.get("reason", "").split())[:MAX_REASON]
             if not reason:
-                return order_page(checkout_id, 400, refused=Phrase("ops.order.no_reason", action=action))
+                return order_page(checkout_id, 400, refused=Phrase("ops.order.no_reason", action=said_as(action)))
             lines, extra = view(checkout)
             note = f"order {checkout.order_id} (checkout {checkout_id}); reason: {reason}; result: {'; '.join(lines)}"
             history = Desk(services().registry.config_dir).history  # the console's one audit log
@@ -58,6 +58,11 @@ def with_reason(action: str) -> Callable:
         return wrapped
 
     return decorate
+
+
+def said_as(action: str) -> Phrase:
+    """The action's name for the page ("query now" → ops.audit.action.query_now)."""
+    return Phrase(f"ops.audit.action.{action.replace(' ', '_')}")
 
 
 def gateway_of(checkout: Checkout) -> CardGateway:
@@ -127,10 +132,8 @@ def refund(checkout: Checkout) -> tuple[list[str], dict[str, Any]]:
     except RefundRefused as exc:
         return [Phrase("ops.order.refused.refund", problem=Phrase(f"ops.refund.{exc.problem.value}"))], {}
     done = refunds.send(gateway_of(checkout), merchant.id, started)
-    amount, status = fen_to_yuan(done.amount), Phrase(f"ops.status.{done.status}")
-    return [
-        Phrase("ops.order.refunded_line", refund=done.refund_id, amount=amount, payment=payment_id, status=status)
-    ], {}
+    line = Phrase("ops.order.refunded_line", refund=done.refund_id, amount=fen_to_yuan(done.amount), payment=payment_id)
+    return [Phrase("ops.order.with_status", line=line, status=Phrase(f"ops.status.{done.status}"))], {}
 
 
 @bp.post("/<checkout_id>/resend")
