@@ -260,6 +260,6 @@ def test_the_dashboard_shows_each_merchants_day_and_the_pendings_past_the_window
     assert cells[1] == ["1"] and cells[2] == ["¥128.00"]  # one payment today, paid in full
     assert cells[3][-1] == "1" and cells[3] != ["—"]  # one failed attempt, by its reason
     assert pending.order_id in cells[4]
-    assert cells[5] == ["closed"]  # the card system answered
+    assert cells[5] == ["正常"]  # the card system answered: its breaker is closed
     other = re.search(r'<tr id="merchant-peach-bakery">(.*?)</tr>', page, re.S).group(1)
     assert "¥0.00" in other
