@@ -43,7 +43,7 @@ class OpsConsole:
         expect(
             self.page.get_by_role("status").filter(has_text="发布成功：顾客现在看到的就是这个版本。")
         ).to_be_visible()
-        expect(self.page.get_by_text("没有草稿：当前显示的就是线上文件。")).to_be_visible()
+        expect(self.page.get_by_text("没有可发布的草稿：当前显示的就是线上文件。")).to_be_visible()
 
     def roll_back_to_latest(self, note: str = "Rolled back by the e2e suite") -> None:
         """Undo the latest release from the version list, confirmed with a note."""
