@@ -16,6 +16,7 @@ from test_ledger_growth import work
 from werkzeug.security import generate_password_hash
 
 from bff.checkout.states import LegStatus
+from bff.ops.desk import Desk
 
 
 @pytest.fixture
@@ -207,13 +208,15 @@ def test_each_action_is_in_the_audit_log_with_who_what_reason_and_result(app, de
     act(desk, app, shopper, "query", reason="shopper asked if she paid")
     act(desk, app, shopper, "refund", reason="one item returned", amount="20.00", **refund_form(desk, app, shopper))
     log = text(desk.get("/ops/audit"))
-    assert "售后：立即查询" in log and "reason: shopper asked if she paid" in log
-    assert "售后：单卡退款" in log and "reason: one item returned" in log
-    assert f"order {shopper.order_id}" in log and "¥20.00" in log and "succeeded" in log
+    assert "售后：立即查询" in log and "原因：shopper asked if she paid" in log
+    assert "售后：单卡退款" in log and "原因：one item returned" in log
+    assert f"订单 {shopper.order_id}" in log and "¥20.00" in log and "succeeded" in log
     assert "<strong>alice</strong>" in log
     assert log.index("单卡退款") < log.index("立即查询")  # newest first
+    kept = Desk(app.extensions["kabao"].registry.config_dir).audit("lime-market")[0]
+    assert kept.action == "after-sales: refund leg" and "reason: one item returned" in kept.note  # the data: English
     history = text(desk.get(order_path(app, shopper)))  # the order page lists what the desk did to it
-    assert "售后：单卡退款" in history and "reason: one item returned" in history
+    assert "售后：单卡退款" in history and "原因：one item returned" in history
     assert "售后：" not in text(desk.get(order_path(app, paid(app, desk, card_system, 3650, amount=2000)[0])))
 
 

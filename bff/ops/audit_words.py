@@ -39,3 +39,15 @@ def action_words(action: str) -> str:
         if found:
             return ops_text(key, **found.groupdict())
     return action
+
+
+# the note the after-sales desk writes (bff/ops/order_actions.py): its frame is said in the console's language
+DESK_NOTE = re.compile(
+    r"order (?P<order>.*?) \(checkout (?P<checkout>[^)]*)\); reason: (?P<reason>.*?); result: (?P<result>.*)", re.S
+)
+
+
+def note_words(action: str, note: str) -> str:
+    """An audit note as the console shows it: an after-sales note's frame translated, any other note as written."""
+    found = DESK_NOTE.fullmatch(note) if action.startswith("after-sales") else None
+    return ops_text("ops.audit.desk_note", **found.groupdict()) if found else note

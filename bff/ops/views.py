@@ -18,7 +18,7 @@ from bff.connector.test_cards import from_file, from_sandbox
 from bff.merchants.loader import MERCHANT_ID, ConfigProblem, InvalidConfig, Merchant, parse_merchant
 from bff.merchants.yaml_limits import MAX_BYTES
 from bff.ops import roster, shelf
-from bff.ops.audit_words import action_words
+from bff.ops.audit_words import action_words, note_words
 from bff.ops.auth import (
     COOKIE,
     LIFETIME,
@@ -58,6 +58,7 @@ csrf.exempt(bp)  # the ops session carries its own CSRF token (bff/ops/auth.py),
 bp.add_app_template_global(ops_said, "said")
 bp.add_app_template_global(ops_word, "ow")
 bp.add_app_template_global(action_words, "action_words")
+bp.add_app_template_global(note_words, "note_words")
 
 
 @bp.before_request
