@@ -44,7 +44,7 @@ def test_a_draft_of_the_wrong_type_shows_its_problem_and_opens_in_the_raw_editor
     assert editor.status_code == 200
     page = text_of(editor)
     assert "pages.wallet.sections" in page and "sections: 5" in page
-    assert "表单无法显示这份草稿：pages.wallet.sections is not a list" in page
+    assert "表单无法显示这份草稿：pages.wallet.sections 不是列表" in page
     index = client.get("/ops/")
     assert index.status_code == 200 and "个问题" in text_of(index)
 
@@ -56,7 +56,7 @@ def test_the_form_on_a_draft_it_cannot_show_says_so_and_keeps_the_draft(ops_app,
     save_raw(client, broken)
     form = {"csrf_token": csrf(client, "/ops/"), "form": "shape", "base": base_of(client, MERCHANT)}
     refused = client.post(f"/ops/merchants/{MERCHANT}", data={**form, "colour_primary": "#123456"})
-    assert refused.status_code == 422 and "pages.wallet.sections is not a list" in text_of(refused)
+    assert refused.status_code == 422 and "pages.wallet.sections 不是列表" in text_of(refused)
     assert Desk(config).draft_text(MERCHANT) == broken
 
 

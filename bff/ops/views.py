@@ -167,7 +167,7 @@ def edit(merchant_id: str) -> Response:
     try:
         shape, shape_problem = shape_of(text), None
     except NotFormShaped as exc:
-        shape, shape_problem = None, str(exc)
+        shape, shape_problem = None, exc.args[0]
     return _page(
         "ops/edit.html",
         status=status,
@@ -198,7 +198,7 @@ def _save(merchant_id: str, name: str, working: str) -> tuple[str, str, int, lis
         try:
             text = apply_form(working, request.form)
         except NotFormShaped as exc:
-            return working, Phrase("ops.edit.form_cant_edit", problem=str(exc)), 422, None
+            return working, Phrase("ops.edit.form_cant_edit", problem=exc.args[0]), 422, None
     else:
         text = request.form.get("text", "").replace("\r\n", "\n")
     try:
