@@ -12,9 +12,10 @@ from ops_testing import csrf, login, publish
 from bff.cards.models import PaymentStatus
 from bff.checkout.refunds import RefundProblem
 from bff.checkout.states import AttemptStatus, CheckoutStatus, LegStatus
-from bff.ops.audit_words import ACTIONS
+from bff.ops.audit_words import ACTIONS, action_words
 from bff.ops.desk import Desk, version_of
-from bff.ops.language import LOCALES, catalogue
+from bff.ops.language import LOCALES, catalogue, ops_said
+from bff.ops.phrases import Phrase
 from bff.ops.preview import PAGE_TITLES, STATES
 from bff.ops.shape import COLOURS
 
@@ -207,3 +208,26 @@ def test_statuses_and_audit_actions_are_words_of_the_console_language(ops_app, c
     assert "连接检查通过" in audit and "保存草稿" in audit
     client.set_cookie("kabao_ops_lang", "en")
     assert "connector check passed" in text_of(client.get("/ops/audit"))
+
+
+@pytest.mark.parametrize(
+    ("action", "zh", "en"),
+    [
+        ("publish christmas", "发布草稿 christmas", "publish draft christmas"),
+        ("rename draft a to b", "草稿 a 改名为 b", "rename draft a to b"),
+        ("after-sales: refund leg", "售后：单卡退款", "after-sales: refund leg"),
+        ("approve publish", "approve publish", "approve publish"),  # an action this table doesn't know: as written
+    ],
+)
+def test_audit_actions_are_said_in_the_console_language(ops_app, action: str, zh: str, en: str) -> None:
+    for locale, words in (("zh-CN", zh), ("en", en)):
+        with ops_app.test_request_context("/ops/audit", headers={"Cookie": f"kabao_ops_lang={locale}"}):
+            assert action_words(action) == words
+
+
+def test_a_phrase_is_english_as_data_and_translated_when_shown(ops_app) -> None:
+    refused = Phrase("ops.order.refused.refund", problem=Phrase("ops.refund.REFUND_EXCEEDED"))
+    assert refused == "refused: more than what is left to refund (nothing was refunded)"
+    with ops_app.test_request_context("/ops/"):
+        assert ops_said(refused) == "已拒绝：超过可退金额（未退款）"
+        assert ops_said("a validation message") == "a validation message"
