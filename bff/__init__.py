@@ -23,7 +23,7 @@ from bff.checkout.refunds import Refunds
 from bff.ledger_db import ledger_url, open_ledger_db
 from bff.merchants.policy import ConfigPolicy
 from bff.merchants.registry import MerchantRegistry
-from bff.ops.auth import load_accounts
+from bff.ops.accounts import AccountBook, load_file_accounts
 from bff.paycode.codes import PayCodes, paycode_key
 from bff.paycode.redemptions import Redemptions
 from bff.paycode.till import Till
@@ -88,7 +88,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         till=Till(codes, Redemptions(ledger.db), ledger, payer, refunds),
     )
     csrf.init_app(app)
-    app.extensions["kabao_ops_accounts"] = load_accounts(app.config)
+    app.extensions["kabao_ops_accounts"] = AccountBook(load_file_accounts(app.config), ledger.db)
 
     from bff.web import register
 

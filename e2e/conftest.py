@@ -4,10 +4,14 @@ Point the suite at a running stack with `--base-url http://host:port` (the host-
 without it, `kabao demo` is started on free ports for the session. Artifacts on failure
 (screenshots, a light trace: e2e/artifacts.py) go to --output (test-results/) unless the command
 line names --screenshot or --tracing (then pytest-playwright's own, full ones).
+
+`--kabao-mode=deployed --qa-file PATH` runs against a deployment instead (docs/qa.md): only the tests
+marked `deployed` run, through e2e/backends.py; the others are skipped saying why; nothing calls /_sandbox/*.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +21,12 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from e2e import artifacts
-from e2e.merchants import Merchant, all_merchants, config_dir
+from e2e import artifacts, modes, report
+from e2e.backends import Backend, DeployedBackend, SandboxBackend, Unavailable
+from e2e.giveback import GiveBack
+from e2e.merchants import Merchant, config_dir
 from e2e.pages import HostApp
+from e2e.qa_file import TestCard
 from e2e.sandbox_admin import SandboxAdmin
 from e2e.stack import Demo, Stack, running_stack
 
@@ -39,17 +46,24 @@ DEMO_KEY = pytest.StashKey[Demo]()
 LOG_START_KEY = pytest.StashKey[int]()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    modes.add_options(parser)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Keep screenshots and a light trace of each failure, unless the command line chose otherwise."""
     config.stash[artifacts.LIGHT_ARTIFACTS] = artifacts.light_artifacts(config)
     if config.stash[artifacts.LIGHT_ARTIFACTS]:
         config.option.screenshot = config.option.tracing = "off"
+    modes.configure(config)
+    config.pluginmanager.register(report.HtmlReport(config), "kabao-html-report")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if E2E_DIR in item.path.parents:
             item.add_marker(pytest.mark.e2e)
+            modes.skip_unless_runnable(config, item)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -57,15 +71,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
     Marked `paycode`: only the merchants with the pay code on. Marked `any_merchant`: what it checks doesn't
     depend on the merchant (the same code path serves them all), so it runs for the first one only.
+    `--merchant ID` (repeatable) narrows them; in deployed mode they are the QA file's.
     """
     if "merchant" in metafunc.fixturenames:
-        merchants = all_merchants()
-        if not merchants:
-            raise pytest.UsageError(f"no merchant files (*.yaml) in {config_dir()}")
+        merchants = modes.merchants(metafunc.config)
         if metafunc.definition.get_closest_marker("paycode"):
             merchants = [m for m in merchants if m.paycode is not None]
-        if metafunc.definition.get_closest_marker("any_merchant"):
-            merchants = merchants[:1]
+        if metafunc.definition.get_closest_marker("any_merchant") and not modes.deployed(metafunc.config):
+            merchants = merchants[:1]  # deployed: QA chose the merchants, each gets every flow
         metafunc.parametrize("merchant", merchants, ids=[m.id for m in merchants])
 
 
@@ -83,6 +96,9 @@ def base_url(pytestconfig: pytest.Config) -> str | None:
 def stack(
     base_url: str | None, pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
+    if modes.deployed(pytestconfig):
+        yield Stack(simulator_url="", wallet_url=modes.qa_file(pytestconfig).base_url)
+        return
     if base_url:
         yield running_stack(base_url)
         return
@@ -120,10 +136,13 @@ def chromium_executable(playwright: Playwright) -> str:
 def browser_context_args(
     browser_context_args: dict[str, Any], playwright: Playwright, stack: Stack, pytestconfig: pytest.Config
 ) -> dict[str, Any]:
-    """A phone in Chinese, on the simulator (a --device on the command line wins)."""
-    phone = {} if pytestconfig.getoption("--device") else playwright.devices[PHONE]
-    phone = {k: v for k, v in phone.items() if k != "default_browser_type"}
-    return {**browser_context_args, **phone, "locale": "zh-CN", "base_url": stack.simulator_url}
+    """A phone in Chinese (--phone names another; a --device wins), on the simulator (deployed: the wallet)."""
+    name = pytestconfig.getoption("--phone") or PHONE
+    if name not in playwright.devices:
+        raise pytest.UsageError(f"--phone {name!r}: not one of Playwright's device names")
+    phone = {} if pytestconfig.getoption("--device") else playwright.devices[name]
+    phone = {k: v for k, v in phone.items() if k != "default_browser_type"}  # always Chromium
+    return {**browser_context_args, **phone, "locale": "zh-CN", "base_url": stack.simulator_url or stack.wallet_url}
 
 
 @pytest.fixture(scope="session")
@@ -134,11 +153,65 @@ def sandbox(playwright: Playwright, stack: Stack) -> Iterator[SandboxAdmin]:
 
 
 @pytest.fixture(autouse=True)
-def fresh_sandbox(sandbox: SandboxAdmin, request: pytest.FixtureRequest) -> None:
-    """Every test starts from the seed: no extra bindings, SMS codes or faults."""
+def fresh_sandbox(request: pytest.FixtureRequest) -> None:
+    """Every test starts from the seed: no extra bindings, SMS codes or faults (deployed: nothing to reset)."""
+    if modes.deployed(request.config):
+        return
     demo = request.config.stash.get(DEMO_KEY, None)
     request.node.stash[LOG_START_KEY] = len(demo.lines) if demo else 0
-    sandbox.reset()
+    request.getfixturevalue("sandbox").reset()
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest, stack: Stack) -> Backend:
+    """The port the `deployed` flows use: the sandbox's seed, or the QA file's deployment."""
+    if modes.deployed(request.config):
+        return DeployedBackend(modes.qa_file(request.config))
+    systems = {m.id: m.system for m in modes.merchants(request.config) if m.system}
+    return SandboxBackend(request.getfixturevalue("sandbox"), stack.wallet_url, stack.host_secret, systems)
+
+
+@pytest.fixture
+def need(backend: Backend) -> Any:
+    """need(lambda: backend.x(...)): its value, or a skip saying what this deployment lacks."""
+
+    def _need(ask: Any) -> Any:
+        try:
+            return ask()
+        except Unavailable as missing:
+            pytest.skip(str(missing))
+
+    return _need
+
+
+@pytest.fixture
+def given_back(
+    request: pytest.FixtureRequest, backend: Backend, merchant: Merchant, host_app: HostApp
+) -> Iterator[GiveBack]:
+    """Refunds what the test paid and unbinds what it bound, even if it failed half-way; says so in the report."""
+    from e2e.flows import unbind_in_wallet
+
+    def unbind(card: TestCard) -> None:
+        unbind_in_wallet(host_app, backend, merchant, card)
+
+    spent = GiveBack(backend, merchant.id, unbind, request.node.user_properties)
+    yield spent
+    spent.now()
+
+
+@pytest.fixture
+def key_page(request: pytest.FixtureRequest, page: Page) -> Any:
+    """key_page(name): a screenshot of this page in the HTML report (only when one is written: --html)."""
+
+    def shoot(name: str) -> None:
+        if not request.config.getoption("htmlpath", default=None):
+            return
+        import pytest_html
+
+        png = base64.b64encode(page.screenshot()).decode()  # what the phone's screen shows
+        request.getfixturevalue("extras").append(pytest_html.extras.png(png, name))
+
+    return shoot
 
 
 @pytest.fixture
@@ -151,6 +224,7 @@ def context(new_context: Any, request: pytest.FixtureRequest, output_path: str) 
     yield context
     if light:
         artifacts.finish(context, request.node, Path(output_path))
+        request.node.stash[report.ARTIFACTS_KEY] = Path(output_path)
 
 
 @pytest.fixture
@@ -171,7 +245,9 @@ def system(merchant: Merchant) -> str:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """A failing test's report ends with what the demo's servers logged during that test."""
     outcome = yield
-    report = outcome.get_result()
+    result = outcome.get_result()
     demo = item.config.stash.get(DEMO_KEY, None)
-    if report.failed and demo is not None and LOG_START_KEY in item.stash:
-        report.sections.append(("kabao demo log during this test", demo.output(item.stash[LOG_START_KEY], last=200)))
+    if result.failed and demo is not None and LOG_START_KEY in item.stash:
+        result.sections.append(("kabao demo log during this test", demo.output(item.stash[LOG_START_KEY], last=200)))
+    if call.when == "teardown":
+        report.attach_failure_screens(item, result)

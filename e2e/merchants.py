@@ -109,6 +109,8 @@ class Merchant:
     # what the card system can say of a payment (a mapped dialect's status_map); None: the standard API, all
     payment_states: frozenset[str] | None = None
     paycode: PayCode | None = None  # None: the in-store pay code is off
+    wrong_secret_per_card: tuple[int, int] = (5, 900)  # Kabao's limit: (attempts, window seconds)
+    refunds: bool = True  # False: its card system can't refund (a mapped dialect without the operation)
 
     def texts(self, locale: str = DEFAULT_LOCALE) -> Texts:
         return Texts(locale, self.copy.get(locale, {}))
@@ -174,7 +176,14 @@ def load(path: Path) -> Merchant:
         checkout=checkout_rules(data.get("checkout")),
         payment_states=_payment_states(data),
         paycode=paycode_rules(data.get("paycode")) if data.get("checkout") else None,
+        wrong_secret_per_card=_wrong_secret_per_card(data),
+        refunds=_has_operation(data, "refund"),
     )
+
+
+def _wrong_secret_per_card(data: dict[str, Any]) -> tuple[int, int]:
+    limit = ((data.get("limits") or {}).get("wrong_secret") or {}).get("per_card") or {}
+    return int(limit.get("attempts", 5)), int(limit.get("window_seconds", 900))
 
 
 def _has_operation(data: dict[str, Any], operation: str) -> bool:

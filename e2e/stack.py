@@ -15,11 +15,14 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from dotenv import dotenv_values
+
 from e2e.merchants import REPO
 
 READY_LINE = re.compile(r"Open the host-app simulator: (http://\S+?)/?\s*$")
 BFF_URL_ON_SIMULATOR = re.compile(r"<code>(https?://[^<\s]+)/launch</code>")
 START_SECONDS = 30
+ENV_FILE = "demo.env"  # what `kabao demo` writes in its data dir (bff/demo/workspace.py)
 
 
 class StackError(RuntimeError):
@@ -37,6 +40,7 @@ class Stack:
     simulator_url: str
     wallet_url: str
     ops_password: str | None = None  # user "ops"; None on a running stack unless KABAO_E2E_OPS_PASSWORD
+    host_secret: str | None = None  # signs the host API's calls; on a running stack KABAO_E2E_HOST_SECRET
 
 
 def get(url: str, timeout: float = 5) -> str:
@@ -56,7 +60,8 @@ def running_stack(simulator_url: str) -> Stack:
         get(f"{wallet_url}/healthz")
     except OSError as exc:
         raise StackError(f"the stack at {simulator_url} does not answer: {exc}") from exc
-    return Stack(simulator_url, wallet_url, os.environ.get("KABAO_E2E_OPS_PASSWORD"))
+    environ = os.environ
+    return Stack(simulator_url, wallet_url, environ.get("KABAO_E2E_OPS_PASSWORD"), environ.get("KABAO_E2E_HOST_SECRET"))
 
 
 def free_port_pair() -> int:
@@ -89,6 +94,7 @@ class Demo:
                     raise
 
     def _start(self, data_dir: Path, config_dir: Path) -> None:
+        self.data_dir = data_dir
         self.lines: list[str] = []
         self._ready: queue.Queue[str | None] = queue.Queue()
         port = free_port_pair()
@@ -138,7 +144,7 @@ class Demo:
             self.stop()
             raise StackError(f"`kabao demo` exited with code {self.process.returncode}:\n{self.output()}")
         simulator_url = READY_LINE.search(line).group(1).rstrip("/")
-        stack = Stack(simulator_url, f"http://127.0.0.1:{port + 1}", DEMO_OPS_PASSWORD)
+        stack = Stack(simulator_url, f"http://127.0.0.1:{port + 1}", DEMO_OPS_PASSWORD, self._host_secret())
         try:
             get(f"{stack.simulator_url}/_sandbox/health", timeout=max(1, deadline - time.monotonic()))
             get(f"{stack.wallet_url}/healthz", timeout=max(1, deadline - time.monotonic()))
@@ -146,6 +152,11 @@ class Demo:
             self.stop()
             raise StackError(f"`kabao demo` printed its URL but does not answer ({exc}):\n{self.output()}") from exc
         return stack
+
+    def _host_secret(self) -> str | None:
+        """The host secret the demo made, from the environment file it writes in its data dir."""
+        env_file = self.data_dir / ENV_FILE
+        return dotenv_values(env_file).get("KABAO_HOST_SECRET") if env_file.is_file() else None
 
     def output(self, since: int = 0, last: int = 400) -> str:
         return "\n".join(self.lines[since:][-last:])

@@ -29,6 +29,7 @@ def shoot(page: Page, pytestconfig: pytest.Config, name: str) -> None:
             page.screenshot(path=folder / f"{name}-{label}.png", full_page=True)
 
 
+@pytest.mark.sandbox_only("injects a payment stuck pending (sandbox faults) and reads its records")
 @pytest.mark.any_merchant  # the desk reads the ledger and asks the gateway the same way for every merchant
 def test_after_sales_finds_a_stuck_pending_payment_queries_it_and_it_settles(
     page: Page, stack: Stack, host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str, pytestconfig

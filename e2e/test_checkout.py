@@ -170,6 +170,7 @@ def test_remainder(
     assert charges(sandbox, system) == [(cards.poor["card_id"], cards.poor["balance"], "SUCCEEDED")]
 
 
+@pytest.mark.sandbox_only("injects a declined payment (sandbox faults)")
 def test_insufficient_balance(
     host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str, rules: CheckoutRules, cards: SeededCards
 ) -> None:
@@ -195,6 +196,7 @@ def test_insufficient_balance(
     assert charges(sandbox, system)[-1] == (cards.rich["card_id"], ORDER, "SUCCEEDED")
 
 
+@pytest.mark.sandbox_only("types a wrong PIN at the ¥500.00 seed card: counts towards a real card's lock")
 def test_wrong_pin(
     host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str, rules: CheckoutRules, cards: SeededCards
 ) -> None:
@@ -227,6 +229,7 @@ def test_wrong_pin(
     assert sandbox.card(system, cards.rich["card_number"])["balance"] == cards.rich["balance"]
 
 
+@pytest.mark.sandbox_only("injects a payment that stays processing (sandbox faults)")
 def test_pending_payment_resolves_on_the_result_page(
     host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str, rules: CheckoutRules, cards: SeededCards
 ) -> None:

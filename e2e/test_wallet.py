@@ -62,6 +62,7 @@ def test_empty_wallet_shows_the_empty_state(host_app: HostApp, merchant: Merchan
     expect(wallet.total_section).to_have_count(0)  # no ¥0.00 for a wallet without cards
 
 
+@pytest.mark.sandbox_only("injects a card system that is down (sandbox faults)")
 def test_card_system_down_keeps_the_wallet_usable(
     host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str
 ) -> None:
@@ -126,6 +127,7 @@ def test_a_repeat_visit_asks_the_server_for_the_page_alone(host_app: HostApp, me
         assert [urls[request_id] for request_id in sent if request_id in urls] == [url]
 
 
+@pytest.mark.sandbox_only("injects a card system that is down (sandbox faults)")
 @pytest.mark.any_merchant  # one code path draws the page first and loads each balance, for every merchant
 def test_the_page_comes_first_and_each_balance_arrives_by_itself(
     host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str, pytestconfig: pytest.Config

@@ -11,6 +11,7 @@ from types import FrameType
 from werkzeug.serving import make_server
 
 from sandbox import keys
+from sandbox.admin import ADMIN_OFF
 from sandbox.app import create_app
 
 REQUIRED_ENV = ("KABAO_MERCHANT_SANDBOX_API_KEY", "KABAO_HOST_SECRET")
@@ -50,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         host_secret=os.environ["KABAO_HOST_SECRET"],
         keys=keys.given(os.environ),
     )
+    # KABAO_SANDBOX_ADMIN=off: the stack plays a deployment, /_sandbox/* (but /health) answers 403
+    app.config[ADMIN_OFF] = os.environ.get("KABAO_SANDBOX_ADMIN") == "off"
     for key in keys.missing(os.environ):
         print(
             f"sandbox: {key.env} is not set: {key.about} is missing, so that dialect refuses every request",

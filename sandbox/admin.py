@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from sandbox import checkout, clock, faults, notifications, orders, records
 from sandbox.context import current
@@ -14,6 +15,16 @@ from sandbox.seed import SYSTEM_ID, ensure_system, reset
 from sandbox.tokens import LOCALES, checkout_url, launch_url, mint_checkout_token, mint_launch_token
 
 bp = Blueprint("admin", __name__, url_prefix="/_sandbox")
+ADMIN_OFF = "KABAO_SANDBOX_ADMIN_OFF"  # app config: a stack that plays a deployment (docs/qa.md's proof run)
+
+
+@bp.before_request
+def refuse_when_off() -> tuple[Response, int] | None:
+    """With the admin API off, everything but /health answers 403 and is said on stderr (to be counted)."""
+    if current_app.config.get(ADMIN_OFF) and request.endpoint != "admin.health":
+        print(f"sandbox: admin API is off: refused {request.method} {request.path}", file=sys.stderr, flush=True)
+        return jsonify({"error": "the sandbox admin API is off on this stack (KABAO_SANDBOX_ADMIN=off)"}), 403
+    return None
 
 
 def bad_request(message: str) -> tuple[Response, int]:

@@ -216,6 +216,7 @@ def test_statuses_and_audit_actions_are_words_of_the_console_language(ops_app, c
         ("publish christmas", "发布草稿 christmas", "publish draft christmas"),
         ("rename draft a to b", "草稿 a 改名为 b", "rename draft a to b"),
         ("after-sales: refund leg", "售后：单卡退款", "after-sales: refund leg"),
+        ("publish requested", "提交发布申请", "publish requested"),  # not the draft "requested"
         ("approve publish", "approve publish", "approve publish"),  # an action this table doesn't know: as written
     ],
 )

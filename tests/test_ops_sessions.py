@@ -96,7 +96,7 @@ def test_failed_logins_are_limited_even_with_the_right_password_after(ops_app):
     for _ in range(10):
         assert login(client, password="guess").status_code == 401
     locked = login(client, password="guess")
-    assert locked.status_code == 429 and "尝试次数过多" in text_of(locked)
+    assert locked.status_code == 429 and "尝试次数过多。请在 15 分钟后再试。" in text_of(locked)
     assert login(client).status_code == 429
 
 

@@ -67,6 +67,11 @@ def _lookup_indexes(tx: Tx, engine: str) -> None:
         tx.execute(statement)
 
 
+def _ops_accounts(tx: Tx, engine: str) -> None:
+    for statement in schema.statements(schema.OPS_ACCOUNTS, engine):
+        tx.execute(statement)
+
+
 STEPS = (
     Step(1, "tables", _tables),
     Step(2, "refund leg order", _refund_leg_order),
@@ -74,6 +79,7 @@ STEPS = (
     Step(4, "pay code redemptions", _redemptions),
     Step(5, "indexes for a growing ledger", _growth_indexes),
     Step(6, "indexes for the after-sales desk", _lookup_indexes),
+    Step(7, "ops accounts, sessions and publish requests", _ops_accounts),
 )
 LATEST = STEPS[-1].number
 

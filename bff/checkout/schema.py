@@ -81,6 +81,25 @@ CREATE INDEX IF NOT EXISTS checkouts_by_user ON checkouts (user_id, created_at);
 CREATE INDEX IF NOT EXISTS checkouts_by_merchant_time ON checkouts (merchant_id, created_at);
 """
 
+# Step 7: the ops console's accounts (made by an admin; the deployment file's accounts are not copied here),
+# their sessions (listed and ended by an admin; the store still ends idle ones), and publish requests waiting
+# for a second publisher's approval. Roles and merchants are space-separated words.
+OPS_ACCOUNTS = """
+CREATE TABLE IF NOT EXISTS ops_accounts (
+  user_name TEXT PRIMARY KEY, display_name TEXT NOT NULL, password_hash TEXT NOT NULL,
+  roles TEXT NOT NULL, merchants TEXT NOT NULL DEFAULT '', enabled INTEGER NOT NULL DEFAULT 1,
+  created_by TEXT NOT NULL, created_at {float} NOT NULL, updated_at {float} NOT NULL);
+CREATE TABLE IF NOT EXISTS ops_sessions (
+  session_key TEXT PRIMARY KEY, user_name TEXT NOT NULL, address TEXT NOT NULL,
+  started_at {float} NOT NULL, last_seen {float} NOT NULL, ended_at {float});
+CREATE INDEX IF NOT EXISTS ops_sessions_by_user ON ops_sessions (user_name, ended_at);
+CREATE TABLE IF NOT EXISTS ops_publish_requests (
+  request_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, draft TEXT NOT NULL, base_version TEXT NOT NULL,
+  note TEXT NOT NULL, waiver TEXT NOT NULL DEFAULT '', requested_by TEXT NOT NULL, requested_at {float} NOT NULL,
+  state TEXT NOT NULL, decided_by TEXT, decided_at {float}, outcome TEXT NOT NULL DEFAULT '');
+CREATE INDEX IF NOT EXISTS ops_publish_requests_by_state ON ops_publish_requests (state, merchant_id)
+"""
+
 FLOAT_COLUMNS = {
     "checkouts": ("created_at", "updated_at"),
     "attempts": ("created_at", "updated_at"),

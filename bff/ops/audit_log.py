@@ -22,6 +22,7 @@ class Entry:
     note: str = ""
     version: str = ""  # for a publish or rollback: the file under .history/<merchant>/ holding what went live
     replaced: str = ""  # ... and the one holding what it replaced (none for a new merchant's first publish)
+    approved_by: str = ""  # with second-person approval: the publisher who approved `user`'s request
 
     @property
     def is_release(self) -> bool:

@@ -11,6 +11,10 @@ import re
 from bff.ops.language import ops_text
 
 ACTIONS: list[tuple[re.Pattern[str], str]] = [
+    # before "publish <draft>": these are not drafts' names
+    (re.compile(r"publish requested"), "ops.audit.action.publish_requested"),
+    (re.compile(r"publish request void"), "ops.audit.action.publish_request_void"),
+    (re.compile(r"publish request rejected"), "ops.audit.action.publish_request_rejected"),
     (re.compile(r"save draft"), "ops.audit.action.save_draft"),
     (re.compile(r"save draft (?P<draft>\S+)"), "ops.audit.action.save_named_draft"),
     (re.compile(r"publish"), "ops.audit.action.publish"),
@@ -25,6 +29,12 @@ ACTIONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"settle pending"), "ops.audit.action.settle_pending"),
     (re.compile(r"refund leg"), "ops.audit.action.refund_leg"),
     (re.compile(r"resend notification"), "ops.audit.action.resend_notification"),
+    (re.compile(r"accounts: add"), "ops.audit.action.account_add"),
+    (re.compile(r"accounts: enable"), "ops.audit.action.account_enable"),
+    (re.compile(r"accounts: disable"), "ops.audit.action.account_disable"),
+    (re.compile(r"accounts: reset password"), "ops.audit.action.account_password"),
+    (re.compile(r"accounts: change roles"), "ops.audit.action.account_roles"),
+    (re.compile(r"accounts: end session"), "ops.audit.action.account_end_session"),
 ]
 DESK = re.compile(r"after-sales: (?P<action>.+)")
 

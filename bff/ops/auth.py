@@ -1,4 +1,4 @@
-"""Ops accounts (password hashes from a file or the environment) and their own sessions.
+"""Ops logins and their own sessions (the accounts themselves are in bff/ops/accounts.py).
 
 The ops session is not Flask's shopper session: a different cookie, limited to /ops, signed with its
 own salt, so a shopper session gives no access here and an ops session none to shoppers' cards.
@@ -11,15 +11,16 @@ from __future__ import annotations
 import functools
 import hmac
 import secrets
-from collections.abc import Callable, Mapping
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, g, redirect, render_template, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from bff.ops.accounts import AccountBook, session_key
 from bff.ops.phrases import Phrase
+from bff.ops.roles import Account
 from bff.store import Store
 
 COOKIE = "kabao_ops"
@@ -27,39 +28,22 @@ SALT = "kabao.ops-session"
 LIFETIME = 8 * 3600  # at most, from login
 
 
-def load_accounts(environ: Mapping[str, str]) -> dict[str, str]:
-    """user → password hash, from KABAO_OPS_USERS_FILE (lines `user:hash`) or KABAO_OPS_USERS (`user:hash,…`).
-
-    Hashes are werkzeug's (`python -c "from werkzeug.security import generate_password_hash as g; print(g('pw'))"`);
-    a plain-text password is refused.
-    """
-    lines: list[str] = []
-    if environ.get("KABAO_OPS_USERS_FILE"):
-        lines = Path(environ["KABAO_OPS_USERS_FILE"]).read_text(encoding="utf-8").splitlines()
-    elif environ.get("KABAO_OPS_USERS"):
-        lines = environ["KABAO_OPS_USERS"].split(",")
-    accounts = {}
-    for line in (raw.strip() for raw in lines):
-        if not line or line.startswith("#"):
-            continue
-        user, _, hashed = line.partition(":")
-        if not hashed.startswith(("scrypt:", "pbkdf2:")):
-            raise ValueError(f"ops account {user!r}: give a password hash (werkzeug), never the password")
-        accounts[user.strip()] = hashed.strip()
-    return accounts
-
-
 @functools.cache
 def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_urlsafe(16))
 
 
-def check_login(accounts: Mapping[str, str], user: str, password: str) -> bool:
-    hashed = accounts.get(user)
-    if hashed is None:
+def check_login(book: AccountBook, user: str, password: str) -> Account | None:
+    """The account user opens with password, or None (unknown, disabled, or the wrong password)."""
+    account = book.get(user)
+    if account is None or not account.enabled:
         check_password_hash(_dummy_hash(), password)  # same work for unknown users: no timing oracle
-        return False
-    return check_password_hash(hashed, password)
+        return None
+    return account if check_password_hash(account.password_hash, password) else None
+
+
+def account_book() -> AccountBook:
+    return current_app.extensions["kabao_ops_accounts"]
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -79,8 +63,9 @@ def _key(session_id: str) -> str:
 
 
 def start_ops_session(user: str) -> str:
-    """Open a session for user in the store; answer the cookie value that names it."""
+    """Open a session for user in the store and the account book; answer the cookie value that names it."""
     session_id, csrf = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    account_book().open_session(session_id, user, request.remote_addr or "unknown")
     _store().put(_key(session_id), user, _idle_seconds())
     return _serializer().dumps({"user": user, "csrf": csrf, "sid": session_id})
 
@@ -88,8 +73,14 @@ def start_ops_session(user: str) -> str:
 def end_ops_session() -> None:
     """End this request's ops session on the server: its cookie opens nothing any more."""
     if current_ops_user() is not None:
+        account_book().end_session(session_key(g.ops["sid"]))
         _store().delete(_key(g.ops["sid"]))
     g.ops = None
+
+
+def this_session_key() -> str:
+    """The public key of this request's session ("" when logged out)."""
+    return session_key(g.ops["sid"]) if current_ops_user() else ""
 
 
 def _session_of(raw: str) -> dict[str, str] | None:
@@ -99,10 +90,14 @@ def _session_of(raw: str) -> dict[str, str] | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("sid"), str):
         return None  # a cookie from before sessions were kept in the store
-    if data.get("user") not in current_app.extensions["kabao_ops_accounts"]:
-        return None  # the account was removed since
+    account = account_book().get(str(data.get("user")))
+    if account is None or not account.enabled:
+        return None  # the account was removed or disabled since
     if _store().get(_key(data["sid"])) != data["user"]:
         return None  # logged out, or idle too long
+    if not account_book().session_open(data["sid"], data["user"]):
+        return None  # ended by its user or an admin, or the password changed
+    g.ops_account = account
     _store().put(_key(data["sid"]), data["user"], _idle_seconds())  # each request restarts the idle clock
     return data
 
@@ -113,6 +108,11 @@ def current_ops_user() -> str | None:
         raw = request.cookies.get(COOKIE)
         g.ops = _session_of(raw) if raw else None
     return g.ops["user"] if g.ops else None
+
+
+def current_ops_account() -> Account | None:
+    """The logged-in ops account of this request, with its roles, or None."""
+    return g.ops_account if current_ops_user() is not None else None
 
 
 def ops_csrf_token() -> str:

@@ -178,7 +178,14 @@ class Desk:
         _write_atomically(path.with_suffix(".json"), json.dumps({"by": user, "at": time.time()}))
 
     def publish(
-        self, merchant_id: str, user: str, base_version: str, note: str, waiver: str = "", draft: str = MAIN
+        self,
+        merchant_id: str,
+        user: str,
+        base_version: str,
+        note: str,
+        waiver: str = "",
+        draft: str = MAIN,
+        approved_by: str = "",
     ) -> None:
         """Make the draft live for every BFF process (they re-read the file), keeping what it replaced.
 
@@ -200,7 +207,7 @@ class Desk:
             if live is None and not waiver.strip() and not self.check_passed(merchant_id, text):
                 raise NotPublishable([Phrase("ops.releases.check_needed")])
             waived = f"\nconnector check waived: {waiver.strip()}" if waiver.strip() else ""
-            self._replace_live(merchant_id, text, user, _named("publish", draft), note + waived)
+            self._replace_live(merchant_id, text, user, _named("publish", draft), note + waived, approved_by)
             self.draft_path(merchant_id, draft).unlink()
             self.draft_path(merchant_id, draft).with_suffix(".json").unlink(missing_ok=True)
 
@@ -239,7 +246,9 @@ class Desk:
                 raise NotPublishable(problems)
             self._replace_live(merchant_id, text, user, f"rollback to {version}", note)
 
-    def _replace_live(self, merchant_id: str, text: str, user: str, action: str, note: str) -> None:
+    def _replace_live(
+        self, merchant_id: str, text: str, user: str, action: str, note: str, approved_by: str = ""
+    ) -> None:
         live = self.live_text(merchant_id)
         replaced = _stamped(live) if live is not None else ""
         if live is not None:
@@ -247,7 +256,7 @@ class Desk:
         kept = _stamped(text)  # what goes live is kept too: the version list can roll back to any release
         _write_atomically(self.history / merchant_id / kept, text)
         _write_atomically(self._live(merchant_id), text)
-        self._audit(user, merchant_id, action, live or "", text, note, (kept, replaced))
+        self._audit(user, merchant_id, action, live or "", text, note, (kept, replaced), approved_by)
 
     def _audit(
         self,
@@ -258,9 +267,11 @@ class Desk:
         after: str,
         note: str = "",
         versions: tuple[str, str] = ("", ""),
+        approved_by: str = "",
     ) -> None:
         labels = ("before", "this version") if versions[0] else ("before", "after")
-        entry = Entry(time.time(), user, merchant_id, action, unified(before, after, labels), note, *versions)
+        diff = unified(before, after, labels)
+        entry = Entry(time.time(), user, merchant_id, action, diff, note, *versions, approved_by=approved_by)
         append(self.history, entry)
 
     def audit(self, merchant_id: str | None = None) -> list[Entry]:

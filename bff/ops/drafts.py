@@ -10,6 +10,7 @@ from bff.merchants.loader import MERCHANT_ID
 from bff.ops import shelf
 from bff.ops.auth import current_ops_user, ops_required
 from bff.ops.desk import DRAFT_NAME, MAIN, DraftMovedOn, version_of
+from bff.ops.permits import ops_role
 from bff.ops.phrases import Phrase
 from bff.ops.turns import Busy
 from bff.ops.views import _page, desk, moved_on
@@ -37,6 +38,7 @@ def _to(merchant_id: str, draft: str) -> Response:
 
 @bp.post("/<merchant_id>/drafts")
 @ops_required
+@ops_role("editor")
 def create(merchant_id: str) -> Response:
     name, source = request.form.get("name", "").strip(), request.form.get("source", "live")
     _checked(merchant_id, name)
@@ -55,6 +57,7 @@ def create(merchant_id: str) -> Response:
 
 @bp.post("/<merchant_id>/drafts/<name>/rename")
 @ops_required
+@ops_role("editor")
 def rename(merchant_id: str, name: str) -> Response:
     new = request.form.get("new_name", "").strip()
     _checked(merchant_id, name, new)
@@ -69,6 +72,7 @@ def rename(merchant_id: str, name: str) -> Response:
 
 @bp.get("/<merchant_id>/drafts/<name>/discard")
 @ops_required
+@ops_role("editor")
 def confirm_discard(merchant_id: str, name: str) -> Response:
     _checked(merchant_id, name)
     text = desk().draft_text(merchant_id, name)
@@ -79,6 +83,7 @@ def confirm_discard(merchant_id: str, name: str) -> Response:
 
 @bp.post("/<merchant_id>/drafts/<name>/discard")
 @ops_required
+@ops_role("editor")
 def discard(merchant_id: str, name: str) -> Response:
     _checked(merchant_id, name)
     try:

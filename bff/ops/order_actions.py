@@ -2,7 +2,7 @@
 
 Query the card system now; settle a stuck pending by the reconcile rules (never paid without the card
 system saying so); refund one leg (never over what it paid; the refund id makes a resend harmless);
-resend the result notification to the host app. A role check later is one more decorator on each view.
+resend the result notification to the host app. Each needs the after-sales role for the order's merchant.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from bff.ops.audit_log import record_action
 from bff.ops.auth import current_ops_user, ops_required
 from bff.ops.desk import Desk
 from bff.ops.orders import lookup, order_page
+from bff.ops.permits import ops_role
 from bff.ops.phrases import Phrase
 from bff.web.api import REFUND_ID
 from bff.web.shopper import services
@@ -65,6 +66,12 @@ def said_as(action: str) -> Phrase:
     return Phrase(f"ops.audit.action.{action.replace(' ', '_')}")
 
 
+def merchant_of_checkout(view_args: dict[str, Any]) -> str | None:
+    """The merchant an order action acts on (a checkout not found is answered 404 by the view)."""
+    checkout = services().ledger.checkout(view_args["checkout_id"])
+    return checkout.merchant_id if checkout is not None else None
+
+
 def gateway_of(checkout: Checkout) -> CardGateway:
     merchant = services().registry.get(checkout.merchant_id)
     if merchant is None:
@@ -91,6 +98,7 @@ def live_status(gateway: CardGateway, payment_id: str) -> str:
 
 @bp.post("/<checkout_id>/query")
 @ops_required
+@ops_role("after-sales", merchant_of=merchant_of_checkout)
 @with_reason("query now")
 def query(checkout: Checkout) -> tuple[list[str], dict[str, Any]]:
     gateway = gateway_of(checkout)
@@ -102,6 +110,7 @@ def query(checkout: Checkout) -> tuple[list[str], dict[str, Any]]:
 
 @bp.post("/<checkout_id>/settle")
 @ops_required
+@ops_role("after-sales", merchant_of=merchant_of_checkout)
 @with_reason("settle pending")
 def settle(checkout: Checkout) -> tuple[list[str], dict[str, Any]]:
     gateway_of(checkout)  # a merchant no longer configured: refused before anything is tried
@@ -113,6 +122,7 @@ def settle(checkout: Checkout) -> tuple[list[str], dict[str, Any]]:
 
 @bp.post("/<checkout_id>/refund")
 @ops_required
+@ops_role("after-sales", merchant_of=merchant_of_checkout)
 @with_reason("refund leg")
 def refund(checkout: Checkout) -> tuple[list[str], dict[str, Any]]:
     payment_id, refund_id = request.form.get("payment_id", ""), request.form.get("refund_id", "")
@@ -138,6 +148,7 @@ def refund(checkout: Checkout) -> tuple[list[str], dict[str, Any]]:
 
 @bp.post("/<checkout_id>/resend")
 @ops_required
+@ops_role("after-sales", merchant_of=merchant_of_checkout)
 @with_reason("resend notification")
 def resend(checkout: Checkout) -> tuple[list[str], dict[str, Any]]:
     found = lookup()

@@ -14,8 +14,10 @@ from werkzeug.wrappers import Response
 
 from bff import csrf
 from bff.merchants.loader import MERCHANT_ID
+from bff.ops.approval_views import approval_required, ask_approval
 from bff.ops.auth import current_ops_user, ops_required
 from bff.ops.desk import DRAFT_NAME, MAIN, DraftMovedOn, NotPublishable, unified, version_of
+from bff.ops.permits import ops_role
 from bff.ops.phrases import Phrase
 from bff.ops.readiness import not_ready
 from bff.ops.turns import Busy
@@ -41,6 +43,7 @@ def _draft(name: str) -> str:
 
 @bp.get("/<merchant_id>/publish")
 @ops_required
+@ops_role("publisher")
 def confirm_publish(merchant_id: str) -> Response:
     """What publishing the draft would change, what keeps it from going live, and the note to write."""
     name = _draft(request.args.get("draft", MAIN))
@@ -58,15 +61,19 @@ def confirm_publish(merchant_id: str) -> Response:
         refusals=refusals,
         is_new=live is None,
         draft_name=name,
+        approval=approval_required(),
     )
 
 
 @bp.post("/<merchant_id>/publish")
 @ops_required
+@ops_role("publisher")
 def publish(merchant_id: str) -> Response:
     form = request.form
     note, waiver, base = form.get("note", ""), form.get("waiver", ""), form.get("base", "")
     user, name = current_ops_user(), _draft(form.get("draft", MAIN))
+    if approval_required():  # a request that another publisher approves (bff/ops/approval_views.py)
+        return ask_approval(_merchant(merchant_id), name)
     return _change_live(
         _merchant(merchant_id), NOT_PUBLISHED, lambda: desk().publish(merchant_id, user, base, note, waiver, name)
     )
@@ -74,6 +81,7 @@ def publish(merchant_id: str) -> Response:
 
 @bp.get("/<merchant_id>/rollback")
 @ops_required
+@ops_role("publisher")
 def confirm_rollback(merchant_id: str) -> Response:
     version = request.args.get("version", "")
     text = desk().version_text(_merchant(merchant_id), version)
@@ -91,6 +99,7 @@ def confirm_rollback(merchant_id: str) -> Response:
 
 @bp.post("/<merchant_id>/rollback")
 @ops_required
+@ops_role("publisher")
 def rollback(merchant_id: str) -> Response:
     version, note, user = request.form.get("version", ""), request.form.get("note", ""), current_ops_user()
     return _change_live(

@@ -22,6 +22,7 @@ from bff.ops.audit_words import action_words, note_words
 from bff.ops.auth import (
     COOKIE,
     LIFETIME,
+    account_book,
     check_login,
     current_ops_user,
     end_ops_session,
@@ -29,7 +30,8 @@ from bff.ops.auth import (
     start_ops_session,
 )
 from bff.ops.desk import DRAFT_NAME, MAIN, Desk, DraftMovedOn, DraftTooLarge, WouldBreakDraft, unified, version_of
-from bff.ops.language import console_locale, ops_said, ops_word, remember_locale
+from bff.ops.language import console_locale, ops_said, ops_text, ops_word, remember_locale
+from bff.ops.permits import ops_role
 from bff.ops.phrases import Phrase
 from bff.ops.shape import NotFormShaped, apply_form, shape_of
 from bff.ops.turns import Busy, Turns
@@ -83,7 +85,7 @@ def _page(template: str, status: int = 200, **context: object) -> Response:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response:
     """Ops log in with their own accounts; the shopper's session counts for nothing here."""
-    accounts = current_app.extensions["kabao_ops_accounts"]
+    book = account_book()
     error = None
     if request.method == "POST":
         user, password = request.form.get("user", ""), request.form.get("password", "")
@@ -93,8 +95,10 @@ def login() -> Response:
         # and given back when it succeeds: only failures count
         reservation = reserve_all(store, [(key, LOGIN_TRIES, LOGIN_WINDOW) for key in keys])
         if reservation is None:
-            return _page("ops/login.html", status=429, error=Phrase("ops.login.too_many"))
-        if accounts and check_login(accounts, user, password):
+            wait = max(store.free_in(key, LOGIN_TRIES) for key in keys)
+            error = ops_text("ops.accounts.locked", minutes=max(1, -(-wait // 60)))
+            return _page("ops/login.html", status=429, error=error)
+        if book.any() and check_login(book, user, password) is not None:
             give_back(store, reservation)
             value = start_ops_session(user)
             target = same_site_path(request.args.get("next", "")) or ""
@@ -113,7 +117,7 @@ def login() -> Response:
             log.info("ops login: %s", user)
             return response
         log.warning("ops login refused for %r", user)
-        error = Phrase("ops.login.wrong" if accounts else "ops.login.no_accounts")
+        error = Phrase("ops.login.wrong" if book.any() else "ops.login.no_accounts")
     return _page("ops/login.html", status=401 if error else 200, error=error)
 
 
@@ -149,6 +153,7 @@ def _logo_url(merchant: Merchant) -> str:
 
 @bp.route("/merchants/<merchant_id>", methods=["GET", "POST"])
 @ops_required
+@ops_role("editor", methods=("POST",))
 def edit(merchant_id: str) -> Response:
     """The raw editor of a merchant's draft; every save is validated and shows problems by key path."""
     name = request.args.get("draft", MAIN)
@@ -218,6 +223,7 @@ def _save(merchant_id: str, name: str, working: str) -> tuple[str, str, int, lis
 
 @bp.post("/merchants/<merchant_id>/check")
 @ops_required
+@ops_role("editor")
 def check(merchant_id: str) -> Response:
     """Run the conformance scenario against the draft's card system, with the provider's test cards."""
     text = desk().working_text(merchant_id)
@@ -258,6 +264,7 @@ def check(merchant_id: str) -> Response:
 
 @bp.post("/merchants")
 @ops_required
+@ops_role("editor", merchant_of=lambda _: request.form.get("merchant_id", "").strip())
 def new() -> Response:
     """A new merchant starts as a draft from the template; publishing needs its check passed or waived."""
     from importlib import resources
