@@ -30,8 +30,11 @@ from bff.paycode.till import Till
 from bff.security.attempts import WrongSecretGuard
 from bff.services import Services
 from bff.store import open_store
+from bff.store.tallies import Tallies
+from bff.wallet.balance_cache import MoneyMoved
 from bff.wallet.balances import BalanceBook
 from bff.wallet.binding import Binder
+from bff.wallet.marking_gateway import marking
 from bff.wallet.sms import SmsLimiter
 
 csrf = CSRFProtect()
@@ -72,13 +75,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     policy = ConfigPolicy.from_settings(app.config)
     config_dir = Path(app.config["KABAO_CONFIG_DIR"])
     payer, refunds = Payer(ledger), Refunds(ledger)
+    tallies = Tallies(store)
     codes = PayCodes(store, paycode_key(app.config["SECRET_KEY"]))
+    moved = MoneyMoved(store, app.config["SECRET_KEY"])  # voids the wallet's short balance cache
     app.extensions["kabao"] = Services(
         registry=MerchantRegistry(config_dir, app.config["KABAO_CONFIG_RELOAD_SECONDS"], policy),
         store=store,
-        gateways=Gateways(policy=policy, pool_size=app.config["KABAO_BALANCE_WORKERS"]),
-        balances=BalanceBook(store, executor, app.config["SECRET_KEY"]),
-        binder=Binder(guard, SmsLimiter(store, app.config["SECRET_KEY"].encode())),
+        gateways=Gateways(
+            policy=policy, pool_size=app.config["KABAO_BALANCE_WORKERS"], tallies=tallies, wrap=marking(moved, ledger)
+        ),
+        balances=BalanceBook(store, executor, app.config["SECRET_KEY"], moved),
+        binder=Binder(guard, SmsLimiter(store, app.config["SECRET_KEY"].encode()), tallies),
         executor=executor,
         ledger=ledger,
         payer=payer,
@@ -86,13 +93,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         guard=guard,
         notifier=Notifier(ledger.db, app.config["KABAO_HOST_SECRET"], make_session(policy.outbound, policy.proxy)),
         till=Till(codes, Redemptions(ledger.db), ledger, payer, refunds),
+        tallies=tallies,
     )
     csrf.init_app(app)
     app.extensions["kabao_ops_accounts"] = AccountBook(load_file_accounts(app.config), ledger.db)
 
-    from bff.web import register
+    from bff import web
+    from bff.ops import console
+    from bff.pages import responses
 
-    register(app)
+    for blueprint in (*web.BLUEPRINTS, *console.BLUEPRINTS):
+        app.register_blueprint(blueprint)
+    web.init_app(app)  # its after_request hooks (compression) run after the headers below are set
+    responses.init_app(app)
+    console.init_app(app)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app

@@ -14,6 +14,7 @@ from bff.merchants.registry import MerchantRegistry
 from bff.paycode.till import Till
 from bff.security.attempts import WrongSecretGuard
 from bff.store import Store
+from bff.store.tallies import Tallies
 from bff.wallet.balances import BalanceBook
 from bff.wallet.binding import Binder
 
@@ -32,11 +33,13 @@ class Services:
     guard: WrongSecretGuard
     notifier: Notifier
     till: Till
+    tallies: Tallies
 
     def close(self) -> None:
         # wait for running balance calls (bounded by their timeouts): they write to the store
         self.executor.shutdown(wait=True, cancel_futures=True)
         self.gateways.close()
         self.notifier.session.close()
+        self.tallies.flush()  # this process's last counted calls
         self.store.close()
         self.ledger.close()

@@ -116,7 +116,7 @@ class Tab:
     """A shopper's browser tab on a checkout page served by one machine."""
 
     def __init__(self, browser: requests.Session, base: str, path: str) -> None:
-        page = browser.get(f"{base}{path}", timeout=15)
+        page = browser.get(f"{base}{path}?js=0", timeout=15)  # the complete render: the form with its balances
         assert page.status_code == 200, page.text
         self.browser, self.url, self.page = browser, f"{base}{path}", page.text
         self.csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)

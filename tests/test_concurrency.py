@@ -28,7 +28,7 @@ class Tab:
     """A browser tab on one checkout page (one shopper: tabs share the cookie jar)."""
 
     def __init__(self, browser: requests.Session, base: str, path: str) -> None:
-        page = browser.get(f"{base}{path}", timeout=10)
+        page = browser.get(f"{base}{path}?js=0", timeout=10)  # the complete render: the form with its balances
         self.browser, self.url = browser, f"{base}{path}"
         self.csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
         self.attempt = re.search(r'name="attempt" value="(\d+)"', page.text).group(1)

@@ -64,8 +64,8 @@ def test_a_merchant_file_dropped_into_a_running_bff_works_at_once(tmp_path, card
         checkout = mint_checkout_token(
             card_system.host_secret, "u9001", "quince-deli", order_id, 2500, f"{card_system.url}/sim/return"
         )
-        page = browser.get(f"{bff}/checkout?token={checkout}", timeout=10)
-        path = page.url.removeprefix(bff)
+        path = browser.get(f"{bff}/checkout?token={checkout}", timeout=10).url.removeprefix(bff)
+        page = browser.get(f"{bff}{path}?js=0", timeout=10)  # the complete render: the form with its balances
         form = {
             "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1),
             "attempt": "1",

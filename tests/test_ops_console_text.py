@@ -29,7 +29,7 @@ def used_keys() -> set[str]:
     """The keys the console's templates and code name literally."""
     files = [*(ROOT / "bff/templates/ops").glob("*.html"), *(ROOT / "bff/ops").glob("*.py")]
     found = {key for path in files for key in KEY.findall(path.read_text(encoding="utf-8"))}
-    return {key for key in found if not key.endswith(".")}  # a prefix ("ops.status." ~ value): word_keys()
+    return {key for key in found if not key.endswith((".", "_"))}  # a prefix ("ops.status." ~ value): word_keys()
 
 
 def word_keys() -> set[str]:
@@ -46,7 +46,6 @@ def word_keys() -> set[str]:
         *(f"ops.index.state.{s}" for s in ("live", "new", "draft", "invalid", "check_failed")),
         *(f"ops.preview.page.{p}" for p in PAGE_TITLES),
         *(f"ops.preview.state.{p}.{s}" for p, s, _label in STATES),
-        *(f"ops.daily.breaker.{b}" for b in ("open", "closed", "unused")),
         *(key for _pattern, key in ACTIONS),
     }
 

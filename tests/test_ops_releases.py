@@ -103,7 +103,7 @@ def test_a_template_draft_is_refused_saying_what_to_fix(alice, config):
     for where in (confirm, text_of(refused)):
         assert "brand.name：zh-CN, en 仍是模板里的占位名称" in where
         assert "brand.colours：仍是模板的默认颜色" in where
-        assert "brand.logo：没有标志" in where
+        assert "brand.logo：还没有标志" in where
     assert not (config / "tea-house.yaml").exists()
     assert make_ready(alice, "tea-house").status_code == 200
     assert publish(alice, "tea-house", "first release", waiver="sandbox only").status_code == 303

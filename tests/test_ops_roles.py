@@ -21,6 +21,8 @@ ACTIONS = [
     ("POST", f"/ops/merchants/{M}/drafts/main/rename", {"new_name": "spring"}, "editor"),
     ("GET", f"/ops/merchants/{M}/drafts/main/discard", {}, "editor"),
     ("POST", f"/ops/merchants/{M}/drafts/main/discard", {"base": ""}, "editor"),
+    ("POST", f"/ops/merchants/{M}/pictures/logo", {"base": ""}, "editor"),
+    ("POST", f"/ops/merchants/{M}/pictures/art/gift", {"base": ""}, "editor"),
     ("GET", f"/ops/merchants/{M}/publish", {}, "publisher"),
     ("POST", f"/ops/merchants/{M}/publish", {"note": "n", "base": ""}, "publisher"),
     ("GET", f"/ops/merchants/{M}/rollback?version=x", {}, "publisher"),

@@ -80,7 +80,7 @@ def test_concurrent_wrong_pay_pins_reach_the_card_system_at_most_the_limit(bff, 
         opened = browser.get(f"{bff}/checkout?token={token}", timeout=10)
         assert opened.status_code == 200, opened.text
         paths.append(opened.url.removeprefix(bff))
-    page = browser.get(f"{bff}{paths[-1]}", timeout=10).text
+    page = browser.get(f"{bff}{paths[-1]}?js=0", timeout=10).text
     csrf, handle = csrf_of(page), checkout_handle(page, card["card_number"][-4:])
     wrong = "000000" if card["secret"] != "000000" else "111111"
     form = {"csrf_token": csrf, "attempt": "1", "card": handle, f"pin-{handle}": wrong}

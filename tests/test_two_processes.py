@@ -26,8 +26,8 @@ def test_concurrent_pays_on_two_processes_charge_once(two_bffs, card_system):
         card_system.host_secret, "u1001", "lime-market", order_id, 12800, f"{card_system.url}/sim/return"
     )
     browser = requests.Session()  # one shopper; cookies are per host, so both processes see the session
-    page = browser.get(f"{first}/checkout?token={token}", timeout=10)
-    path = page.url.removeprefix(first)
+    path = browser.get(f"{first}/checkout?token={token}", timeout=10).url.removeprefix(first)
+    page = browser.get(f"{first}{path}?js=0", timeout=10)  # the complete render: the form with its balances
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     attempt = re.search(r'name="attempt" value="(\d+)"', page.text).group(1)
     form = {"csrf_token": csrf, "attempt": attempt, "card": checkout_handle(page.text, card["card_number"][-4:])}

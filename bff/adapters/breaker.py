@@ -28,11 +28,13 @@ class CircuitBreaker:
         reset_seconds: float,
         counts_as_failure: type[BaseException] | tuple[type[BaseException], ...] = Exception,
         clock: Callable[[], float] = time.monotonic,
+        on_open: Callable[[], None] | None = None,
     ) -> None:
         self.failures = failures
         self.reset_seconds = reset_seconds
         self.counts_as_failure = counts_as_failure
         self.clock = clock
+        self.on_open = on_open  # told each time it opens (the dashboard shares that through the store)
         self._lock = threading.Lock()
         self._failed = 0
         self._opened_at: float | None = None
@@ -53,8 +55,11 @@ class CircuitBreaker:
                 self._failed, self._opened_at = 0, None
                 return
             self._failed += 1
-            if self._failed >= self.failures:
+            opens = self._failed >= self.failures
+            if opens:
                 self._opened_at = self.clock()
+        if opens and self.on_open is not None:
+            self.on_open()
 
     def call(self, func: Callable[..., T], *args: object, **kwargs: object) -> T:
         self._admit()

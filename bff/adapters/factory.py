@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 
 from bff.adapters.breaker import CircuitBreaker
 from bff.adapters.guarded import make_session
@@ -17,6 +18,7 @@ from bff.cards.gateway import CardGateway
 from bff.merchants.env import EnvRefused, EnvResolver
 from bff.merchants.loader import Merchant
 from bff.merchants.policy import ConfigPolicy
+from bff.store.tallies import Tallies
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +27,17 @@ class Gateways:
     """Gateways by merchant; a new config version gets a new gateway, the breaker stays."""
 
     def __init__(
-        self, environ: Mapping[str, str] | None = None, policy: ConfigPolicy | None = None, pool_size: int = 16
+        self,
+        environ: Mapping[str, str] | None = None,
+        policy: ConfigPolicy | None = None,
+        pool_size: int = 16,
+        tallies: Tallies | None = None,
+        wrap: Callable[[Merchant, CardGateway], CardGateway] | None = None,
     ) -> None:
         self.policy = policy or ConfigPolicy()
+        self.wrap = wrap  # put around each merchant's gateway (the wallet's "money moved" marks)
         self.pool_size = pool_size  # connections kept per card system: one per parallel balance fetch
+        self.tallies = tallies  # counts each merchant's calls for the dashboard, across processes
         self.env = EnvResolver(os.environ if environ is None else environ, self.policy.env)
         self._lock = threading.Lock()
         self._gateways: dict[str, tuple[str, CardGateway]] = {}
@@ -40,6 +49,8 @@ class Gateways:
             if cached and cached[0] == merchant.version:
                 return cached[1]
             gateway = self._build(merchant)
+            if self.wrap is not None:
+                gateway = self.wrap(merchant, gateway)
             self._gateways[merchant.id] = (merchant.version, gateway)
         if cached:
             cached[1].close()
@@ -60,7 +71,10 @@ class Gateways:
         settings = merchant.config.backend.breaker
         breaker = self._breakers.get(merchant.id)
         if breaker is None or (breaker.failures, breaker.reset_seconds) != (settings.failures, settings.reset_seconds):
-            breaker = CircuitBreaker(settings.failures, settings.reset_seconds, counts_as_failure=CardSystemUnavailable)
+            opened = partial(self.tallies.breaker_opened, merchant.id, settings.reset_seconds) if self.tallies else None
+            breaker = CircuitBreaker(
+                settings.failures, settings.reset_seconds, counts_as_failure=CardSystemUnavailable, on_open=opened
+            )
             self._breakers[merchant.id] = breaker
         return breaker
 
@@ -100,6 +114,7 @@ class Gateways:
             name=merchant.id,
             read_retries=backend.read_retries,
             refused=refused,
+            counted=partial(self.tallies.call, merchant.id) if self.tallies else None,
         )
         if backend.dialect is None:
             return StandardAdapter(client, set(backend.optional_operations))

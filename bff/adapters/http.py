@@ -43,6 +43,7 @@ class HttpClient:
         *,
         read_retries: int = 0,
         refused: str | None = None,
+        counted: Callable[[bool], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -54,6 +55,7 @@ class HttpClient:
         self.name = name
         self.read_retries = read_retries
         self.refused = refused
+        self.counted = counted or (lambda ok: None)  # told of each call: answered (True) or not (False)
         self.clock = clock
         self.sleep = sleep
         # settled once, not merged again on every call: the session's default headers under ours,
@@ -72,10 +74,15 @@ class HttpClient:
             log.error("merchant %s %s: not sent, %s", self.name, op, self.refused)
             raise CardSystemUnavailable(f"{op}: the card system's address is refused")
         try:
-            return self.breaker.call(self._call, op, method, path, **kwargs)
+            answer = self.breaker.call(self._call, op, method, path, **kwargs)
         except CircuitOpen:
             log.warning("%s %s: short-circuited, the card system kept failing", self.name, op)
             raise CardSystemUnavailable(f"{self.name} is short-circuited after repeated failures") from None
+        except CardSystemUnavailable:
+            self.counted(False)
+            raise
+        self.counted(True)
+        return answer
 
     def _call(self, op: str, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
         headers = {**self._headers, **(kwargs.pop("headers", None) or {})}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 import time
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from bff.checkout.records import LegRecord
 from bff.checkout.states import AttemptStatus, CheckoutStatus, LegStatus
 
 log = logging.getLogger(__name__)
+REFUND_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")  # a refund id a caller may choose (host app or ops)
 
 
 class RefundProblem(enum.StrEnum):

@@ -9,7 +9,7 @@ from pydantic_core import PydanticCustomError
 
 from bff.merchants import palette
 from bff.merchants.base import Colour, Model, Text
-from bff.merchants.colors import MIN_TEXT_CONTRAST, contrast_ratio
+from bff.merchants.colors import MIN_TEXT_CONTRAST, contrast_ratio, scrim_over_any_picture
 
 
 def _contrast(fg: str, bg: str, what: str) -> None:
@@ -47,16 +47,23 @@ class CardFace(Model):
     label: Text
     background: Colour
     text: Colour
+    art: str | None = Field(
+        None, description="Path of a PNG, JPEG or WebP picture behind the face, relative to the config dir"
+    )
 
     @model_validator(mode="after")
     def _readable(self) -> CardFace:
         _contrast(self.text, self.background, "card face text on its background")
         return self
 
+    def scrim(self) -> str:
+        """The veil of the face colour laid over its art, as thin as keeps the text readable on any picture."""
+        return scrim_over_any_picture(self.background, self.text)
+
 
 class Brand(Model):
     name: Text
-    logo: str | None = Field(None, description="Path of an SVG or PNG file, relative to the config dir")
+    logo: str | None = Field(None, description="Path of an SVG, PNG, JPEG or WebP file, relative to the config dir")
     colours: Colours
     dark: DarkColours = Field(
         DarkColours(), description="Colours for phones in dark mode; those left out are derived from colours"

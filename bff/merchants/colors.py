@@ -20,3 +20,23 @@ def contrast_ratio(a: str, b: str) -> float:
     """Contrast ratio between two '#rrggbb' colours, from 1 to 21."""
     la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
     return (la + 0.05) / (lb + 0.05)
+
+
+def _blend(top: str, alpha: float, under: int) -> str:
+    """top laid at alpha over a grey of value under (0 black, 255 white), as '#rrggbb'."""
+    channels = (int(top[i : i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(alpha * c + (1 - alpha) * under):02x}" for c in channels)
+
+
+def scrim_over_any_picture(background: str, text: str) -> str:
+    """The face colour at the lowest opacity (in steps of 5%) that keeps text readable over ANY picture under it.
+
+    A picture's pixels are at worst black or white (luminance is monotonic in each channel), so text that holds
+    MIN_TEXT_CONTRAST over the veil on both holds it everywhere; at full opacity it is the face colour itself.
+    """
+    for step in range(10, 21):
+        alpha = step / 20
+        if all(contrast_ratio(text, _blend(background, alpha, under)) >= MIN_TEXT_CONTRAST for under in (0, 255)):
+            break
+    r, g, b = (int(background[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha:.2f})"

@@ -10,12 +10,12 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from bff.merchants import assets
 from bff.merchants.model import MerchantConfig
 from bff.merchants.policy import ConfigPolicy
 from bff.merchants.yaml_limits import YAMLRefused, load_yaml
 
 MERCHANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
-LOGO_SUFFIXES = {".svg", ".png"}
 
 
 @dataclass(frozen=True)
@@ -77,17 +77,19 @@ def parse_merchant(path: Path, raw: bytes, policy: ConfigPolicy | None = None) -
             key_path = (err.get("ctx") or {}).get("key_path") or _key_path(err["loc"])
             problems.append(ConfigProblem(name, key_path, message))
         raise InvalidConfig(problems) from None
-    logo = config.brand.logo
-    if logo is not None:
-        logo_path = (path.parent / logo).resolve()
-        if logo_path.suffix not in LOGO_SUFFIXES or not logo_path.is_relative_to(path.parent.resolve()):
-            problems.append(ConfigProblem(name, "brand.logo", "must be an .svg or .png in the config dir"))
-        elif not logo_path.is_file():
-            problems.append(ConfigProblem(name, "brand.logo", f"file {logo} does not exist"))
+    problems += _picture_problems(name, path.parent, config)
     if problems:
         raise InvalidConfig(problems)
     version = hashlib.sha256(raw).hexdigest()[:12]
     return Merchant(merchant_id, config, version, path)
+
+
+def _picture_problems(name: str, config_dir: Path, config: MerchantConfig) -> list[ConfigProblem]:
+    """The logo and card-face art must be pictures of an allowed kind inside the config dir, and be there."""
+    pictures = [("brand.logo", config.brand.logo, assets.LOGO_SUFFIXES)]
+    pictures += [(f"brand.card_faces.{k}.art", f.art, assets.ART_SUFFIXES) for k, f in config.brand.card_faces.items()]
+    found = [(key, assets.problem_of(config_dir, value, kinds)) for key, value, kinds in pictures if value is not None]
+    return [ConfigProblem(name, key, problem) for key, problem in found if problem]
 
 
 def load_merchant(path: Path, policy: ConfigPolicy | None = None) -> Merchant:

@@ -18,7 +18,7 @@ from bff.ops.language import ops_text
 from bff.ops.permits import ops_role
 from bff.ops.roles import ROLES
 from bff.ops.views import _page
-from bff.web.shopper import services
+from bff.pages.services import services
 
 bp = Blueprint("ops_accounts", __name__, url_prefix="/ops")
 csrf.exempt(bp)  # the ops session carries its own CSRF token, checked by ops_required

@@ -20,7 +20,7 @@ from bff.ops.language import ops_text
 from bff.ops.permits import ops_role
 from bff.ops.turns import Busy
 from bff.ops.views import _page, desk, moved_on
-from bff.web.shopper import services
+from bff.pages.services import services
 
 bp = Blueprint("ops_approval", __name__, url_prefix="/ops/approvals")
 csrf.exempt(bp)  # the ops session carries its own CSRF token, checked by ops_required

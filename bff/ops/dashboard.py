@@ -1,8 +1,9 @@
-"""The after-sales dashboard: each merchant's day (in its time zone) and its card system's breaker."""
+"""The after-sales dashboard: each merchant's day (in its time zone), its card system's error rate and breaker."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,8 @@ from bff.checkout.figures import Day, day_of
 from bff.ops.auth import ops_required
 from bff.ops.orders import page
 from bff.ops.times import local_time
-from bff.web.shopper import services
+from bff.pages.services import services
+from bff.store.tallies import MINUTES, Calls
 
 bp = Blueprint("ops_dashboard", __name__, url_prefix="/ops/dashboard")
 csrf.exempt(bp)  # nothing here is posted
@@ -30,9 +32,30 @@ def today(zone: str, now: float) -> tuple[float, float]:
 @ops_required
 def dashboard() -> Response:
     now, window = time.time(), float(current_app.config["KABAO_RECONCILE_WINDOW_SECONDS"])
-    rows: list[tuple[str, str, Day, str]] = []
-    for merchant in sorted(services().registry.all(), key=lambda m: m.id):
+    kabao = services()
+    rows: list[Row] = []
+    for merchant in sorted(kabao.registry.all(), key=lambda m: m.id):
         zone = merchant.config.timezone
-        day = day_of(services().ledger.db, merchant.id, *today(zone, now), older_than=now - window)
-        rows.append((merchant.id, zone, day, services().gateways.breaker_state(merchant.id)))
-    return page("ops/dashboard.html", rows=rows, window=int(window), when=local_time)
+        rows.append(
+            Row(
+                merchant.id,
+                zone,
+                day_of(kabao.ledger.db, merchant.id, *today(zone, now), older_than=now - window),
+                kabao.tallies.binds_today(merchant.id, zone),
+                kabao.tallies.calls(merchant.id),
+                kabao.gateways.breaker_state(merchant.id),
+                kabao.tallies.breaker_opened_at(merchant.id),
+            )
+        )
+    return page("ops/dashboard.html", rows=rows, window=int(window), when=local_time, minutes=MINUTES)
+
+
+@dataclass(frozen=True)
+class Row:
+    merchant_id: str
+    zone: str
+    day: Day
+    binds: int  # cards bound today, by every process
+    calls: Calls  # card-system calls in the last hour, by every process
+    breaker: str  # this process's breaker: open, closed or unused
+    opened_at: float | None  # when a breaker opened in any process, while it may still be open

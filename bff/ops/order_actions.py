@@ -22,7 +22,7 @@ from bff.checkout import settled
 from bff.checkout.notify import Notification
 from bff.checkout.reconcile import settle_one
 from bff.checkout.records import Checkout
-from bff.checkout.refunds import RefundRefused
+from bff.checkout.refunds import REFUND_ID, RefundRefused
 from bff.money import fen_to_yuan, yuan_to_fen
 from bff.ops.audit_log import record_action
 from bff.ops.auth import current_ops_user, ops_required
@@ -30,8 +30,7 @@ from bff.ops.desk import Desk
 from bff.ops.orders import lookup, order_page
 from bff.ops.permits import ops_role
 from bff.ops.phrases import Phrase
-from bff.web.api import REFUND_ID
-from bff.web.shopper import services
+from bff.pages.services import services
 
 bp = Blueprint("ops_order_actions", __name__, url_prefix="/ops/orders")
 csrf.exempt(bp)  # the ops session carries its own CSRF token, checked by ops_required

@@ -22,8 +22,8 @@ from bff.ops.auth import current_ops_user, ops_required
 from bff.ops.desk import Desk
 from bff.ops.phrases import Phrase
 from bff.ops.times import local_time, zone_of
-from bff.web.render import no_store
-from bff.web.shopper import services
+from bff.pages.responses import no_store
+from bff.pages.services import services
 
 bp = Blueprint("ops_orders", __name__, url_prefix="/ops/orders")
 csrf.exempt(bp)  # the ops session carries its own CSRF token (bff/ops/auth.py)

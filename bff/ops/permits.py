@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from bff.ops.auth import current_ops_account, current_ops_user
 from bff.ops.language import ops_text
-from bff.web.render import no_store
+from bff.pages.responses import no_store
 
 log = logging.getLogger(__name__)
 

@@ -9,27 +9,31 @@ from __future__ import annotations
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, g, make_response, render_template, request, send_file, url_for
+from flask import Blueprint, abort, make_response, render_template, request, url_for
 from markupsafe import escape
 from werkzeug.wrappers import Response
 
 from bff.checkout.choice import Choice, choose
 from bff.checkout.states import CheckoutStatus
-from bff.i18n import LOCALES, Translator
+from bff.i18n import LOCALES
+from bff.merchants import assets
 from bff.merchants.loader import MERCHANT_ID, InvalidConfig, Merchant, parse_merchant
 from bff.merchants.model import MerchantConfig
 from bff.ops import fixtures
 from bff.ops.auth import ops_required
+from bff.pages.context import PageContext, translator_for
+from bff.pages.forms import BindForm
+from bff.pages.pictures import picture
+from bff.pages.pin_ask import PinAsk
+from bff.pages.responses import no_store
+from bff.pages.services import services
 from bff.wallet.card_legal import card_legal
 from bff.wallet.history import Shown, page_context
 from bff.wallet.report_lost import lost_offered
-from bff.web.bind import BindForm
-from bff.web.checkout_pins import PinAsk
-from bff.web.render import no_store
-from bff.web.shopper import Shopper, services, translator
 
 bp = Blueprint("ops_preview", __name__, url_prefix="/ops/preview")
 SOURCES = ("live", "draft")
+PREVIEW_USER = "preview"  # the made-up shopper the pages are drawn for
 PAGE_TITLES = {
     "wallet": "Wallet",
     "bind": "Bind a card",
@@ -102,13 +106,13 @@ def states_for(merchant: Merchant) -> list[tuple[str, str, str]]:
     return [s for s in STATES if applies(merchant.config, s[0], s[1])]
 
 
-def _wallet(merchant: Merchant, state: str) -> str:
-    return render_template("wallet/home.html", wallet=fixtures.wallet(merchant.config, state))
+def _wallet(page: PageContext, state: str) -> str:
+    sections = page.merchant.config.pages.wallet.sections  # ops see every notice, whatever its window
+    return page.render("wallet/home.html", wallet=fixtures.wallet(page.merchant.config, state), sections=sections)
 
 
-def _bind(merchant: Merchant, state: str) -> str:
-    flow = merchant.config.flows.bind
-    t = translator()
+def _bind(page: PageContext, state: str) -> str:
+    flow, t = page.merchant.config.flows.bind, page.t
     form = BindForm(formdata=None, meta={"csrf": False})
     if state != "form":
         form.card_number.data = "12345" if state == "error_number" else fixtures.sample_number(flow.card_number)
@@ -125,24 +129,25 @@ def _bind(merchant: Merchant, state: str) -> str:
     elif state not in ("form", "code_sent", *BIND_FIELD_ERRORS):
         problem = t(f"bind.problem.{state}")
     notice = t("bind.code_sent") if state == "code_sent" else None
-    return render_template("bind/page.html", form=form, flow=flow, problem=problem, notice=notice)
+    return page.render("bind/page.html", form=form, flow=flow, problem=problem, notice=notice)
 
 
-def _card(merchant: Merchant, state: str) -> str:
+def _card(page: PageContext, state: str) -> str:
+    merchant = page.merchant
     view = fixtures.card_views(merchant.config)[0]
     legal = card_legal(merchant.config.legal, view.card)
     lost = lost_offered(merchant.config, view.card, legal)
     history = page_context(fixtures.history(state), Shown.ALL, ZoneInfo(merchant.config.timezone))
-    return render_template("card/detail.html", view=view, legal=legal, lost_offered=lost, **history)
+    return page.render("card/detail.html", view=view, legal=legal, lost_offered=lost, **history)
 
 
-def _checkout(merchant: Merchant, state: str) -> str:
-    config = merchant.config
+def _checkout(page: PageContext, state: str) -> str:
+    merchant, config = page.merchant, page.merchant.config
     rules = config.checkout
     views = fixtures.card_views(config)
     order = fixtures.scenario(rules, state)
     choice = choose(order.amount, views, order.picked, rules)
-    return render_template(
+    return page.render(
         "checkout/page.html",
         checkout=fixtures.checkout(merchant.id, config.currency, order.amount, CheckoutStatus.OPEN),
         rules=rules,
@@ -153,26 +158,26 @@ def _checkout(merchant: Merchant, state: str) -> str:
         problem=None,
         next_seq=1,
         last_failure=None,
-        pin_ask=_wrong_pin(choice) if state == "wrong_pin" else PinAsk(),
+        pin_ask=_wrong_pin(choice, page.t("pin.wrong", tries=2)) if state == "wrong_pin" else PinAsk(),
     )
 
 
-def _wrong_pin(choice: Choice) -> PinAsk:
+def _wrong_pin(choice: Choice, problem: str) -> PinAsk:
     """The last card's PIN was wrong; the cards before it were charged and given back."""
     *before, wrong = choice.legs
-    problem = translator()("pin.wrong", tries=2)
     return PinAsk({wrong.card_id: problem}, tuple((leg.amount, leg.last4) for leg in before))
 
 
-def _result(merchant: Merchant, state: str) -> str:
+def _result(page: PageContext, state: str) -> str:
+    merchant = page.merchant
     order, outcome = fixtures.result(merchant.config, merchant.id, state)
     seconds = max(1, round(merchant.config.checkout.status_query.interval_seconds))
-    return render_template(
+    return page.render(
         "checkout/result.html", checkout=order, outcome=outcome, polling=state == "pending", poll_seconds=seconds
     )
 
 
-RENDERERS: dict[str, Callable[[Merchant, str], str]] = {
+RENDERERS: dict[str, Callable[[PageContext, str], str]] = {
     "wallet": _wallet,
     "bind": _bind,
     "card": _card,
@@ -185,10 +190,9 @@ def render_preview(merchant: Merchant, page: str, state: str, locale: str) -> st
     """One shopper page in one state, as the merchant's shopper would see it in that locale."""
     if (page, state) not in LABELS or not applies(merchant.config, page, state):
         raise LookupError(f"{merchant.id} has no preview {page}/{state}")
-    config = merchant.config
-    g.shopper = Shopper(user_id="preview", merchant=merchant, locale=locale)
-    g.t = Translator(locale, config.copy_overrides.get(locale, {}), config.timezone)
-    return RENDERERS[page](merchant, state)
+    handles = services().balances.handles(merchant.id, PREVIEW_USER)
+    context = PageContext(merchant, translator_for(merchant, locale), handles, shopper=PREVIEW_USER)
+    return RENDERERS[page](context, state)
 
 
 def load_source(merchant_id: str, source: str) -> Merchant | None:
@@ -207,7 +211,7 @@ def load_source(merchant_id: str, source: str) -> Merchant | None:
     return parse_merchant(config_dir / f"{merchant_id}.yaml", draft.read_bytes(), services().registry.policy)
 
 
-def _merchant_or_404(merchant_id: str, source: str) -> Merchant:
+def merchant_or_404(merchant_id: str, source: str) -> Merchant:
     if source not in SOURCES:
         abort(404)
     try:
@@ -243,7 +247,7 @@ def _unpublished_brand(html: str, merchant: Merchant, source: str) -> str:
 def grid(merchant_id: str) -> Response:
     """Every state of every shopper page, in each locale, as phone-sized frames side by side."""
     source = request.args.get("source", "live")
-    merchant = _merchant_or_404(merchant_id, source)
+    merchant = merchant_or_404(merchant_id, source)
     page = render_template(
         "ops/preview_grid.html",
         merchant=merchant,
@@ -261,7 +265,7 @@ def one(merchant_id: str, page: str, state: str) -> Response:
     """One shopper page in one state: ?lang=zh-CN|en&source=live|draft."""
     source = request.args.get("source", "live")
     locale = request.args.get("lang", "zh-CN")
-    merchant = _merchant_or_404(merchant_id, source)
+    merchant = merchant_or_404(merchant_id, source)
     if locale not in LOCALES:
         abort(404)
     try:
@@ -275,8 +279,13 @@ def one(merchant_id: str, page: str, state: str) -> Response:
 @ops_required
 def brand_css(merchant_id: str) -> Response:
     """The brand stylesheet of the merchant as previewed (a draft's colours before they are published)."""
-    merchant = _merchant_or_404(merchant_id, request.args.get("source", "live"))
-    response = make_response(render_template("brand.css", brand=merchant.config.brand))
+    source = request.args.get("source", "live")
+    merchant = merchant_or_404(merchant_id, source)
+
+    def art_url(face: str) -> str:
+        return url_for(".art", merchant_id=merchant_id, face=face, source=source, v=merchant.version)
+
+    response = make_response(render_template("brand.css", brand=merchant.config.brand, art_url=art_url))
     response.mimetype = "text/css"
     return no_store(response)
 
@@ -284,7 +293,14 @@ def brand_css(merchant_id: str) -> Response:
 @bp.get("/<merchant_id>/logo")
 @ops_required
 def logo(merchant_id: str) -> Response:
-    merchant = _merchant_or_404(merchant_id, request.args.get("source", "live"))
-    if merchant.config.brand.logo is None:
-        abort(404)
-    return no_store(send_file(merchant.path.parent / merchant.config.brand.logo))
+    merchant = merchant_or_404(merchant_id, request.args.get("source", "live"))
+    return no_store(picture(merchant.path.parent, merchant.config.brand.logo, assets.LOGO_SUFFIXES))
+
+
+@bp.get("/<merchant_id>/art/<face>")
+@ops_required
+def art(merchant_id: str, face: str) -> Response:
+    """A card face's art as previewed: a draft's new art before it is published."""
+    merchant = merchant_or_404(merchant_id, request.args.get("source", "live"))
+    card_face = merchant.config.brand.card_faces.get(face)
+    return no_store(picture(merchant.path.parent, card_face.art if card_face else None, assets.ART_SUFFIXES))

@@ -22,7 +22,7 @@ from bff.ops.phrases import Phrase
 from bff.ops.readiness import not_ready
 from bff.ops.turns import Busy
 from bff.ops.views import _page, desk, moved_on
-from bff.web.shopper import services
+from bff.pages.services import services
 
 bp = Blueprint("ops_releases", __name__, url_prefix="/ops/merchants")
 csrf.exempt(bp)  # the ops session carries its own CSRF token (bff/ops/auth.py), not the shopper's

@@ -6,7 +6,7 @@ import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bff.web.shopper import services
+from bff.pages.services import services
 
 DEFAULT_ZONE = "Asia/Shanghai"
 

@@ -35,10 +35,10 @@ from bff.ops.permits import ops_role
 from bff.ops.phrases import Phrase
 from bff.ops.shape import NotFormShaped, apply_form, shape_of
 from bff.ops.turns import Busy, Turns
+from bff.pages.responses import no_store
+from bff.pages.services import services
 from bff.security.redirects import same_site_path
 from bff.security.tries import give_back, reserve_all
-from bff.web.render import no_store
-from bff.web.shopper import services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ops", __name__, url_prefix="/ops")

@@ -47,6 +47,17 @@ class Store(abc.ABC):
     def used(self, key: str) -> int:
         """How many uses of key are taken in its current window."""
 
+    def add_counts(self, counts: dict[str, int], window: int) -> None:
+        """Add to several counters at once (read with used); a counter's window starts at its first count."""
+        for key, n in counts.items():
+            for _ in range(n):
+                self.reserve(key, 2**62, window)
+
+    def used_many(self, keys: list[str]) -> dict[str, int]:
+        """The uses taken of several keys (keys with none are left out), read together."""
+        found = {key: self.used(key) for key in keys}
+        return {key: n for key, n in found.items() if n}
+
     @abc.abstractmethod
     def free_in(self, key: str, limit: int) -> int:
         """Seconds until one of limit uses of key is free again; 0 when one is free now."""

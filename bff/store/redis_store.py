@@ -106,6 +106,22 @@ class RedisStore(Store):
         return int(value) if value is not None else 0
 
     @_unavailable_when_down
+    def add_counts(self, counts: dict[str, int], window: int) -> None:
+        if not counts:
+            return
+        with self.client.pipeline() as pipe:  # one round trip; a bucket's expiry moves by seconds at most
+            for key, n in counts.items():
+                pipe.incrby(self.PREFIX + "reserved:" + key, n).expire(self.PREFIX + "reserved:" + key, window)
+            pipe.execute()
+
+    @_unavailable_when_down
+    def used_many(self, keys: list[str]) -> dict[str, int]:
+        if not keys:
+            return {}
+        values = self.client.mget([self.PREFIX + "reserved:" + key for key in keys])
+        return {key: int(value) for key, value in zip(keys, values, strict=True) if value is not None and int(value)}
+
+    @_unavailable_when_down
     def free_in(self, key: str, limit: int) -> int:
         with self.client.pipeline() as pipe:  # MULTI: the count and its expiry read together
             used, ttl = pipe.get(self.PREFIX + "reserved:" + key).ttl(self.PREFIX + "reserved:" + key).execute()

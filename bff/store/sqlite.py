@@ -155,6 +155,34 @@ class SQLiteStore(Store):
         )
         return row[0] if row else 0
 
+    def add_counts(self, counts: dict[str, int], window: int) -> None:
+        if not counts:
+            return
+        now = time.time()
+        with self.db.write() as db:  # one transaction for all of them
+            _purge(db, "reservations", now)
+            marks = ",".join("?" * len(counts))
+            db.execute(f"DELETE FROM reservations WHERE key IN ({marks}) AND expires <= ?", (*counts, now))  # noqa: S608 - only ?s
+            db.executemany(
+                "INSERT INTO reservations (key, used, expires) VALUES (?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET used = used + excluded.used",
+                [(key, n, now + window) for key, n in counts.items()],
+            )
+
+    def used_many(self, keys: list[str]) -> dict[str, int]:
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        rows = (
+            self.db.connection()
+            .execute(
+                f"SELECT key, used FROM reservations WHERE key IN ({marks}) AND expires > ? AND used > 0",  # noqa: S608 - only ?s
+                (*keys, time.time()),
+            )
+            .fetchall()
+        )
+        return dict(rows)
+
     def free_in(self, key: str, limit: int) -> int:
         now = time.time()
         row = (

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from concurrent.futures import wait as wait_all
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 
 from bff.cards.errors import CardSystemError, CardSystemUnavailable
 from bff.cards.gateway import CardGateway
@@ -16,6 +18,7 @@ from bff.cards.handles import CardHandles, handle_key
 from bff.cards.models import Card, CardStatus
 from bff.security.sealing import Sealer
 from bff.store import Store
+from bff.wallet.balance_cache import BalanceCache, MoneyMoved
 
 log = logging.getLogger(__name__)
 REMEMBER_SECONDS = 30 * 24 * 3600
@@ -94,11 +97,12 @@ class BalanceBook:
     handle, and the remembered card list is sealed with a key of Kabao's own.
     """
 
-    def __init__(self, store: Store, executor: Executor, secret_key: str) -> None:
+    def __init__(self, store: Store, executor: Executor, secret_key: str, moved: MoneyMoved | None = None) -> None:
         self.store = store
         self.executor = executor
         self._handle_key = handle_key(secret_key)
         self._sealer = Sealer(secret_key)
+        self.cache = None if moved is None else BalanceCache(store, secret_key, moved)
 
     def handles(self, merchant_id: str, user_id: str) -> CardHandles:
         """The handles of this shopper's cards."""
@@ -260,13 +264,45 @@ class BalanceBook:
             known = next((c for c in self._last_list(merchant_id, user_id) or [] if c.card_id == card_id), None)
             return None if known is None else self.last_known(merchant_id, user_id, known)
 
-    def wallet(self, gateway: CardGateway, merchant_id: str, user_id: str, deadline: float) -> WalletView | None:
-        """All cards with balances fetched in parallel; None when nothing at all is known."""
+    def reused_or_live(
+        self, gateway: CardGateway, merchant_id: str, user_id: str, card_id: str, seconds: int
+    ) -> CardView | None:
+        """one_card, or the live balance kept at most `seconds` ago with no money moved since (wallet home only)."""
+        return self._reusing(
+            merchant_id, user_id, card_id, seconds, partial(self.one_card, gateway, merchant_id, user_id, card_id)
+        )
+
+    def _reusing(
+        self, merchant_id: str, user_id: str, card_id: str, seconds: int, fetch: Callable[[], CardView | None]
+    ) -> CardView | None:
+        if not seconds or self.cache is None:
+            return fetch()
+        handle = self.handles(merchant_id, user_id).of(card_id)
+        kept, marks = self.cache.look(merchant_id, user_id, card_id, handle, seconds)  # marks read before the call
+        if kept is not None:
+            return CardView(kept, live=True)
+        view = fetch()
+        if view is not None and view.live:
+            self.cache.keep(merchant_id, user_id, handle, view.card, marks, seconds)
+        return view
+
+    def wallet(
+        self, gateway: CardGateway, merchant_id: str, user_id: str, deadline: float, reuse_seconds: int = 0
+    ) -> WalletView | None:
+        """All cards with balances fetched in parallel (or reused, wallet home only); None when nothing is known."""
         cards = self.live_list(gateway, merchant_id, user_id)
         if cards is None:
             return self.last_known_wallet(merchant_id, user_id)
         futures: list[Future[CardView]] = [
-            self.executor.submit(self._fetch, gateway, merchant_id, user_id, c) for c in cards
+            self.executor.submit(
+                self._reusing,
+                merchant_id,
+                user_id,
+                c.card_id,
+                reuse_seconds,
+                partial(self._fetch, gateway, merchant_id, user_id, c),
+            )
+            for c in cards
         ]
         wait_all(futures, timeout=deadline)
         views = tuple(

@@ -14,6 +14,7 @@ from bff.cards.models import BindRequest, Card
 from bff.merchants.loader import Merchant
 from bff.merchants.model import CardNumberRule
 from bff.security.attempts import WrongSecretGuard
+from bff.store.tallies import Tallies
 from bff.wallet.lost_answers import check_bind, listed_cards
 from bff.wallet.sms import SmsLimiter
 
@@ -93,9 +94,10 @@ SECRET_TRIED = frozenset({ErrorCode.WRONG_SECRET, ErrorCode.CARD_NOT_FOUND, Erro
 class Binder:
     """Binds cards for one merchant's shoppers, enforcing the merchant's attempt limits."""
 
-    def __init__(self, guard: WrongSecretGuard, sms: SmsLimiter) -> None:
+    def __init__(self, guard: WrongSecretGuard, sms: SmsLimiter, tallies: Tallies | None = None) -> None:
         self.guard = guard
         self.sms = sms
+        self.tallies = tallies  # today's binds, for the ops dashboard
 
     def bind(
         self,
@@ -125,6 +127,7 @@ class Binder:
             problem = _PROBLEMS.get(exc.code, BindProblem.BUSY)
         else:
             self.guard.give_back(reservation)
+            self._count(merchant)
             return BindResult(card=card)
         if problem is BindProblem.NO_MATCH and self.guard.blocked(
             limits, merchant.id, request.user_id, request.card_number
@@ -139,8 +142,13 @@ class Binder:
         check = check_bind(gateway, request.user_id, request.card_number, known_before)
         if check.card is not None:
             log.info("merchant %s: bind answer lost, but the card is bound", merchant.id)
+            self._count(merchant)
             return BindResult(card=check.card)
         return BindResult(problem=BindProblem.BUSY if check.not_bound else BindProblem.UNCONFIRMED)
+
+    def _count(self, merchant: Merchant) -> None:
+        if self.tallies is not None:
+            self.tallies.bound(merchant.id, merchant.config.timezone)
 
     def send_code(self, merchant: Merchant, gateway: CardGateway, user_id: str, number: str) -> CodeSent:
         """Ask the card system to text a code, within the merchant's SMS and probing limits."""

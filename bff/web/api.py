@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from typing import Any
 
@@ -13,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from bff import csrf
 from bff.checkout.records import Checkout
-from bff.checkout.refunds import RefundProblem, RefundRefused
+from bff.checkout.refunds import REFUND_ID, RefundProblem, RefundRefused
 from bff.checkout.results import order_status, outcome_of
 from bff.checkout.states import AttemptStatus
 from bff.security.signatures import request_is_signed
@@ -23,7 +22,6 @@ from bff.web.shopper import services
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # signed by the host app instead; no browser ever posts here
-REFUND_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 MAX_FEN = 10**15  # far above any real order, far inside SQLite's integer range
 STATUS = {
     RefundProblem.ORDER_NOT_FOUND: 404,

@@ -5,23 +5,16 @@ from __future__ import annotations
 import math
 
 from flask import Blueprint, flash, request, url_for
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import PasswordField, StringField
 
 from bff.cards.models import BindRequest
 from bff.merchants.model import BindFlow
+from bff.pages.forms import BindForm
 from bff.wallet.binding import BindProblem, normalise_number, number_fits
 from bff.web.render import no_store, page_or_fragment, redirect_after_post
 from bff.web.shopper import current_shopper, services, shopper_required, translator
 
 bp = Blueprint("bind", __name__)
-
-
-class BindForm(FlaskForm):
-    card_number = StringField()
-    secret = PasswordField()
-    sms_code = StringField()
 
 
 def _secret_ok(flow: BindFlow, value: str) -> bool:

@@ -17,7 +17,15 @@ from bff.i18n import LOCALES
 from bff.merchants.checkout_rules import CheckoutRules
 from bff.security.tokens import TokenRejected, sign_result, verify_checkout
 from bff.security.tries import Reservation
-from bff.web.checkout_page import confirm_balances, first_picks, picked_in_order, render_choice, shown_cards
+from bff.web.checkout_page import (
+    confirm_balances,
+    first_picks,
+    picked_in_order,
+    render_choice,
+    render_loading,
+    retried,
+    shown_cards,
+)
 from bff.web.checkout_pins import PinAsk, PinTries, read_pins
 from bff.web.launch import refused, verify_host_token
 from bff.web.render import is_htmx, no_store, page_or_fragment, redirect_after_post
@@ -80,12 +88,40 @@ def _owned(checkout_id: str) -> tuple[Shopper, Checkout, CheckoutRules]:
 @bp.get("/<checkout_id>")
 @shopper_required
 def choose_cards(checkout_id: str) -> Response:
-    """The cards that can pay (fetched once here), the order amount, and the cards the merchant's rule picks."""
+    """The order and the remembered cards at once, their balances loaded by one fragment (`card_balances`).
+
+    Without JS the page's <noscript> refresh asks for `?js=0`: the same page complete, balances fetched here."""
     shopper, checkout, rules = _owned(checkout_id)
     if checkout.status is not CheckoutStatus.OPEN:
         return redirect(url_for("checkout.result", checkout_id=checkout_id), 303)
+    if request.args.get("js") != "0":
+        return render_loading(shopper, checkout, rules)
     views = shown_cards(shopper, checkout_id, fresh=True)
     return render_choice(checkout, rules, views, first_picks(checkout, rules, views))
+
+
+@bp.get("/<checkout_id>/cards")
+@shopper_required
+def card_balances(checkout_id: str) -> Response:
+    """The form with the cards that can pay (fetched once here, in parallel) and the cards the merchant's rule picks."""
+    shopper, checkout, rules = _owned(checkout_id)
+    if checkout.status is not CheckoutStatus.OPEN:  # paid or closed in another tab meanwhile
+        return redirect_after_post(url_for("checkout.result", checkout_id=checkout_id))
+    views = shown_cards(shopper, checkout_id, fresh=True)
+    return render_choice(checkout, rules, views, first_picks(checkout, rules, views))
+
+
+@bp.post("/<checkout_id>/retry")
+@shopper_required
+def retry_card(checkout_id: str) -> Response:
+    """Ask again for the balance of one card the page shows as unavailable; the picks stay as they were."""
+    shopper, checkout, rules = _owned(checkout_id)
+    if checkout.status is not CheckoutStatus.OPEN:
+        return redirect_after_post(url_for("checkout.result", checkout_id=checkout_id))
+    views, came = retried(shopper, checkout_id, shown_cards(shopper, checkout_id), request.form.get("retry", ""))
+    picked, _ = picked_in_order(shopper, views)
+    problem = None if came else translator()("checkout.loading.retry_failed")
+    return render_choice(checkout, rules, views, picked, problem, problem_at="cards")
 
 
 @bp.post("/<checkout_id>/preview")

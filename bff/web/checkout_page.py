@@ -1,4 +1,4 @@
-"""The checkout choice page: the cards it showed (kept, not fetched again), the picks and their order."""
+"""The checkout choice page: drawn at once, then the cards it showed (kept, not fetched again) and the picks."""
 
 from __future__ import annotations
 
@@ -32,6 +32,20 @@ def shown_cards(shopper: Shopper, checkout_id: str, fresh: bool = False) -> list
     views = [] if wallet is None else sorted(wallet.cards, key=lambda view: unusable_reason(view) is not None)
     _snapshots().keep(checkout_id, views)
     return views
+
+
+def retried(shopper: Shopper, checkout_id: str, views: list[CardView], handle: str) -> tuple[list[CardView], bool]:
+    """The page's cards with this one's balance asked again (kept when it came); whether it came."""
+    card_id = shopper.handles.find(handle, [v.card.card_id for v in views])
+    if card_id is None:
+        return views, False
+    view = services().balances.one_card(shopper.gateway, shopper.merchant.id, shopper.user_id, card_id)
+    if view is None or not view.live:
+        return views, False
+    views = [view if v.card.card_id == card_id else v for v in views]
+    views.sort(key=lambda v: unusable_reason(v) is not None)  # a card that can pay now joins those that can
+    _snapshots().keep(checkout_id, views)
+    return views, True
 
 
 def usable(views: list[CardView]) -> list[CardView]:
@@ -91,6 +105,27 @@ def confirm_balances(
     if first.card_id in {v.card.card_id for v in usable(views)}:
         return views, t("checkout.problem.balance_changed", last4=first.last4, amount=t.money(first.balance or 0))
     return views, t("checkout.problem.card_changed", last4=first.last4)
+
+
+def render_loading(shopper: Shopper, checkout: Checkout, rules: CheckoutRules) -> Response:
+    """The page at once: order, the remembered cards with their balances still to come, pay not yet possible.
+
+    Asks no card system: the form with the balances is one fragment the page loads (`checkout.card_balances`).
+    """
+    remembered = services().balances.remembered(shopper.merchant.id, shopper.user_id)
+    latest = services().ledger.latest_attempt(checkout.checkout_id)
+    views = None if remembered is None else sorted(remembered.cards, key=lambda v: not v.card.usable)
+    return no_store(
+        page_or_fragment(
+            "checkout/page.html",
+            "checkout/loading.html",
+            checkout=checkout,
+            rules=rules,
+            views=views,
+            loading=True,
+            last_failure=latest.failure if latest and latest.status is AttemptStatus.FAILED else None,
+        )
+    )
 
 
 def render_choice(

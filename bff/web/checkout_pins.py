@@ -3,35 +3,18 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 from bff.checkout.choice import Choice
 from bff.checkout.ledger import Ledger
 from bff.checkout.states import AttemptStatus, LegStatus
 from bff.i18n import Translator
 from bff.merchants.model import SecretRule
+from bff.pages.pin_ask import PinAsk
 from bff.security.attempts import WrongSecretGuard
 from bff.security.tries import Reservation
 from bff.web.shopper import Shopper
 
 WRONG_PIN_CODES = frozenset({"WRONG_SECRET", "SECRET_LOCKED"})
-
-
-@dataclass(frozen=True)
-class PinAsk:
-    """What the PIN entries say: per card, the problem shown at its PIN; money taken and given back meanwhile."""
-
-    problems: dict[str, str] = field(default_factory=dict)  # card id -> text, in the order the legs pay
-    given_back: tuple[tuple[int, str], ...] = ()  # (fen, last4) of legs charged, then reversed
-    answers_a_try: bool = True  # said after a try (the focus goes there), not on showing the form
-
-    @property
-    def focus(self) -> str | None:
-        """The card whose PIN gets the focus after a try: the first one with a problem."""
-        return next(iter(self.problems), None) if self.answers_a_try else None
-
-    def __bool__(self) -> bool:
-        return bool(self.problems)
 
 
 def read_pins(

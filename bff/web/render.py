@@ -1,51 +1,5 @@
-"""Answer a whole page or, to htmx, just the fragment; redirect after POST either way."""
+"""The shopper views' name for bff.pages.responses (moved there: the ops console answers the same way)."""
 
-from __future__ import annotations
+from bff.pages.responses import is_htmx, no_store, page_or_fragment, redirect_after_post, static_url, static_version
 
-import hashlib
-from functools import cache
-from typing import Any
-
-from flask import Response, current_app, make_response, redirect, render_template, request, url_for
-
-
-def is_htmx() -> bool:
-    """An htmx request that wants a fragment (a history restore wants the whole page)."""
-    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-History-Restore-Request")
-
-
-def page_or_fragment(page: str, fragment: str, status: int = 200, **context: Any) -> Response:
-    response = make_response(render_template(fragment if is_htmx() else page, **context), status)
-    response.vary.add("HX-Request")
-    return response
-
-
-def redirect_after_post(url: str) -> Response:
-    """303 to url; for htmx, ask it to navigate there instead of swapping the answer."""
-    if is_htmx():
-        response = make_response("", 200)
-        response.headers["HX-Redirect"] = url
-        return response
-    return redirect(url, 303)
-
-
-def no_store(response: Response) -> Response:
-    """Pages that show balances must never come back from a cache."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@cache
-def _static_version(root: str, filename: str) -> str:
-    with open(f"{root}/{filename}", "rb") as fh:
-        return hashlib.sha256(fh.read()).hexdigest()[:10]
-
-
-def static_version(filename: str) -> str:
-    """The content hash of one of the app's static files (read once per process)."""
-    return _static_version(current_app.static_folder or "", filename)
-
-
-def static_url(filename: str) -> str:
-    """A static file's URL with a content hash, so it can be cached for a long time (web/caching.py)."""
-    return url_for("static", filename=filename, v=static_version(filename))
+__all__ = ["is_htmx", "no_store", "page_or_fragment", "redirect_after_post", "static_url", "static_version"]

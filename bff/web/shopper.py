@@ -12,15 +12,11 @@ from flask import abort, current_app, g, request, session
 
 from bff.cards.gateway import CardGateway
 from bff.cards.handles import CardHandles
-from bff.cards.models import Card
 from bff.i18n import Translator, negotiate
 from bff.merchants.loader import Merchant
-from bff.services import Services
+from bff.pages.context import PageContext, translator_for
+from bff.pages.services import services
 from bff.wallet.balances import WalletView
-
-
-def services() -> Services:
-    return current_app.extensions["kabao"]
 
 
 @dataclass(frozen=True)
@@ -44,11 +40,14 @@ class Shopper:
             abort(404)
         return found
 
-    def wallet(self) -> WalletView | None:
-        """Every card with its balance, fetched in parallel and waited for no longer than the timeouts."""
+    def wallet(self, reuse: bool = False) -> WalletView | None:
+        """Every card with its balance, fetched in parallel and waited for no longer than the timeouts.
+
+        reuse: the wallet home may reuse balances kept a few seconds, when the merchant allows it."""
         timeouts = self.merchant.config.backend.timeouts
+        seconds = self.merchant.config.pages.wallet.balance_cache_seconds if reuse else 0
         return services().balances.wallet(
-            self.gateway, self.merchant.id, self.user_id, deadline=timeouts.connect + timeouts.read
+            self.gateway, self.merchant.id, self.user_id, timeouts.connect + timeouts.read, reuse_seconds=seconds
         )
 
 
@@ -103,8 +102,7 @@ def translator() -> Translator:
         if shopper is None:
             g.t = Translator(session.get("loc") or _browser_locale())
         else:
-            config = shopper.merchant.config
-            g.t = Translator(shopper.locale, config.copy_overrides.get(shopper.locale, {}), config.timezone)
+            g.t = translator_for(shopper.merchant, shopper.locale)
     return g.t
 
 
@@ -119,25 +117,8 @@ def ended_session_merchant() -> Merchant | None:
     return services().registry.get(mch) if isinstance(mch, str) else None
 
 
-def face_key(card: Card) -> str:
-    """The card face configured for this card's type, or the default one."""
-    faces = current_shopper().merchant.config.brand.card_faces
-    return card.card_type if card.card_type in faces else "default"
-
-
-def card_type_label(card: Card) -> str:
-    faces = current_shopper().merchant.config.brand.card_faces
-    return translator().pick(faces[face_key(card)].label)
-
-
 def template_context() -> dict[str, Any]:
     shopper = current_shopper()
-    return {
-        "face_key": face_key,
-        "handle": shopper.handles.of if shopper else None,
-        "card_type_label": card_type_label,
-        "t": translator(),
-        "shopper": shopper,
-        "merchant": shopper.merchant if shopper else None,
-        "merchant_config": shopper.merchant.config if shopper else None,
-    }
+    if shopper is None:
+        return {"t": translator(), "shopper": None, "merchant": None, "merchant_config": None, "handle": None}
+    return PageContext(shopper.merchant, translator(), shopper.handles, shopper).values()

@@ -7,6 +7,8 @@ balances fetched in parallel and bounded by the merchant's timeouts (as before i
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, make_response, redirect, request, url_for
 from werkzeug.wrappers import Response
@@ -32,7 +34,7 @@ def home() -> Response:
     new = request.args.get("new") or None
     complete = request.args.get("js") == "0"
     balances = services().balances
-    view = shopper.wallet() if complete else balances.remembered(shopper.merchant.id, shopper.user_id)
+    view = shopper.wallet(reuse=True) if complete else balances.remembered(shopper.merchant.id, shopper.user_id)
     if view is not None and new:
         view = view.first(shopper.handles.find(new, (v.card.card_id for v in view.cards)))
     return no_store(
@@ -45,8 +47,15 @@ def home() -> Response:
             list_check=None if complete else list_check(view),
             per_card=not balances_with_list(shopper.merchant),
             complete_url=url_for("wallet.home", js="0", new=new),
+            sections=shown_sections(shopper.merchant),
         )
     )
+
+
+def shown_sections(merchant: Merchant) -> list:
+    """The wallet's sections a shopper sees now: a notice only between its starts and ends."""
+    config = merchant.config
+    return config.pages.wallet.shown(datetime.now(UTC), ZoneInfo(config.timezone))
 
 
 @bp.get("/wallet/list")
@@ -68,7 +77,12 @@ def card_list() -> Response:
     section = next(s for s in shopper.merchant.config.pages.wallet.sections if s.type == "card_list")
     return no_store(
         page_or_fragment(
-            "wallet/home.html", "partials/sections/card_list.html", wallet=view, section=section, shell=False
+            "wallet/home.html",
+            "partials/sections/card_list.html",
+            wallet=view,
+            section=section,
+            shell=False,
+            sections=shown_sections(shopper.merchant),
         )
     )
 
@@ -76,10 +90,13 @@ def card_list() -> Response:
 @bp.get("/wallet/cards/<handle>")
 @shopper_required
 def card_balance(handle: str) -> Response:
-    """One wallet card with a fresh balance: what a card of the wallet (or its retry) loads."""
+    """One wallet card with a fresh balance: what a card of the wallet (or its retry) loads.
+
+    On the wallet home (`list=1`) a balance kept a few seconds may be reused, when the merchant allows it."""
     shopper = current_shopper()
     card_id = shopper.card_id(handle)
-    view = services().balances.one_card(shopper.gateway, shopper.merchant.id, shopper.user_id, card_id)
+    seconds = shopper.merchant.config.pages.wallet.balance_cache_seconds if request.args.get("list") == "1" else 0
+    view = services().balances.reused_or_live(shopper.gateway, shopper.merchant.id, shopper.user_id, card_id, seconds)
     if view is None:
         abort(404)
     return no_store(

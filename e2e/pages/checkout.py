@@ -13,7 +13,7 @@ from e2e.pages.htmx import expect_settled
 from e2e.pages.keys import expect_no_raw_keys
 from e2e.pages.money import AMOUNT, yuan
 
-CHECKOUT_PATH = re.compile(r"/checkout/[^/?]+$")
+CHECKOUT_PATH = re.compile(r"/checkout/[^/?]+(\?js=0)?$")  # ?js=0: the complete render browsers without JS get
 RESULT_PATH = re.compile(r"/checkout/[^/?]+/result$")
 
 
@@ -35,13 +35,26 @@ class CheckoutPage:
         self.problem = page.get_by_role("alert")
         self.cancel = page.get_by_role("link", name=t("checkout.cancel"), exact=True)
 
-    def expect_loaded(self, order_id: str) -> None:
+    def expect_loaded(self, order_id: str, balances_in: bool = True) -> None:
         expect(self.page).to_have_url(CHECKOUT_PATH)
         expect(self.page).to_have_title(self.t("checkout.title"))
         expect(self.page.get_by_text(self.t("checkout.order_id", order_id=order_id), exact=True)).to_be_visible()
         expect(self.cards).to_be_visible()
         self.page.wait_for_load_state()  # htmx is set up by then
+        if balances_in:
+            self.expect_balances_in()
         expect_no_raw_keys(self.page)
+
+    def expect_balances_in(self, timeout: float | None = None) -> None:
+        """The page is drawn before the cards' balances; the form that can pay replaces it when they are in."""
+        expect(self.page.locator("[data-loading]")).to_have_count(0, timeout=timeout)
+        expect_settled(self.page)
+
+    def retry(self, last4: str) -> None:
+        """Ask again for the balance of a card shown as unavailable."""
+        spoken = re.escape(self.t("checkout.card_ending", last4=last4))
+        self.page.get_by_role("button", name=re.compile(rf"^{re.escape(self.t('common.retry'))}\s*{spoken}$")).click()
+        expect_settled(self.page)
 
     @property
     def order_amount(self) -> Locator:

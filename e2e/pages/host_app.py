@@ -52,9 +52,17 @@ class HostApp:
         return wallet
 
     def open_checkout(
-        self, shopper: str, merchant: Merchant, amount: int, order_id: str, locale: str = DEFAULT_LOCALE
+        self,
+        shopper: str,
+        merchant: Merchant,
+        amount: int,
+        order_id: str,
+        locale: str = DEFAULT_LOCALE,
+        balances_in: bool = True,
     ) -> CheckoutPage:
-        """Order `amount` fen as this shopper from this merchant and go to the wallet's checkout."""
+        """Order `amount` fen as this shopper from this merchant and go to the wallet's checkout.
+
+        The page is drawn before the cards' balances are in; unless told not to, this waits for them."""
         form = self.checkout_form
         self.page.goto("/")
         form.get_by_label("购物者").select_option(shopper)
@@ -64,7 +72,7 @@ class HostApp:
         form.get_by_label(re.compile(r"^订单号")).fill(order_id)
         self.checkout_button.click()
         checkout = CheckoutPage(self.page, merchant, locale)
-        checkout.expect_loaded(order_id)
+        checkout.expect_loaded(order_id, balances_in=balances_in)
         return checkout
 
     def follow_checkout_link(

@@ -1,0 +1,51 @@
+"""The ops console: its blueprints and the template helpers its pages use."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from bff.ops import (
+    account_views,
+    approval_views,
+    assets,
+    dashboard,
+    drafts,
+    order_actions,
+    orders,
+    preview,
+    preview_link,
+    releases,
+    views,
+    visual,
+)
+from bff.ops.auth import ops_csrf_token
+from bff.ops.language import console_locale, ops_text
+from bff.ops.permits import can
+from bff.ops.times import ops_time
+
+MODULES = (  # one a line: a new console page is one line here
+    views,
+    releases,
+    drafts,
+    preview,
+    orders,
+    order_actions,
+    dashboard,
+    preview_link,
+    account_views,
+    approval_views,
+    assets,
+    visual,
+)
+BLUEPRINTS = tuple(module.bp for module in MODULES)
+
+
+def init_app(app: Flask) -> None:
+    """The console's template helpers: its CSRF token, times in the merchant's zone, its own language."""
+    app.jinja_env.globals["ops_csrf"] = ops_csrf_token
+    app.jinja_env.filters["ops_time"] = ops_time
+    app.jinja_env.globals["ot"] = ops_text
+    app.jinja_env.globals["ops_locale"] = console_locale
+    app.jinja_env.globals["preview_qr"] = preview_link.preview_qr
+    app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["approval_on"] = approval_views.approval_required

@@ -1,0 +1,1 @@
+"""What the shopper pages and the ops console both use, owned by neither: responses, the page context, services."""
