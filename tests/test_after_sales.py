@@ -16,6 +16,7 @@ from test_ledger_growth import work
 from werkzeug.security import generate_password_hash
 
 from bff.checkout.states import LegStatus
+from bff.ops.desk import Desk
 
 
 @pytest.fixture
@@ -86,13 +87,13 @@ def test_an_order_is_found_by_each_key_and_its_page_never_shows_a_card_number(ap
     for query in searches:
         found = text(desk.get("/ops/orders", query_string=query))
         assert f">{shopper.order_id}</a>" in found, query
-    assert "No order found." in text(desk.get("/ops/orders", query_string={"kind": "order", "q": "no-such-order"}))
+    assert "没有找到订单。" in text(desk.get("/ops/orders", query_string={"kind": "order", "q": "no-such-order"}))
     other_day = {"kind": "last4", "q": card["card_number"][-4:], "merchant": "lime-market", "since": "2020-01-01"}
-    assert "No order found." in text(desk.get("/ops/orders", query_string=other_day))
-    assert "needs the merchant" in text(desk.get("/ops/orders", query_string={**other_day, "merchant": ""}))
+    assert "没有找到订单。" in text(desk.get("/ops/orders", query_string=other_day))
+    assert "按卡查找需要选择商户" in text(desk.get("/ops/orders", query_string={**other_day, "merchant": ""}))
 
     page = text(desk.get(order_path(app, shopper)))
-    assert "SUCCEEDED" in page and "PAID" in page and "128.00" in page
+    assert ">成功</span>" in page and ">已支付</span>" in page and "128.00" in page
     assert f"···· {card['card_number'][-4:]}" in page
     assert "(Asia/Shanghai)" in page  # times in the merchant's zone, the zone named
     for secret in (card["card_number"], card["card_id"]):
@@ -114,7 +115,7 @@ def test_query_now_shows_what_the_card_system_says_and_changes_nothing(app, desk
     shopper = stuck(app, desk, card_system, delay_ms=60000)
     answered = act(desk, app, shopper, "query", reason="shopper says the money left her card")
     assert answered.status_code == 200
-    assert "PROCESSING ¥128.00" in text(answered)
+    assert "处理中 ¥128.00" in text(answered)
     leg = app.extensions["kabao"].ledger.legs(checkout_of(app, shopper).checkout_id)[0]
     assert leg.status is LegStatus.PENDING  # asking changes nothing in the ledger
 
@@ -123,7 +124,7 @@ def test_a_stuck_pending_settles_through_the_desk_and_ledger_and_card_system_agr
     shopper = stuck(app, desk, card_system, delay_ms=300)
     assert wait_for(lambda: [p["status"] for p in shopper.payments()] == ["SUCCEEDED"])
     settled = act(desk, app, shopper, "settle", reason="shopper waiting at the till")
-    assert "Done: settle pending" in text(settled)
+    assert "已完成：处理待确认支付" in text(settled)
     assert "is now PAID" in text(settled)
     assert checkout_of(app, shopper).status.value == "PAID"
     shopper.assert_ledger_agrees()
@@ -150,14 +151,14 @@ def test_a_leg_is_refunded_once_and_never_over_what_it_paid(app, desk, card_syst
     shopper, _card = paid(app, desk, card_system)
     form = refund_form(desk, app, shopper)
     first = text(act(desk, app, shopper, "refund", amount="50.00", **form))
-    assert "¥50.00" in first and "SUCCEEDED" in first
+    assert "¥50.00" in first and "：成功" in first
     again = text(act(desk, app, shopper, "refund", amount="50.00", **form))  # the same form sent twice
-    assert "SUCCEEDED" in again
+    assert "：成功" in again
     assert [p["refunded_amount"] for p in shopper.payments()] == [5000]  # given back once
     more = text(act(desk, app, shopper, "refund", amount="78.01", **refund_form(desk, app, shopper)))
-    assert "REFUND_EXCEEDED" in more
+    assert "超过可退金额" in more
     reused = text(act(desk, app, shopper, "refund", amount="10.00", **form))  # the same id for other terms
-    assert "DUPLICATE" in reused
+    assert "重复的退款单号" in reused
     assert [p["refunded_amount"] for p in shopper.payments()] == [5000]
     leg = app.extensions["kabao"].ledger.legs(checkout_of(app, shopper).checkout_id)[0]
     assert leg.refunded == 5000
@@ -173,10 +174,10 @@ def test_the_result_is_resent_to_the_host_app(app, desk, card_system):
     shopper, _card = paid(app, desk, card_system)
     before = len(received(card_system, shopper.order_id))
     answered = text(act(desk, app, shopper, "resend", event_key=""))
-    assert "acknowledged by the host app" in answered
+    assert "App 已确认收到" in answered
     assert len(received(card_system, shopper.order_id)) == before + 1
     page = text(desk.get(order_path(app, shopper)))
-    assert "payment_settled:" in page and "acknowledged" in page
+    assert "payment_settled:" in page and "App 已确认" in page
     event_key = re.search(r"<option>(payment_settled:[^<]+)</option>", page).group(1)
     act(desk, app, shopper, "resend", event_key=event_key)
     assert len(received(card_system, shopper.order_id)) == before + 2
@@ -196,10 +197,10 @@ def test_an_action_without_a_reason_is_refused_and_nothing_is_done(app, desk, ca
     for action in ("query", "settle", "refund", "resend"):
         answered = act(desk, app, shopper, action, reason="   ", amount="1.00", **refund_form(desk, app, shopper))
         assert answered.status_code == 400, action
-        assert "give a reason first. Nothing was done." in text(answered), action
+        assert "请先填写原因。未做任何操作。" in text(answered), action
     assert [p["refunded_amount"] for p in shopper.payments()] == [0]
     assert len(received(card_system, shopper.order_id)) == notes
-    assert "after-sales" not in text(desk.get("/ops/audit"))
+    assert "售后：" not in text(desk.get("/ops/audit"))
 
 
 def test_each_action_is_in_the_audit_log_with_who_what_reason_and_result(app, desk, card_system):
@@ -207,14 +208,16 @@ def test_each_action_is_in_the_audit_log_with_who_what_reason_and_result(app, de
     act(desk, app, shopper, "query", reason="shopper asked if she paid")
     act(desk, app, shopper, "refund", reason="one item returned", amount="20.00", **refund_form(desk, app, shopper))
     log = text(desk.get("/ops/audit"))
-    assert "after-sales: query now" in log and "reason: shopper asked if she paid" in log
-    assert "after-sales: refund leg" in log and "reason: one item returned" in log
-    assert f"order {shopper.order_id}" in log and "¥20.00" in log and "SUCCEEDED" in log
+    assert "售后：立即查询" in log and "原因：shopper asked if she paid" in log
+    assert "售后：单卡退款" in log and "原因：one item returned" in log
+    assert f"订单 {shopper.order_id}" in log and "¥20.00" in log and "succeeded" in log
     assert "<strong>alice</strong>" in log
-    assert log.index("refund leg") < log.index("query now")  # newest first
+    assert log.index("单卡退款") < log.index("立即查询")  # newest first
+    kept = Desk(app.extensions["kabao"].registry.config_dir).audit("lime-market")[0]
+    assert kept.action == "after-sales: refund leg" and "reason: one item returned" in kept.note  # the data: English
     history = text(desk.get(order_path(app, shopper)))  # the order page lists what the desk did to it
-    assert "after-sales: refund leg" in history and "reason: one item returned" in history
-    assert "after-sales" not in text(desk.get(order_path(app, paid(app, desk, card_system, 3650, amount=2000)[0])))
+    assert "售后：单卡退款" in history and "原因：one item returned" in history
+    assert "售后：" not in text(desk.get(order_path(app, paid(app, desk, card_system, 3650, amount=2000)[0])))
 
 
 def test_each_search_and_the_order_page_cost_the_same_in_a_big_ledger(app, desk, card_system):

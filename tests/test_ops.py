@@ -22,7 +22,7 @@ def test_without_login_ops_pages_send_to_the_login(ops_app):
 def test_wrong_password_is_refused(ops_app):
     client = ops_app.test_client()
     response = login(client, password="guess")
-    assert response.status_code == 401 and "Wrong user name or password" in text_of(response)
+    assert response.status_code == 401 and "用户名或密码错误" in text_of(response)
     assert client.get("/ops/").status_code == 303
 
 
@@ -49,7 +49,7 @@ def test_merchant_list_shows_validation_state_and_drafts(ops_app, config):
     client = ops_app.test_client()
     login(client)
     page = text_of(client.get("/ops/"))
-    assert "lime-market" in page and "valid" in page
+    assert "lime-market" in page and "已上线" in page
 
 
 def test_saving_shows_problems_by_key_path_and_publish_is_refused(ops_app, config):
@@ -128,7 +128,7 @@ def test_the_second_of_two_concurrent_edits_is_told_the_draft_moved_on(ops_app, 
     second = bob.post(
         "/ops/merchants/lime-market", data={"csrf_token": csrf(bob, "/ops/"), "text": live + "\n# bob\n", "base": base}
     )
-    assert second.status_code == 409 and "Someone saved this draft" in text_of(second)
+    assert second.status_code == 409 and "有人保存了这份草稿" in text_of(second)
     assert Desk(config).draft_text("lime-market").endswith("# alice\n")
 
 
@@ -145,7 +145,7 @@ def test_a_new_merchant_needs_its_check_waived_with_a_reason(ops_app, config):
     assert client.post("/ops/merchants", data={"csrf_token": token, "merchant_id": "tea-house"}).status_code == 303
     assert make_ready(client, "tea-house").status_code == 200
     refused = publish(client, "tea-house")
-    assert refused.status_code == 409 and "connector check" in text_of(refused)
+    assert refused.status_code == 409 and "连接检查" in text_of(refused)
     done = client.post(
         "/ops/merchants/tea-house/publish",
         data={
@@ -190,7 +190,7 @@ def test_the_form_changes_colour_and_section_order_and_shows_the_diff(ops_app, c
         "copy_en": "wallet.total: Ready",
     }
     saved = client.post("/ops/merchants/peach-bakery", data=form)
-    assert saved.status_code == 200 and "Draft saved." in text_of(saved)
+    assert saved.status_code == 200 and "草稿已保存。" in text_of(saved)
     draft = Desk(config).draft_text("peach-bakery")
     assert "#7a1f33" in draft
     import yaml
@@ -198,7 +198,7 @@ def test_the_form_changes_colour_and_section_order_and_shows_the_diff(ops_app, c
     sections = [s["type"] for s in yaml.safe_load(draft)["pages"]["wallet"]["sections"]]
     assert sections == ["bind_button", "card_list", "total_balance", "faq"]
     assert "+    primary: '#7a1f33'" in saved.get_data(as_text=True) or "#7a1f33" in text_of(saved)
-    assert "Draft vs live" in text_of(saved)
+    assert "草稿与线上版本的差异" in text_of(saved)
 
 
 def test_a_new_merchant_publishes_once_its_connector_check_passes(ops_app, config, card_system, monkeypatch):
@@ -209,7 +209,7 @@ def test_a_new_merchant_publishes_once_its_connector_check_passes(ops_app, confi
     client.post("/ops/merchants", data={"csrf_token": token, "merchant_id": "tea-house"})
     make_ready(client, "tea-house")
     report = client.post("/ops/merchants/tea-house/check", data={"csrf_token": token})
-    assert report.status_code == 200 and "Connector check passed" in text_of(report)
+    assert report.status_code == 200 and "连接检查通过" in text_of(report)
     assert "pay duplicate id" in text_of(report)
     assert publish(client, "tea-house").status_code == 303
     assert (config / "tea-house.yaml").is_file()
@@ -225,7 +225,7 @@ def test_a_failed_connector_check_does_not_open_the_gate(ops_app, config, card_s
 
     add_fault(card_system, system="tea-house", op="pay", mode="drop_response")
     report = client.post("/ops/merchants/tea-house/check", data={"csrf_token": token})
-    assert "Connector check failed" in text_of(report)
+    assert "连接检查未通过" in text_of(report)
     assert publish(client, "tea-house").status_code == 409
     assert not (config / "tea-house.yaml").exists()
 
@@ -318,7 +318,7 @@ def test_publishing_a_draft_someone_changed_since_it_was_opened_is_refused(ops_a
         "/ops/merchants/lime-market/publish",
         data={"csrf_token": csrf(bob, "/ops/"), "base": seen_by_bob, "note": "test release"},
     )
-    assert refused.status_code == 409 and "changed since you opened it" in text_of(refused)
+    assert refused.status_code == 409 and "这个商户有人改过" in text_of(refused)
     assert (config / "lime-market.yaml").read_text(encoding="utf-8") == live  # what bob never saw is not live
     done = bob.post(
         "/ops/merchants/lime-market/publish",

@@ -56,7 +56,7 @@ def test_an_admin_adds_an_account_that_logs_in_with_its_roles(accounts_app, boss
     account = accounts_app.extensions["kabao_ops_accounts"].get("carol")
     assert account.roles == {"viewer", "editor", "after-sales"} and account.password_hash.startswith("scrypt:")
     assert NEW_PASSWORD not in caplog.text and NEW_PASSWORD not in page
-    assert NEW_PASSWORD not in text_of(boss.get("/ops/audit")) and "accounts: add" in text_of(boss.get("/ops/audit"))
+    assert NEW_PASSWORD not in text_of(boss.get("/ops/audit")) and "账号：添加" in text_of(boss.get("/ops/audit"))
 
 
 def test_a_short_password_or_a_taken_name_is_refused_and_says_why(accounts_app, boss):

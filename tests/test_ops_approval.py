@@ -36,7 +36,7 @@ def requested(approval_app, config, note="Gift season label"):
     alice = as_user(approval_app, "alice")
     assert save_raw(alice, "lime-market", live_text(config).replace("Money on your cards", "Gift money")).status_code
     confirm = text_of(alice.get("/ops/merchants/lime-market/publish"))
-    assert "提交发布申请" in confirm and "Publish now" not in confirm
+    assert "提交发布申请" in confirm and "确认发布" not in confirm
     asked = publish(alice, "lime-market", note)
     assert asked.status_code == 303 and "/ops/approvals/" in asked.headers["Location"]
     return alice, asked.headers["Location"].split("?")[0]
@@ -66,9 +66,9 @@ def test_the_version_list_and_the_audit_log_say_who_requested_and_who_approved(a
     bob = as_user(approval_app, "bob")
     decide(bob, path, "approve")
     versions = text_of(bob.get("/ops/merchants/lime-market/versions"))
-    assert "by alice" in versions and "由 bob 批准" in versions and "Gift season label" in versions
+    assert "alice 发布" in versions and "由 bob 批准" in versions and "Gift season label" in versions
     audit = text_of(bob.get("/ops/audit?merchant=lime-market"))
-    assert "publish requested" in audit and "由 bob 批准" in audit
+    assert "提交发布申请" in audit and "由 bob 批准" in audit
 
 
 def test_the_requester_cannot_approve_their_own_request(approval_app, config):

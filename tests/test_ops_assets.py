@@ -306,7 +306,7 @@ def test_a_new_merchant_goes_live_only_once_it_has_a_logo(alice, config):
     form = {"csrf_token": csrf(alice, "/ops/"), "base": base_of(alice, "tea-house"), "text": ready_but_logo}
     assert alice.post("/ops/merchants/tea-house", data=form).status_code == 200
     refused = publish(alice, "tea-house", "first release", waiver="sandbox only")
-    assert refused.status_code == 409 and "brand.logo: no logo" in text_of(refused)
+    assert refused.status_code == 409 and "brand.logo：还没有标志" in text_of(refused)
     assert upload(alice, picture(), "tea.png", merchant_id="tea-house").status_code == 303
     assert publish(alice, "tea-house", "first release", waiver="sandbox only").status_code == 303
     assert re.search(r"logo: assets/tea-house-\w+\.png", (config / "tea-house.yaml").read_text("utf-8"))

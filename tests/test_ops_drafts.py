@@ -45,7 +45,7 @@ def test_named_drafts_are_listed_with_who_when_and_whether_they_validate(alice, 
     page = alice.get("/ops/merchants/lime-market")
     table = re.search(r'<table class="ops-table drafts".*?</table>', page.get_data(as_text=True), re.S).group(0)
     assert "christmas" in table and "broken" in table and "alice" in table
-    assert re.search(r"broken.*?problem\(s\)", table, re.S) and re.search(r"christmas.*?valid", table, re.S)
+    assert re.search(r"broken.*?个问题", table, re.S) and re.search(r"christmas.*?有效", table, re.S)
     assert "Christmas money" in Desk(config).draft_text("lime-market", "christmas")
     assert Desk(config).draft_text("lime-market") is None  # the main draft was not touched
     assert (config / "lime-market.yaml").read_text(encoding="utf-8") == live
@@ -58,7 +58,7 @@ def test_a_draft_started_from_another_draft_copies_it(alice, config):
     create(alice, "b", source="a")
     assert "From A" in Desk(config).draft_text("lime-market", "b")
     refused = create(alice, "a")
-    assert refused.status_code == 409 and "already" in text_of(refused)
+    assert refused.status_code == 409 and "已经有名为 a 的草稿" in text_of(refused)
 
 
 def test_rename_and_discard_with_a_confirmation(alice, config):
@@ -67,13 +67,13 @@ def test_rename_and_discard_with_a_confirmation(alice, config):
     assert alice.post("/ops/merchants/lime-market/drafts/spring/rename", data=form).status_code == 303
     assert Desk(config).draft_text("lime-market", "spring") is None
     confirm = alice.get("/ops/merchants/lime-market/drafts/spring-sale/discard")
-    assert confirm.status_code == 200 and "Discard the draft spring-sale of lime-market?" in text_of(confirm)
+    assert confirm.status_code == 200 and "丢弃 lime-market 的草稿 spring-sale？" in text_of(confirm)
     token = re.search(r'name="base" value="(\w+)"', confirm.get_data(as_text=True)).group(1)
     done = alice.post(
         "/ops/merchants/lime-market/drafts/spring-sale/discard",
         data={"csrf_token": csrf(alice, "/ops/"), "base": token},
     )
-    assert done.status_code == 303 and "Draft spring-sale discarded." in text_of(alice.get(done.headers["Location"]))
+    assert done.status_code == 303 and "草稿 spring-sale 已丢弃。" in text_of(alice.get(done.headers["Location"]))
     assert Desk(config).draft_text("lime-market", "spring-sale") is None
     assert [e.action for e in Desk(config).audit("lime-market")][:3] == [
         "discard draft spring-sale",
@@ -114,7 +114,7 @@ def test_publishing_a_named_draft_publishes_it_and_keeps_the_others(alice, confi
     form = {"csrf_token": csrf(alice, "/ops/"), "base": base(alice, "gift"), "note": "gift label", "draft": "gift"}
     assert alice.get("/ops/merchants/lime-market/publish?draft=gift").status_code == 200
     done = alice.post("/ops/merchants/lime-market/publish", data=form)
-    assert done.status_code == 303 and "Published: shoppers see" in text_of(alice.get(done.headers["Location"]))
+    assert done.status_code == 303 and "发布成功：顾客现在看到的" in text_of(alice.get(done.headers["Location"]))
     assert "Gift money" in (config / "lime-market.yaml").read_text(encoding="utf-8")
     assert Desk(config).draft_text("lime-market", "gift") is None
     assert Desk(config).draft_text("lime-market", "other") is not None
@@ -137,7 +137,7 @@ def test_desk_discard_checks_the_version(config):
 
 def test_the_merchant_list_counts_named_drafts_and_keeps_a_new_merchant_whose_main_draft_was_renamed(alice, config):
     create(alice, "winter")
-    assert "+1 named draft(s)" in text_of(alice.get("/ops/"))
+    assert "另有 1 份命名草稿" in text_of(alice.get("/ops/"))
     alice.post("/ops/merchants", data={"csrf_token": csrf(alice, "/ops/"), "merchant_id": "tea-house"})
     form = {"csrf_token": csrf(alice, "/ops/"), "new_name": "first-try"}
     assert alice.post("/ops/merchants/tea-house/drafts/main/rename", data=form).status_code == 303

@@ -44,9 +44,9 @@ def test_a_draft_of_the_wrong_type_shows_its_problem_and_opens_in_the_raw_editor
     assert editor.status_code == 200
     page = text_of(editor)
     assert "pages.wallet.sections" in page and "sections: 5" in page
-    assert "The form can't show this draft: pages.wallet.sections is not a list" in page
+    assert "表单无法显示这份草稿：pages.wallet.sections 不是列表" in page
     index = client.get("/ops/")
-    assert index.status_code == 200 and "problem(s)" in text_of(index)
+    assert index.status_code == 200 and "个问题" in text_of(index)
 
 
 def test_the_form_on_a_draft_it_cannot_show_says_so_and_keeps_the_draft(ops_app, config):
@@ -56,7 +56,7 @@ def test_the_form_on_a_draft_it_cannot_show_says_so_and_keeps_the_draft(ops_app,
     save_raw(client, broken)
     form = {"csrf_token": csrf(client, "/ops/"), "form": "shape", "base": base_of(client, MERCHANT)}
     refused = client.post(f"/ops/merchants/{MERCHANT}", data={**form, "colour_primary": "#123456"})
-    assert refused.status_code == 422 and "pages.wallet.sections is not a list" in text_of(refused)
+    assert refused.status_code == 422 and "pages.wallet.sections 不是列表" in text_of(refused)
     assert Desk(config).draft_text(MERCHANT) == broken
 
 
@@ -86,7 +86,7 @@ def test_a_draft_over_the_size_limit_is_refused_and_nothing_is_written(ops_app, 
     login(client)
     live = (config / f"{MERCHANT}.yaml").read_text(encoding="utf-8")
     refused = save_raw(client, live + "#" + "x" * (300 * 1024) + "\n")
-    assert refused.status_code == 413 and "at most 256 KB" in text_of(refused)
+    assert refused.status_code == 413 and "最大 256 KB" in text_of(refused)
     assert Desk(config).draft_text(MERCHANT) is None and audit_size(config) == 0
 
 
@@ -94,7 +94,7 @@ def test_a_huge_body_is_refused_before_anything_is_written(ops_app, config):
     client = ops_app.test_client()
     login(client)
     refused = save_raw(client, "x" * (10 * 1024 * 1024))
-    assert refused.status_code == 413 and "at most 256 KB" in text_of(refused)
+    assert refused.status_code == 413 and "最大 256 KB" in text_of(refused)
     assert Desk(config).draft_text(MERCHANT) is None and audit_size(config) == 0
 
 
@@ -113,7 +113,7 @@ def test_a_non_ascii_csrf_token_is_a_400_page(ops_app, config):
     client = ops_app.test_client()
     login(client)
     refused = client.post(f"/ops/merchants/{MERCHANT}/publish", data={"csrf_token": "令牌é"})
-    assert refused.status_code == 400 and "Form refused" in text_of(refused)
+    assert refused.status_code == 400 and "表单被拒绝" in text_of(refused)
     header = client.post(f"/ops/merchants/{MERCHANT}/publish", headers={"X-CSRFToken": "tökén"})
     assert header.status_code == 400
 

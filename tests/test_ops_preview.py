@@ -201,7 +201,7 @@ def test_grid_frames_every_state_in_both_locales_lazily(ops):
     assert response.status_code == 200
     assert body.count("<iframe") == 2 * len(shown)
     assert body.count('loading="lazy"') == 2 * len(shown)
-    assert 'title="Result: pending (en)"' in body
+    assert 'title="结果：确认中 (en)"' in body  # the console's language; the frame's own locale named
     assert "/ops/preview/lime-market/result/pending?lang=zh-CN&amp;source=live" in body
     assert "<script" not in body and "<style" not in body and "style=" not in body
 

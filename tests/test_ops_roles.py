@@ -102,9 +102,9 @@ def test_buttons_an_account_cannot_use_are_not_shown(roles_app, config):
     viewer_page = text_of(as_user(roles_app, "viewer").get(f"/ops/merchants/{M}"))
     editor_page = text_of(as_user(roles_app, "editor").get(f"/ops/merchants/{M}"))
     publisher_page = text_of(as_user(roles_app, "publisher").get(f"/ops/merchants/{M}"))
-    assert "Save draft" not in viewer_page and "Create" not in viewer_page
-    assert "Save draft" in editor_page and "Publish the draft" not in editor_page
-    assert "Publish the draft" in publisher_page and "Save draft" not in publisher_page
+    assert "保存草稿" not in viewer_page and "新建草稿" not in viewer_page
+    assert "保存草稿" in editor_page and "发布草稿…" not in editor_page
+    assert "发布草稿…" in publisher_page and "保存草稿" not in publisher_page
     assert "账号" not in text_of(as_user(roles_app, "editor").get("/ops/"))
     assert "账号" in text_of(as_user(roles_app, "boss").get("/ops/"))
 

@@ -87,7 +87,7 @@ def test_a_comment_survives_a_form_save_and_the_audit_entry_is_one_line(ops_app,
     form = form_of(text, colour_background="#eeeeee", base=base_of(client, "lime-market"))
     form["csrf_token"] = csrf(client, "/ops/")
     saved = client.post("/ops/merchants/lime-market", data=form)
-    assert saved.status_code == 200 and "Draft saved." in text_of(saved)
+    assert saved.status_code == 200 and "草稿已保存。" in text_of(saved)
     draft = Desk(config).draft_text("lime-market")
     assert "brand:  # agreed with marketing" in draft
     entry = Desk(config).audit("lime-market")[0]

@@ -19,7 +19,7 @@ from bff.ops.desk import DraftMovedOn, NotPublishable, unified
 from bff.ops.language import ops_text
 from bff.ops.permits import ops_role
 from bff.ops.turns import Busy
-from bff.ops.views import MOVED_ON, _page, desk
+from bff.ops.views import _page, desk, moved_on
 from bff.pages.services import services
 
 bp = Blueprint("ops_approval", __name__, url_prefix="/ops/approvals")
@@ -45,7 +45,7 @@ def ask_approval(merchant_id: str, draft: str) -> Response:
         lines = [str(p) for p in exc.problems]
         return _message(ops_text("ops.approval.not_requested"), lines, merchant_id, 409)
     except DraftMovedOn:
-        return _message(ops_text("ops.approval.not_requested"), [MOVED_ON], merchant_id, 409)
+        return _message(ops_text("ops.approval.not_requested"), [moved_on()], merchant_id, 409)
     record_action(desk().history, user, merchant_id, "publish requested", f"{form.get('note', '')} ({request_id})")
     return redirect(url_for("ops_approval.show", request_id=request_id, done="asked"), 303)
 
@@ -102,7 +102,7 @@ def approve(request_id: str) -> Response:
     except NotYours:
         return _message(ops_text("ops.approval.not_approved"), [ops_text("ops.approval.own")], asked.merchant_id, 403)
     except (AlreadyDecided, Busy):
-        return _message(ops_text("ops.approval.not_approved"), [MOVED_ON], asked.merchant_id, 409)
+        return _message(ops_text("ops.approval.not_approved"), [moved_on()], asked.merchant_id, 409)
     if decided.state == "approved":
         services().registry.refresh(force=True)
         return redirect(url_for("ops.edit", merchant_id=asked.merchant_id, done="release"), 303)
@@ -118,6 +118,6 @@ def reject(request_id: str) -> Response:
     try:
         requests_book().reject(request_id, user, reason)
     except AlreadyDecided:
-        return _message(ops_text("ops.approval.not_rejected"), [MOVED_ON], asked.merchant_id, 409)
+        return _message(ops_text("ops.approval.not_rejected"), [moved_on()], asked.merchant_id, 409)
     record_action(desk().history, user, asked.merchant_id, "publish request rejected", f"{reason} ({request_id})")
     return redirect(url_for("ops_approval.show", request_id=request_id), 303)

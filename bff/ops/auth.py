@@ -19,6 +19,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bff.ops.accounts import AccountBook, session_key
+from bff.ops.phrases import Phrase
 from bff.ops.roles import Account
 from bff.store import Store
 
@@ -140,6 +141,7 @@ def ops_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def csrf_refused() -> tuple[str, int]:
     """The page for a form without this session's token: stale, or not sent from the console."""
-    lines = ["This form is out of date or was not sent from this console. Reload the page and try again."]
-    page = render_template("ops/message.html", user=current_ops_user(), title="Form refused", lines=lines)
+    lines = [Phrase("ops.message.form_refused_line")]
+    title = Phrase("ops.message.form_refused")
+    page = render_template("ops/message.html", user=current_ops_user(), title=title, lines=lines)
     return page, 400

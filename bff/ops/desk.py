@@ -26,6 +26,7 @@ from bff.merchants.loader import MERCHANT_ID, ConfigProblem, InvalidConfig, pars
 from bff.merchants.policy import ConfigPolicy
 from bff.merchants.yaml_limits import MAX_BYTES, too_large
 from bff.ops.audit_log import Entry, append, read
+from bff.ops.phrases import Phrase
 from bff.ops.readiness import not_ready
 from bff.ops.turns import Turns
 
@@ -204,7 +205,7 @@ class Desk:
                 raise NotPublishable(reasons)
             live = self.live_text(merchant_id)
             if live is None and not waiver.strip() and not self.check_passed(merchant_id, text):
-                raise NotPublishable(["a new merchant needs its connector check passed or waived with a reason"])
+                raise NotPublishable([Phrase("ops.releases.check_needed")])
             waived = f"\nconnector check waived: {waiver.strip()}" if waiver.strip() else ""
             self._replace_live(merchant_id, text, user, _named("publish", draft), note + waived, approved_by)
             self.draft_path(merchant_id, draft).unlink()
@@ -238,7 +239,7 @@ class Desk:
         note = _required(note)
         with self._turn(merchant_id):
             if version not in self.versions(merchant_id):
-                raise NotPublishable([f"no earlier version {version}"])
+                raise NotPublishable([Phrase("ops.releases.no_version", version=version)])
             text = (self.history / merchant_id / version).read_text(encoding="utf-8")
             problems = self.problems(merchant_id, text)
             if problems:
@@ -291,7 +292,7 @@ def _required(note: str) -> str:
     """A release's note, stripped; NotPublishable when there is none or it is not short."""
     note = " ".join(note.split())
     if not note:
-        raise NotPublishable(["write a short note saying what changes and why"])
+        raise NotPublishable([Phrase("ops.releases.note_missing")])
     if len(note) > MAX_NOTE:
-        raise NotPublishable([f"the note is {len(note)} characters; keep it under {MAX_NOTE}"])
+        raise NotPublishable([Phrase("ops.releases.note_too_long", length=len(note), limit=MAX_NOTE)])
     return note

@@ -11,23 +11,25 @@ from bff.ops import shelf
 from bff.ops.auth import current_ops_user, ops_required
 from bff.ops.desk import DRAFT_NAME, MAIN, DraftMovedOn, version_of
 from bff.ops.permits import ops_role
+from bff.ops.phrases import Phrase
 from bff.ops.turns import Busy
-from bff.ops.views import MOVED_ON, _page, desk
+from bff.ops.views import _page, desk, moved_on
 
 bp = Blueprint("ops_drafts", __name__, url_prefix="/ops/merchants")
 csrf.exempt(bp)  # the ops session carries its own CSRF token (bff/ops/auth.py), not the shopper's
-BAD_NAME = "Name drafts with a-z, 0-9 and '-' (1 to 40 characters), e.g. christmas-2026."
+BAD_NAME = "ops.drafts.bad_name"
 
 
 def _checked(merchant_id: str, *names: str) -> None:
     if not MERCHANT_ID.fullmatch(merchant_id) or desk().working_text(merchant_id) is None:
         abort(404)
     if not all(DRAFT_NAME.fullmatch(name) for name in names):
-        abort(_refused(merchant_id, "Not changed", BAD_NAME, 422))
+        abort(_refused(merchant_id, "ops.drafts.not_changed", Phrase(BAD_NAME), 422))
 
 
 def _refused(merchant_id: str, title: str, line: str, status: int = 409) -> Response:
-    return _page("ops/message.html", status=status, title=title, lines=[line], merchant_id=merchant_id)
+    """The refusal page: title is a console text's key, line what went wrong."""
+    return _page("ops/message.html", status=status, title=Phrase(title), lines=[line], merchant_id=merchant_id)
 
 
 def _to(merchant_id: str, draft: str) -> Response:
@@ -45,11 +47,11 @@ def create(merchant_id: str) -> Response:
     try:
         shelf.create(desk(), merchant_id, name, source, current_ops_user())
     except shelf.DraftExists:
-        return _refused(merchant_id, "Not created", f"There is a draft called {name} already: pick another name.")
+        return _refused(merchant_id, "ops.drafts.not_created", Phrase("ops.drafts.exists", name=name))
     except shelf.NoSuchDraft:
-        return _refused(merchant_id, "Not created", f"There is no {source} to start from.")
+        return _refused(merchant_id, "ops.drafts.not_created", Phrase("ops.drafts.no_source", source=source))
     except Busy:
-        return _refused(merchant_id, "Not created", MOVED_ON)
+        return _refused(merchant_id, "ops.drafts.not_created", moved_on())
     return _to(merchant_id, name)
 
 
@@ -62,9 +64,9 @@ def rename(merchant_id: str, name: str) -> Response:
     try:
         shelf.rename(desk(), merchant_id, name, new, current_ops_user())
     except shelf.DraftExists:
-        return _refused(merchant_id, "Not renamed", f"There is a draft called {new} already: pick another name.")
+        return _refused(merchant_id, "ops.drafts.not_renamed", Phrase("ops.drafts.exists", name=new))
     except (shelf.NoSuchDraft, Busy):
-        return _refused(merchant_id, "Not renamed", MOVED_ON)
+        return _refused(merchant_id, "ops.drafts.not_renamed", moved_on())
     return _to(merchant_id, new)
 
 
@@ -87,5 +89,5 @@ def discard(merchant_id: str, name: str) -> Response:
     try:
         shelf.discard(desk(), merchant_id, name, request.form.get("base", ""), current_ops_user())
     except (DraftMovedOn, Busy):
-        return _refused(merchant_id, "Not discarded", MOVED_ON)
+        return _refused(merchant_id, "ops.drafts.not_discarded", moved_on())
     return redirect(url_for("ops.edit", merchant_id=merchant_id, discarded=name), 303)

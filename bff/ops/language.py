@@ -7,26 +7,17 @@ Templates call `ot("key", name=value)`; Python code that builds a message calls 
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from importlib import resources
-
 from flask import g, request
 from werkzeug.wrappers import Response
 
 from bff.i18n import negotiate
 from bff.i18n.placeholders import fill
+from bff.ops.phrases import catalogue, said, word
 
 LOCALES = ("zh-CN", "en")
 DEFAULT = "zh-CN"
 COOKIE = "kabao_ops_lang"
 YEAR = 365 * 24 * 3600
-
-
-@cache
-def catalogue(locale: str) -> dict[str, str]:
-    text = resources.files("bff.ops").joinpath(f"i18n/{locale}.json").read_text("utf-8")
-    return json.loads(text)
 
 
 def console_locale() -> str:
@@ -39,7 +30,18 @@ def console_locale() -> str:
 
 def ops_text(key: str, **values: object) -> str:
     """One console text in this request's language, its {placeholders} filled."""
-    return fill(catalogue(console_locale())[key], values)
+    locale = console_locale()
+    return fill(catalogue(locale)[key], {name: said(value, locale) for name, value in values.items()})
+
+
+def ops_said(text: object) -> str:
+    """A text from the console's code in this request's language (a Phrase translated, other text as it is)."""
+    return said(text, console_locale())
+
+
+def ops_word(prefix: str, value: object) -> str:
+    """A status or kind in words of this request's language, e.g. ops_word("ops.status", "PAID")."""
+    return word(prefix, value, console_locale())
 
 
 def remember_locale(response: Response, locale: str) -> Response:

@@ -29,6 +29,7 @@ from bff.ops.auth import current_ops_user, ops_required
 from bff.ops.desk import Desk
 from bff.ops.orders import lookup, order_page
 from bff.ops.permits import ops_role
+from bff.ops.phrases import Phrase
 from bff.pages.services import services
 
 bp = Blueprint("ops_order_actions", __name__, url_prefix="/ops/orders")
@@ -47,7 +48,7 @@ def with_reason(action: str) -> Callable:
                 abort(404)
             reason = " ".join(request.form.get("reason", "").split())[:MAX_REASON]
             if not reason:
-                return order_page(checkout_id, 400, refused=f"{action}: give a reason first. Nothing was done.")
+                return order_page(checkout_id, 400, refused=Phrase("ops.order.no_reason", action=said_as(action)))
             lines, extra = view(checkout)
             note = f"order {checkout.order_id} (checkout {checkout_id}); reason: {reason}; result: {'; '.join(lines)}"
             history = Desk(services().registry.config_dir).history  # the console's one audit log
@@ -57,6 +58,11 @@ def with_reason(action: str) -> Callable:
         return wrapped
 
     return decorate
+
+
+def said_as(action: str) -> Phrase:
+    """The action's name for the page ("query now" → ops.audit.action.query_now)."""
+    return Phrase(f"ops.audit.action.{action.replace(' ', '_')}")
 
 
 def merchant_of_checkout(view_args: dict[str, Any]) -> str | None:
@@ -77,13 +83,16 @@ def live_status(gateway: CardGateway, payment_id: str) -> str:
     try:
         payment = gateway.payment_status(payment_id)
     except (CardSystemUnavailable, CardSystemError) as exc:
-        return f"no usable answer ({type(exc).__name__})"
+        return Phrase("ops.order.live.no_answer", problem=type(exc).__name__)
     if payment is None:
-        return "never seen by the card system"
-    words = f"{payment.status} ¥{fen_to_yuan(payment.amount)}"
+        return Phrase("ops.order.live.never_seen")
+    status, amount = Phrase(f"ops.status.{payment.status}"), fen_to_yuan(payment.amount)
     if payment.refunded_amount:
-        words += f", refunded ¥{fen_to_yuan(payment.refunded_amount)}"
-    return words + (f", error {payment.error_code}" if payment.error_code else "")
+        refunded = fen_to_yuan(payment.refunded_amount)
+        words = Phrase("ops.order.live.refunded", status=status, amount=amount, refunded=refunded)
+    else:
+        words = Phrase("ops.order.live.status", status=status, amount=amount)
+    return Phrase("ops.order.live.error", words=words, code=payment.error_code) if payment.error_code else words
 
 
 @bp.post("/<checkout_id>/query")
@@ -95,7 +104,7 @@ def query(checkout: Checkout) -> tuple[list[str], dict[str, Any]]:
     live = {
         leg.payment_id: live_status(gateway, leg.payment_id) for leg in services().ledger.legs(checkout.checkout_id)
     }
-    return [f"{pid}: {words}" for pid, words in live.items()], {"live": live}
+    return [Phrase("ops.order.line", payment=pid, words=words) for pid, words in live.items()], {"live": live}
 
 
 @bp.post("/<checkout_id>/settle")
@@ -107,7 +116,7 @@ def settle(checkout: Checkout) -> tuple[list[str], dict[str, Any]]:
     window = float(current_app.config["KABAO_RECONCILE_WINDOW_SECONDS"])
     lines = settle_one(services(), checkout.checkout_id, window)
     now = services().ledger.checkout(checkout.checkout_id).status  # type: ignore[union-attr]
-    return lines or [f"nothing was pending: the order is {now} now"], {}
+    return lines or [Phrase("ops.order.nothing_pending", status=Phrase(f"ops.status.{now}"))], {}
 
 
 @bp.post("/<checkout_id>/refund")
@@ -119,20 +128,21 @@ def refund(checkout: Checkout) -> tuple[list[str], dict[str, Any]]:
     try:
         amount = yuan_to_fen(request.form.get("amount", ""))
     except (ValueError, decimal.InvalidOperation):
-        return ["refused: the amount is not a yuan amount such as 12.50"], {}
+        return [Phrase("ops.order.refused.amount")], {}
     if not REFUND_ID.fullmatch(refund_id):
-        return ["refused: the form has no refund id; reload the page"], {}
+        return [Phrase("ops.order.refused.refund_id")], {}
     merchant = services().registry.get(checkout.merchant_id)
     if merchant is None or not merchant.config.offers("refund"):
-        return ["refused: this merchant takes no refunds"], {}
+        return [Phrase("ops.order.refused.no_refunds")], {}
     refunds = services().refunds
     policy = merchant.config.checkout.refund_policy  # type: ignore[union-attr]
     try:
         started = refunds.start(merchant.id, checkout.order_id, refund_id, amount, policy, only=payment_id)
     except RefundRefused as exc:
-        return [f"refused: {exc.problem.value} (nothing was refunded)"], {}
+        return [Phrase("ops.order.refused.refund", problem=Phrase(f"ops.refund.{exc.problem.value}"))], {}
     done = refunds.send(gateway_of(checkout), merchant.id, started)
-    return [f"refund {done.refund_id} of ¥{fen_to_yuan(done.amount)} on {payment_id}: {done.status}"], {}
+    line = Phrase("ops.order.refunded_line", refund=done.refund_id, amount=fen_to_yuan(done.amount), payment=payment_id)
+    return [Phrase("ops.order.with_status", line=line, status=Phrase(f"ops.status.{done.status}"))], {}
 
 
 @bp.post("/<checkout_id>/resend")
@@ -145,11 +155,11 @@ def resend(checkout: Checkout) -> tuple[list[str], dict[str, Any]]:
     mine = {n["event_key"] for n in found.order_file(checkout.checkout_id).notifications}  # type: ignore[union-attr]
     note = (found.notification(checkout.merchant_id, asked) if asked in mine else None) or _queue_result(checkout)
     if note is None:
-        return ["nothing to send: no result notification for this order (no notify URL, or not settled)"], {}
+        return [Phrase("ops.order.nothing_to_send")], {}
     problem = services().notifier.deliver(note)
-    return [
-        f"{note.event_key}: " + ("acknowledged by the host app" if problem is None else f"not acknowledged ({problem})")
-    ], {}
+    if problem is None:
+        return [Phrase("ops.order.resent", event=note.event_key)], {}
+    return [Phrase("ops.order.not_resent", event=note.event_key, problem=problem)], {}
 
 
 def _queue_result(checkout: Checkout) -> Notification | None:

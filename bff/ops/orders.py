@@ -20,19 +20,14 @@ from bff.checkout.records import Checkout
 from bff.money import fen_to_yuan
 from bff.ops.auth import current_ops_user, ops_required
 from bff.ops.desk import Desk
+from bff.ops.phrases import Phrase
 from bff.ops.times import local_time, zone_of
 from bff.pages.responses import no_store
 from bff.pages.services import services
 
 bp = Blueprint("ops_orders", __name__, url_prefix="/ops/orders")
 csrf.exempt(bp)  # the ops session carries its own CSRF token (bff/ops/auth.py)
-KINDS = {
-    "order": "Host order id",
-    "checkout": "Checkout id",
-    "payment": "Payment id",
-    "shopper": "Shopper id (with dates)",
-    "last4": "Card last 4 digits (with merchant and date)",
-}
+KINDS = ("order", "checkout", "payment", "shopper", "last4")  # their names: ops.orders.kind.* in bff/ops/i18n
 
 
 def lookup() -> OrderLookup:
@@ -67,12 +62,12 @@ def search(kind: str, value: str, merchant_id: str) -> tuple[list[Checkout], str
         return found.by_payment(value), None
     days = _day_range(zone_of(merchant_id))
     if days is None:
-        return [], "Give a date (and optionally an end date) for this search."
+        return [], Phrase("ops.orders.need_date")
     if kind == "shopper":
         return found.by_shopper(value, *days), None
     if kind == "last4" and merchant_id and len(value) == 4 and value.isdigit():
         return found.by_last4(merchant_id, value, *days), None
-    return [], "A card search needs the merchant, the card's last 4 digits and a date."
+    return [], Phrase("ops.orders.need_card")
 
 
 @bp.get("")

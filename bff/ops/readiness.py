@@ -11,6 +11,7 @@ from importlib import resources
 from typing import Any
 
 from bff.merchants.yaml_limits import load_yaml
+from bff.ops.phrases import Phrase
 
 
 @cache
@@ -32,12 +33,10 @@ def not_ready(text: str) -> list[str]:
     name = brand.get("name") if isinstance(brand.get("name"), dict) else {}
     placeholders = [loc for loc, value in template["name"].items() if str(name.get(loc, "")).strip() == value]
     if placeholders:
-        reasons.append(
-            f"brand.name: still the template placeholder in {', '.join(placeholders)}: write the name of the merchant"
-        )
+        reasons.append(Phrase("ops.ready.name", locales=", ".join(placeholders)))
     colours = brand.get("colours") if isinstance(brand.get("colours"), dict) else {}
     if all(str(colours.get(k, "")).lower() == str(v).lower() for k, v in template["colours"].items()):
-        reasons.append("brand.colours: still the template default colours: set the brand colours of the merchant")
+        reasons.append(Phrase("ops.ready.colours"))
     if not str(brand.get("logo") or "").strip():
-        reasons.append("brand.logo: no logo: upload one under Pictures on the draft's page")
+        reasons.append(Phrase("ops.ready.logo"))
     return reasons

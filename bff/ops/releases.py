@@ -18,13 +18,15 @@ from bff.ops.approval_views import approval_required, ask_approval
 from bff.ops.auth import current_ops_user, ops_required
 from bff.ops.desk import DRAFT_NAME, MAIN, DraftMovedOn, NotPublishable, unified, version_of
 from bff.ops.permits import ops_role
+from bff.ops.phrases import Phrase
 from bff.ops.readiness import not_ready
 from bff.ops.turns import Busy
-from bff.ops.views import MOVED_ON, _page, desk
+from bff.ops.views import _page, desk, moved_on
 from bff.pages.services import services
 
 bp = Blueprint("ops_releases", __name__, url_prefix="/ops/merchants")
 csrf.exempt(bp)  # the ops session carries its own CSRF token (bff/ops/auth.py), not the shopper's
+NOT_PUBLISHED, NOT_ROLLED_BACK = Phrase("ops.releases.not_published"), Phrase("ops.releases.not_rolled_back")
 
 
 def _merchant(merchant_id: str) -> str:
@@ -73,7 +75,7 @@ def publish(merchant_id: str) -> Response:
     if approval_required():  # a request that another publisher approves (bff/ops/approval_views.py)
         return ask_approval(_merchant(merchant_id), name)
     return _change_live(
-        _merchant(merchant_id), "Not published", lambda: desk().publish(merchant_id, user, base, note, waiver, name)
+        _merchant(merchant_id), NOT_PUBLISHED, lambda: desk().publish(merchant_id, user, base, note, waiver, name)
     )
 
 
@@ -101,7 +103,7 @@ def confirm_rollback(merchant_id: str) -> Response:
 def rollback(merchant_id: str) -> Response:
     version, note, user = request.form.get("version", ""), request.form.get("note", ""), current_ops_user()
     return _change_live(
-        _merchant(merchant_id), "Not rolled back", lambda: desk().rollback(merchant_id, version, user, note)
+        _merchant(merchant_id), NOT_ROLLED_BACK, lambda: desk().rollback(merchant_id, version, user, note)
     )
 
 
@@ -121,10 +123,10 @@ def _change_live(merchant_id: str, refused_title: str, change: Callable[[], None
     try:
         change()
     except NotPublishable as exc:
-        lines = [str(p) for p in exc.problems]
+        lines = list(exc.problems)
         return _page("ops/message.html", status=409, title=refused_title, lines=lines, merchant_id=merchant_id)
     except (DraftMovedOn, Busy):
-        lines = [MOVED_ON]
+        lines = [moved_on()]
         return _page("ops/message.html", status=409, title=refused_title, lines=lines, merchant_id=merchant_id)
     services().registry.refresh(force=True)
     return redirect(url_for("ops.edit", merchant_id=merchant_id, done="release"), 303)

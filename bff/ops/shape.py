@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from bff.merchants.yaml_limits import load_yaml
 from bff.ops import roundtrip
+from bff.ops.phrases import Phrase
 
 COLOURS = ("primary", "on_primary", "background", "surface", "text")
 LOCALES = ("zh-CN", "en")
@@ -27,7 +28,7 @@ def _mapping(value: Any, where: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise NotFormShaped(f"{where} is not a mapping")
+        raise NotFormShaped(Phrase("ops.edit.not_mapping", where=where))
     return value
 
 
@@ -42,8 +43,8 @@ def _data(text: str) -> dict[str, Any]:
     try:
         data = load_yaml(text)
     except yaml.YAMLError as exc:
-        raise NotFormShaped("the file is not YAML the form can read") from exc
-    return _mapping(data, "the file")
+        raise NotFormShaped(Phrase("ops.edit.not_yaml")) from exc
+    return _mapping(data, Phrase("ops.edit.the_file"))
 
 
 def _sections(data: dict[str, Any]) -> list[Any]:
@@ -52,7 +53,7 @@ def _sections(data: dict[str, Any]) -> list[Any]:
     if sections is None:
         return []
     if not isinstance(sections, list):
-        raise NotFormShaped("pages.wallet.sections is not a list")
+        raise NotFormShaped(Phrase("ops.edit.not_a_list", where="pages.wallet.sections"))
     for i, section in enumerate(sections):
         _mapping(section, f"pages.wallet.sections.{i}")
     return sections
@@ -102,8 +103,8 @@ def apply_form(text: str, form: MultiDict[str, str]) -> str:
     try:
         document = roundtrip.Document(text)
     except roundtrip.NotRoundTrip as exc:
-        raise NotFormShaped("the file is not YAML the form can read") from exc
-    data = _mapping(document.data, "the file")
+        raise NotFormShaped(Phrase("ops.edit.not_yaml")) from exc
+    data = _mapping(document.data, Phrase("ops.edit.the_file"))
     colours = _child(_child(data, "brand", "brand"), "colours", "brand.colours")
     for key in COLOURS:
         value = form.get(f"colour_{key}", "").strip()

@@ -15,9 +15,10 @@ from bff.adapters.factory import Gateways
 from bff.connector.check import Check, as_table, failed
 from bff.connector.profile import profile_of
 from bff.connector.test_cards import from_file, from_sandbox
-from bff.merchants.loader import MERCHANT_ID, ConfigProblem, InvalidConfig, parse_merchant
+from bff.merchants.loader import MERCHANT_ID, ConfigProblem, InvalidConfig, Merchant, parse_merchant
 from bff.merchants.yaml_limits import MAX_BYTES
-from bff.ops import shelf
+from bff.ops import roster, shelf
+from bff.ops.audit_words import action_words, note_words
 from bff.ops.auth import (
     COOKIE,
     LIFETIME,
@@ -29,8 +30,9 @@ from bff.ops.auth import (
     start_ops_session,
 )
 from bff.ops.desk import DRAFT_NAME, MAIN, Desk, DraftMovedOn, DraftTooLarge, WouldBreakDraft, unified, version_of
-from bff.ops.language import ops_text, remember_locale
+from bff.ops.language import console_locale, ops_said, ops_text, ops_word, remember_locale
 from bff.ops.permits import ops_role
+from bff.ops.phrases import Phrase
 from bff.ops.shape import NotFormShaped, apply_form, shape_of
 from bff.ops.turns import Busy, Turns
 from bff.pages.responses import no_store
@@ -43,7 +45,11 @@ bp = Blueprint("ops", __name__, url_prefix="/ops")
 LOGIN_TRIES, LOGIN_WINDOW = 10, 900  # failed logins per user name and per address, in 15 minutes
 # a form body bigger than this is refused before it is read: the largest draft, percent-encoded, and change
 MAX_BODY = 3 * MAX_BYTES + 64 * 1024
-MOVED_ON = "This merchant changed since you opened it (someone saved or published it). Reload to see it now."
+
+
+def moved_on() -> Phrase:
+    """Someone saved or published the merchant since this page was opened."""
+    return Phrase("ops.message.moved_on")
 
 
 def ADDRESS() -> str:  # noqa: N802 - reads like the constant it stands for
@@ -51,6 +57,10 @@ def ADDRESS() -> str:  # noqa: N802 - reads like the constant it stands for
 
 
 csrf.exempt(bp)  # the ops session carries its own CSRF token (bff/ops/auth.py), not the shopper's
+bp.add_app_template_global(ops_said, "said")
+bp.add_app_template_global(ops_word, "ow")
+bp.add_app_template_global(action_words, "action_words")
+bp.add_app_template_global(note_words, "note_words")
 
 
 @bp.before_request
@@ -60,8 +70,8 @@ def limit_body() -> None:
 
 @bp.errorhandler(413)
 def too_large(_exc: Exception) -> Response:
-    lines = [f"A merchant file may be at most {MAX_BYTES // 1024} KB. Nothing was saved."]
-    return _page("ops/message.html", status=413, title="Too large", lines=lines, merchant_id=None)
+    lines = [Phrase("ops.message.too_large_line", kb=MAX_BYTES // 1024)]
+    return _page("ops/message.html", status=413, title=Phrase("ops.message.too_large"), lines=lines, merchant_id=None)
 
 
 def desk() -> Desk:
@@ -107,7 +117,7 @@ def login() -> Response:
             log.info("ops login: %s", user)
             return response
         log.warning("ops login refused for %r", user)
-        error = "Wrong user name or password." if book.any() else "No ops accounts are configured (KABAO_OPS_USERS)."
+        error = Phrase("ops.login.wrong" if book.any() else "ops.login.no_accounts")
     return _page("ops/login.html", status=401 if error else 200, error=error)
 
 
@@ -132,27 +142,13 @@ def logout() -> Response:
 @bp.get("/")
 @ops_required
 def index() -> Response:
-    """Every merchant: its validation state, and whether a draft differs from what is live."""
-    rows = []
-    registry = services().registry
-    problems = {p.file: [] for p in registry.problems()}
-    for p in registry.problems():
-        problems[p.file].append(str(p))
-    named = {p.parent.name for p in desk().drafts.glob("*/*.yaml") if MERCHANT_ID.fullmatch(p.parent.name)}
-    ids = sorted({p.stem for p in desk().dir.glob("*.yaml")} | {p.stem for p in desk().drafts.glob("*.yaml")} | named)
-    for merchant_id in ids:
-        live, draft = desk().live_text(merchant_id), desk().draft_text(merchant_id)
-        rows.append(
-            {
-                "id": merchant_id,
-                "live": live is not None,
-                "problems": problems.get(f"{merchant_id}.yaml", []),
-                "draft": draft is not None and draft != live,
-                "draft_problems": desk().problems(merchant_id, draft) if draft is not None else [],
-                "named_drafts": len(list((desk().drafts / merchant_id).glob("*.yaml"))),
-            }
-        )
-    return _page("ops/index.html", rows=rows)
+    """Every merchant by name and logo, with its state: live, new, draft differs, invalid, check failed."""
+    found = roster.rows(desk(), services().registry, console_locale(), _logo_url)
+    return _page("ops/index.html", rows=found)
+
+
+def _logo_url(merchant: Merchant) -> str:
+    return url_for("brand.logo", merchant_id=merchant.id, version=merchant.version)
 
 
 @bp.route("/merchants/<merchant_id>", methods=["GET", "POST"])
@@ -176,7 +172,7 @@ def edit(merchant_id: str) -> Response:
     try:
         shape, shape_problem = shape_of(text), None
     except NotFormShaped as exc:
-        shape, shape_problem = None, str(exc)
+        shape, shape_problem = None, exc.args[0]
     return _page(
         "ops/edit.html",
         status=status,
@@ -196,6 +192,7 @@ def edit(merchant_id: str) -> Response:
         is_new=live is None,
         breaking=status == 409 and problems is not None,
         releases=desk().releases(merchant_id)[:3],
+        merchant_name=roster.name_of(merchant_id, services().registry.get(merchant_id), text, console_locale()),
         released=request.args.get("done") == "release" and request.method == "GET",
     )
 
@@ -206,23 +203,22 @@ def _save(merchant_id: str, name: str, working: str) -> tuple[str, str, int, lis
         try:
             text = apply_form(working, request.form)
         except NotFormShaped as exc:
-            return working, f"The form can't edit this draft: {exc}. Fix it in the raw editor.", 422, None
+            return working, Phrase("ops.edit.form_cant_edit", problem=exc.args[0]), 422, None
     else:
         text = request.form.get("text", "").replace("\r\n", "\n")
     try:
         base, confirmed = request.form.get("base", ""), request.form.get("break_valid") == "yes"
         problems = desk().save_draft(merchant_id, text, base, current_ops_user(), confirmed, name)
     except WouldBreakDraft as exc:
-        message = "Not saved: this would replace a valid draft with one that has problems."
-        return text, message, 409, exc.problems
-    except DraftTooLarge as exc:
-        return working, f"Not saved: {exc}.", 413, None
+        return text, Phrase("ops.edit.not_saved_breaking"), 409, exc.problems
+    except DraftTooLarge:
+        size, limit = len(text.encode()) // 1024, MAX_BYTES // 1024
+        return working, Phrase("ops.edit.too_large", size=size, limit=limit), 413, None
     except DraftMovedOn:
-        return text, "Someone saved this draft after you opened it. Reload to see their version.", 409, None
+        return text, Phrase("ops.edit.saved_by_someone"), 409, None
     except Busy:
-        return text, "Someone else is changing this merchant right now. Try again in a moment.", 409, None
-    saved = "Draft saved." + (" It has problems to fix before it can be published." if problems else "")
-    return text, saved, 200, problems
+        return text, Phrase("ops.edit.busy"), 409, None
+    return text, Phrase("ops.edit.saved_with_problems" if problems else "ops.edit.saved"), 200, problems
 
 
 @bp.post("/merchants/<merchant_id>/check")
@@ -239,7 +235,7 @@ def check(merchant_id: str) -> Response:
         return _page(
             "ops/message.html",
             status=409,
-            title="Fix the draft first",
+            title=Phrase("ops.message.fix_first"),
             lines=[str(p) for p in exc.problems],
             merchant_id=merchant_id,
         )
@@ -250,9 +246,11 @@ def check(merchant_id: str) -> Response:
         elif sandbox:
             cards = from_sandbox(sandbox, merchant_id, merchant.config.backend.base_url)
         else:
-            raise LookupError("no test cards: put the provider's file in KABAO_CONNECTOR_CARDS_DIR")
+            raise LookupError(Phrase("ops.message.no_test_cards_line"))
     except (LookupError, OSError, ValueError, StopIteration, requests.RequestException) as exc:
-        return _page("ops/message.html", status=409, title="No test cards", lines=[str(exc)], merchant_id=merchant_id)
+        line = exc.args[0] if exc.args and isinstance(exc.args[0], Phrase) else str(exc)
+        title = Phrase("ops.message.no_test_cards")
+        return _page("ops/message.html", status=409, title=title, lines=[line], merchant_id=merchant_id)
     gateways = Gateways(policy=services().registry.policy)
     bind = merchant.config.flows.bind
     gateway = gateways.for_merchant(merchant)
@@ -260,7 +258,7 @@ def check(merchant_id: str) -> Response:
     gateways.close()
     report = as_table(rows)
     desk().record_check(merchant_id, text, not failed(rows), current_ops_user(), report)
-    title = "Connector check failed" if failed(rows) else "Connector check passed"
+    title = Phrase("ops.message.check_failed" if failed(rows) else "ops.message.check_passed")
     return _page("ops/message.html", title=title, lines=report.splitlines(), merchant_id=merchant_id)
 
 
@@ -276,15 +274,16 @@ def new() -> Response:
         return _page(
             "ops/message.html",
             status=409,
-            title="Not created",
-            lines=["Use a new id of a-z, 0-9 and '-' (2 to 40 characters)."],
+            title=Phrase("ops.message.not_created"),
+            lines=[Phrase("ops.message.bad_merchant_id")],
             merchant_id=None,
         )
     template = resources.files("bff.merchants").joinpath("template.yaml").read_text("utf-8")
     try:
         desk().save_draft(merchant_id, template.replace("{merchant_id}", merchant_id), "", current_ops_user())
     except (DraftMovedOn, Busy):  # another op created it a moment ago
-        return _page("ops/message.html", status=409, title="Not created", lines=[MOVED_ON], merchant_id=None)
+        title, lines = Phrase("ops.message.not_created"), [moved_on()]
+        return _page("ops/message.html", status=409, title=title, lines=lines, merchant_id=None)
     return redirect(url_for("ops.edit", merchant_id=merchant_id), 303)
 
 
