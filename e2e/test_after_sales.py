@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from e2e.cards import active, last4, shopper_cards
 from e2e.merchants import Merchant
@@ -17,6 +17,20 @@ from e2e.stack import Stack
 
 ORDER = 12800  # ¥128.00: the ¥500.00 card alone pays it
 SHOTS = Path("/tmp/shots-aftersales")
+
+
+def amount_cell(page: Page, merchant_id: str) -> Locator:
+    """Today's paid amount of a merchant on the dashboard (its third column)."""
+    return page.locator(f"#merchant-{merchant_id} td").nth(2)
+
+
+def paid_today(page: Page, merchant_id: str) -> int:
+    """Fen the dashboard says the merchant was paid today, read before this test's payment settles."""
+    page.get_by_role("link", name="售后", exact=True).click()
+    page.get_by_role("link", name="今日各商户概况（看板）").click()
+    shown = amount_cell(page, merchant_id).inner_text()
+    yuan_part, _, fen_part = shown.removeprefix("¥").partition(".")  # plain "1234.50", as bff.money writes it
+    return int(yuan_part) * 100 + int(fen_part)
 
 
 def shoot(page: Page, pytestconfig: pytest.Config, name: str) -> None:
@@ -55,6 +69,7 @@ def test_after_sales_finds_a_stuck_pending_payment_queries_it_and_it_settles(
     page.get_by_label("用户名").fill("ops")
     page.get_by_label("密码").fill(stack.ops_password)
     page.get_by_role("button", name="登录").click()
+    paid_before = paid_today(page, merchant.id)  # other tests of this session paid this merchant too
     page.get_by_role("link", name="售后", exact=True).click()
     page.get_by_label("查找内容").fill(order_id)
     page.get_by_role("button", name="查找").click()
@@ -81,5 +96,6 @@ def test_after_sales_finds_a_stuck_pending_payment_queries_it_and_it_settles(
     page.get_by_role("link", name="售后", exact=True).click()
     shoot(page, pytestconfig, "after-sales-find")
     page.get_by_role("link", name="今日各商户概况（看板）").click()
-    expect(page.locator(f"#merchant-{merchant.id}")).to_contain_text("¥128.00")
+    paid_now = paid_before + ORDER
+    expect(amount_cell(page, merchant.id)).to_have_text(f"¥{paid_now // 100}.{paid_now % 100:02d}")
     shoot(page, pytestconfig, "after-sales-dashboard")
