@@ -30,7 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "KABAO_OPS_USERS": "",  # user:werkzeug-hash,… (or KABAO_OPS_USERS_FILE, a file of such lines)
     "KABAO_OPS_USERS_FILE": "",
     "KABAO_OPS_IDLE_SECONDS": 30 * 60,  # an ops session unused this long ends on the server
-    "KABAO_OPS_PUBLISH_APPROVAL": False,  # a publish is a request another publisher approves (docs/deploy.md)
+    # a publish is a request another publisher approves: "1" for every merchant, or some merchants' ids
+    "KABAO_OPS_PUBLISH_APPROVAL": "",  # comma-separated (docs/deploy.md)
     # what merchant config (written by ops) may reach: env names by prefix or by name, outbound addresses
     "KABAO_CONFIG_ENV_PREFIXES": "KABAO_MERCHANT_",
     "KABAO_CONFIG_ENV_NAMES": "",

@@ -165,3 +165,32 @@ def test_publish_requests_hold_on_each_ledger_engine(ledger_url):
         assert [r.state for r in book.recent()] == ["rejected", "approved"]
     finally:
         db.close()
+
+
+@pytest.mark.parametrize(
+    ("setting", "merchant", "waits"),
+    [
+        ("", "lime-market", False),
+        ("0", "lime-market", False),
+        ("1", "lime-market", True),
+        ("true", "willow-mall", True),
+        ("willow-mall, lime-market", "lime-market", True),
+        ("willow-mall", "lime-market", False),
+        ("willow-mall", None, True),  # some merchant waits: the console shows its approvals page
+        (True, "lime-market", True),
+    ],
+)
+def test_approval_is_on_for_every_merchant_or_for_the_merchants_named(setting, merchant, waits):
+    from bff.ops.approval_views import approval_applies
+
+    assert approval_applies(setting, merchant) is waits
+
+
+def test_a_merchant_not_named_publishes_at_once_while_a_named_one_waits(make_app, config):
+    users = f"alice:{HASH}:publisher+editor"
+    app = make_app(config, KABAO_OPS_USERS=users, KABAO_OPS_PUBLISH_APPROVAL="willow-mall")
+    alice = as_user(app, "alice")
+    assert save_raw(alice, "lime-market", live_text(config).replace("Money on your cards", "Gift money")).status_code
+    published = publish(alice, "lime-market", "not a merchant that waits")
+    assert "/ops/approvals/" not in published.headers["Location"]
+    assert "Gift money" in live_text(config)

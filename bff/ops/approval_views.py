@@ -26,8 +26,21 @@ bp = Blueprint("ops_approval", __name__, url_prefix="/ops/approvals")
 csrf.exempt(bp)  # the ops session carries its own CSRF token, checked by ops_required
 
 
-def approval_required() -> bool:
-    return bool(current_app.config["KABAO_OPS_PUBLISH_APPROVAL"])
+def approval_required(merchant_id: str | None = None) -> bool:
+    """Does a publish of merchant_id (of some merchant, when None) wait for a second publisher?"""
+    return approval_applies(current_app.config["KABAO_OPS_PUBLISH_APPROVAL"], merchant_id)
+
+
+def approval_applies(setting: bool | str, merchant_id: str | None) -> bool:
+    """KABAO_OPS_PUBLISH_APPROVAL: on/off for every merchant ("1", "true"…), or a comma list of merchant ids."""
+    if isinstance(setting, bool):
+        return setting
+    words = {word.strip() for word in setting.split(",")} - {""}
+    if words & {"1", "true", "yes", "on", "all"}:
+        return True
+    if not words or words <= {"0", "false", "no", "off"}:
+        return False
+    return merchant_id is None or merchant_id in words
 
 
 def requests_book() -> PublishRequests:

@@ -61,7 +61,7 @@ def confirm_publish(merchant_id: str) -> Response:
         refusals=refusals,
         is_new=live is None,
         draft_name=name,
-        approval=approval_required(),
+        approval=approval_required(merchant_id),
     )
 
 
@@ -72,7 +72,7 @@ def publish(merchant_id: str) -> Response:
     form = request.form
     note, waiver, base = form.get("note", ""), form.get("waiver", ""), form.get("base", "")
     user, name = current_ops_user(), _draft(form.get("draft", MAIN))
-    if approval_required():  # a request that another publisher approves (bff/ops/approval_views.py)
+    if approval_required(merchant_id):  # a request that another publisher approves (bff/ops/approval_views.py)
         return ask_approval(_merchant(merchant_id), name)
     return _change_live(
         _merchant(merchant_id), NOT_PUBLISHED, lambda: desk().publish(merchant_id, user, base, note, waiver, name)
