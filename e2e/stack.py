@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from e2e.merchants import REPO
+from e2e.merchants import REPO, all_merchants
 
 READY_LINE = re.compile(r"Open the host-app simulator: (http://\S+?)/?\s*$")
 BFF_URL_ON_SIMULATOR = re.compile(r"<code>(https?://[^<\s]+)/launch</code>")
@@ -41,6 +41,13 @@ class Stack:
     wallet_url: str
     ops_password: str | None = None  # user "ops"; None on a running stack unless KABAO_E2E_OPS_PASSWORD
     host_secret: str | None = None  # signs the host API's calls; on a running stack KABAO_E2E_HOST_SECRET
+    approval: tuple[str, ...] = ()  # merchants whose publish waits for a second publisher (ours only)
+
+
+def approval_merchant() -> str:
+    """The merchant whose publishes wait for a second publisher on our stack: not the one the other ops tests
+    publish (the first), so theirs go live at once."""
+    return all_merchants()[1].id
 
 
 def get(url: str, timeout: float = 5) -> str:
@@ -112,7 +119,12 @@ class Demo:
         self.process = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
             command,
             cwd=REPO,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", "KABAO_DEMO_OPS_PASSWORD": DEMO_OPS_PASSWORD},
+            env={
+                **os.environ,
+                "PYTHONUNBUFFERED": "1",
+                "KABAO_DEMO_OPS_PASSWORD": DEMO_OPS_PASSWORD,
+                "KABAO_OPS_PUBLISH_APPROVAL": approval_merchant(),
+            },
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -144,7 +156,8 @@ class Demo:
             self.stop()
             raise StackError(f"`kabao demo` exited with code {self.process.returncode}:\n{self.output()}")
         simulator_url = READY_LINE.search(line).group(1).rstrip("/")
-        stack = Stack(simulator_url, f"http://127.0.0.1:{port + 1}", DEMO_OPS_PASSWORD, self._host_secret())
+        wallet_url, approval = f"http://127.0.0.1:{port + 1}", (approval_merchant(),)
+        stack = Stack(simulator_url, wallet_url, DEMO_OPS_PASSWORD, self._host_secret(), approval)
         try:
             get(f"{stack.simulator_url}/_sandbox/health", timeout=max(1, deadline - time.monotonic()))
             get(f"{stack.wallet_url}/healthz", timeout=max(1, deadline - time.monotonic()))
