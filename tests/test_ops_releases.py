@@ -38,7 +38,7 @@ def test_publish_asks_for_confirmation_showing_the_diff_and_a_note(alice, config
     page = alice.get("/ops/merchants/lime-market")
     assert "发布草稿…" in text_of(page)
     confirm = alice.get("/ops/merchants/lime-market/publish")
-    assert confirm.status_code == 200 and "发布 lime-market？" in text_of(confirm)
+    assert confirm.status_code == 200 and "发布 青柠超市 · lime-market？" in text_of(confirm)
     assert "+    wallet.total: Gift money" in confirm.get_data(as_text=True)
     assert re.search(r'<input id="note" name="note" required', confirm.get_data(as_text=True))
 
@@ -74,7 +74,7 @@ def test_rollback_asks_for_a_note_and_says_it_succeeded(alice, config):
     page = alice.get("/ops/merchants/lime-market/versions").get_data(as_text=True)
     link = re.search(r'href="(/ops/merchants/lime-market/rollback\?version=[^"]+)"', page).group(1)
     confirm = alice.get(link.replace("&amp;", "&"))
-    assert confirm.status_code == 200 and "回滚 lime-market？" in text_of(confirm)
+    assert confirm.status_code == 200 and "回滚 青柠超市 · lime-market？" in text_of(confirm)
     version = re.search(r'name="version" value="([^"]+)"', confirm.get_data(as_text=True)).group(1)
     form = {"csrf_token": csrf(alice, "/ops/"), "version": version}
     refused = alice.post("/ops/merchants/lime-market/rollback", data=form)

@@ -330,7 +330,7 @@ def test_the_editor_is_for_logged_in_ops_only(ops_app):
 def test_the_editor_speaks_english_when_the_console_does(ops):
     ops.set_cookie("kabao_ops_lang", "en")
     page = _editor(ops)
-    assert "Visual editor: lime-market" in page and "Save draft" in page and "可视化编辑" not in page
+    assert "Visual editor: Lime Market · lime-market" in page and "Save draft" in page and "可视化编辑" not in page
     live = _preview(ops, form_of(page, pin="above", pin_above="12.345"))
     assert "has more than two decimals" in unescape(live)
 

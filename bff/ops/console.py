@@ -22,6 +22,7 @@ from bff.ops.auth import ops_csrf_token
 from bff.ops.language import console_locale, ops_text
 from bff.ops.permits import can
 from bff.ops.times import ops_time
+from bff.pages.services import services
 
 MODULES = (  # one a line: a new console page is one line here
     views,
@@ -48,4 +49,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["ops_locale"] = console_locale
     app.jinja_env.globals["preview_qr"] = preview_link.preview_qr
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["merchant_label"] = merchant_label
     app.jinja_env.globals["approval_on"] = approval_views.approval_required
+
+
+def merchant_label(merchant_id: str) -> str:
+    """A merchant as ops know it: its name in the console's language, then its id ("青柠超市 · lime-market")."""
+    merchant = services().registry.get(merchant_id)
+    if merchant is None:
+        return merchant_id
+    return f"{merchant.config.text(merchant.config.brand.name, console_locale())} · {merchant_id}"
