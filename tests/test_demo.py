@@ -109,3 +109,20 @@ def test_the_demo_serves_a_working_copy_and_commands_beside_it_use_its_environme
     assert not (data_dir / "demo.env").exists()  # a stopped demo leaves no environment to be picked up
     assert {path.name: path.read_bytes() for path in source.iterdir() if path.is_file()} == before
     assert not (source / ".drafts").exists() and not (source / ".history").exists()
+
+
+def test_a_merchant_added_to_the_repository_later_comes_into_the_working_copy_with_its_logo(tmp_path):
+    from bff.demo.workspace import working_config
+
+    source, data = tmp_path / "wallet_config", tmp_path / "data"
+    (source / "assets").mkdir(parents=True)
+    (source / "old.yaml").write_text("old: 1\n", encoding="utf-8")
+    copy, _notes = working_config(source, data)
+    (copy / "old.yaml").write_text("old: edited in the demo\n", encoding="utf-8")
+    (source / "new.yaml").write_text("brand: {logo: assets/new.png}\n", encoding="utf-8")
+    (source / "assets" / "new.png").write_bytes(b"\x89PNG logo")
+
+    _copy, notes = working_config(source, data)
+    assert (copy / "assets" / "new.png").read_bytes() == b"\x89PNG logo"
+    assert (copy / "new.yaml").is_file() and any("added new.yaml" in note for note in notes)
+    assert (copy / "old.yaml").read_text(encoding="utf-8") == "old: edited in the demo\n"  # ops' edits are kept

@@ -37,6 +37,10 @@ def working_config(source: Path, data: Path) -> tuple[Path, list[str]]:
             notes.append(f"  added {path.name} from {source}")
         elif (copy / path.name).read_bytes() != path.read_bytes():
             notes.append(f"  {path.name} differs from {source}/{path.name} (edited in the demo, or updated since)")
+    for path in sorted((source / "assets").glob("*")):  # the logos and art those merchants name
+        if path.is_file() and not (copy / "assets" / path.name).exists():
+            (copy / "assets").mkdir(exist_ok=True)
+            shutil.copy2(path, copy / "assets" / path.name)
     return copy, notes
 
 
