@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MAX_LAUNCH_TOKEN_AGE = 60
 
@@ -30,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "KABAO_OPS_USERS": "",  # user:werkzeug-hash,… (or KABAO_OPS_USERS_FILE, a file of such lines)
     "KABAO_OPS_USERS_FILE": "",
     "KABAO_OPS_IDLE_SECONDS": 30 * 60,  # an ops session unused this long ends on the server
+    "KABAO_OPS_TIMEZONE": "Asia/Shanghai",  # console times that belong to no merchant (sessions, accounts)
     # a publish is a request another publisher approves: "1" for every merchant, or some merchants' ids
     "KABAO_OPS_PUBLISH_APPROVAL": "",  # comma-separated (docs/deploy.md)
     # what merchant config (written by ops) may reach: env names by prefix or by name, outbound addresses
@@ -83,3 +85,7 @@ def check(config: Mapping[str, Any]) -> None:
         raise RuntimeError(f"set {names} in the environment")
     if not 0 < int(config["KABAO_LAUNCH_MAX_AGE"]) <= MAX_LAUNCH_TOKEN_AGE:
         raise RuntimeError(f"KABAO_LAUNCH_MAX_AGE must be 1..{MAX_LAUNCH_TOKEN_AGE} seconds")
+    try:
+        ZoneInfo(str(config.get("KABAO_OPS_TIMEZONE", "UTC")))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RuntimeError("KABAO_OPS_TIMEZONE must be an IANA time zone such as Asia/Shanghai") from None

@@ -182,3 +182,12 @@ def test_the_account_book_holds_on_each_ledger_engine(ledger_url):
         assert check_login(book, "carol", NEW_PASSWORD) is None
     finally:
         db.close()
+
+
+def test_session_times_are_in_the_consoles_zone_with_the_zone_named(make_app, config):
+    users = f"root:{generate_password_hash('a long enough password', 'pbkdf2:sha256:1000')}"
+    app = make_app(config, KABAO_OPS_USERS=users, KABAO_OPS_TIMEZONE="Asia/Tokyo")
+    client = app.test_client()
+    login(client, "root", "a long enough password")
+    page = client.get("/ops/sessions").get_data(as_text=True)
+    assert "(Asia/Tokyo)" in page and "UTC" not in page

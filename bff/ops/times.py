@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 from bff.pages.services import services
 
@@ -25,7 +26,8 @@ def local_time(when: float | None, zone: str) -> str:
 
 
 def ops_time(when: float, merchant_id: str | None = None) -> str:
-    """The console's template filter: the merchant's zone when the time belongs to one, UTC (named) otherwise."""
+    """The console's template filter: the merchant's zone when the time belongs to one, else the console's
+    (KABAO_OPS_TIMEZONE), named either way."""
     if merchant_id:
         return local_time(when, zone_of(merchant_id))
-    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(when))
+    return local_time(when, current_app.config.get("KABAO_OPS_TIMEZONE", DEFAULT_ZONE))
