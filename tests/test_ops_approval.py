@@ -194,3 +194,39 @@ def test_a_merchant_not_named_publishes_at_once_while_a_named_one_waits(make_app
     published = publish(alice, "lime-market", "not a merchant that waits")
     assert "/ops/approvals/" not in published.headers["Location"]
     assert "Gift money" in live_text(config)
+
+
+class DyingDesk(FakeDesk):
+    """A desk whose process dies in the middle of publishing (the first time)."""
+
+    def publish(self, *args, **kwargs):
+        if not self.published:
+            self.published.append("died")
+            raise SystemExit("the process was killed mid-publish")
+        super().publish(*args, **kwargs)
+
+
+def test_an_approval_whose_process_died_mid_publish_can_be_approved_again_after_a_while(tmp_path, monkeypatch):
+    from kabao_testing import CONFIG_DIR
+
+    from bff.checkout.migrations import upgrade
+    from bff.ledger_db import open_ledger_db
+    from bff.ops import approvals
+    from bff.ops.desk import version_of
+
+    db = open_ledger_db(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    try:
+        upgrade(db)
+        book, desk = approvals.PublishRequests(db), DyingDesk((CONFIG_DIR / "lime-market.yaml").read_text("utf-8"))
+        asked = book.ask(desk, "lime-market", "main", version_of(desk.text), "gift season", "", "alice")
+        with pytest.raises(SystemExit):
+            book.approve(desk, asked, "bob")
+        assert book.get(asked).state == "approving"
+        with pytest.raises(approvals.AlreadyDecided):  # claimed a moment ago: still being published, maybe
+            book.approve(desk, asked, "carol")
+        now = approvals.time.time()
+        monkeypatch.setattr(approvals.time, "time", lambda: now + approvals.CLAIM_SECONDS + 1)
+        assert book.approve(desk, asked, "carol").state == "approved"
+        assert desk.published[-1] == ("lime-market", "alice", version_of(desk.text), "gift season", "carol")
+    finally:
+        db.close()

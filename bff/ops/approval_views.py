@@ -92,7 +92,7 @@ def show(request_id: str) -> Response:
     """The request: who asked, the note, and what approving would change against what is live now."""
     asked = _asked(request_id)
     draft = desk().draft_text(asked.merchant_id, asked.draft)
-    stale = asked.state == "pending" and asked.stale(desk())
+    stale = asked.open and asked.stale(desk())
     diff = unified(desk().live_text(asked.merchant_id) or "", draft) if draft is not None and not stale else ""
     return _page(
         "ops/approval.html",

@@ -17,6 +17,9 @@ from bff.ops.readiness import not_ready
 from bff.ops.turns import Busy
 
 PENDING, APPROVING, APPROVED, REJECTED, VOID = "pending", "approving", "approved", "rejected", "void"
+# an approval being published holds its request this long at most: past it (the process died mid-publish) the
+# request can be approved or rejected again; publishing is keyed by the draft version, so nothing goes live twice
+CLAIM_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,12 @@ class PublishRequest:
     decided_by: str
     decided_at: float | None
     outcome: str
+
+    @property
+    def open(self) -> bool:
+        """Waiting for a decision: pending, or claimed by an approval that never finished (its process died)."""
+        stuck = self.state == APPROVING and time.time() - (self.decided_at or 0) > CLAIM_SECONDS
+        return self.state == PENDING or stuck
 
     def stale(self, desk: Desk) -> bool:
         """Has the requested draft changed (or gone) since the request?"""
@@ -120,8 +129,9 @@ class PublishRequests:
         return self._decide(self._pending(request_id), REJECTED, by, " ".join(reason.split())[:500])
 
     def _pending(self, request_id: str) -> PublishRequest:
+        """The request while it waits for a decision (or was claimed by an approval that never finished)."""
         asked = self.get(request_id)
-        if asked is None or asked.state != PENDING:
+        if asked is None or not asked.open:
             raise AlreadyDecided(request_id)
         return asked
 
