@@ -62,6 +62,8 @@ def test_empty_wallet_shows_the_empty_state(host_app: HostApp, merchant: Merchan
     expect(wallet.total_section).to_have_count(0)  # no ¥0.00 for a wallet without cards
 
 
+# what the page does differs by these; each dialect's down card system: tests/test_merchant_card_pages.py
+@pytest.mark.merchant_traits("card_detail", "section:total_balance", "section:bind_button")
 def test_card_system_down_keeps_the_wallet_usable(
     host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str
 ) -> None:
