@@ -16,7 +16,6 @@ from e2e.pages import HostApp
 from e2e.pages.money import yuan
 from e2e.sandbox_admin import SHOPPER, SandboxAdmin
 
-
 # the form follows the bind method; each dialect binds (and refuses a wrong secret) in tests/, without a browser
 pytestmark = pytest.mark.merchant_traits("bind_method")
 
