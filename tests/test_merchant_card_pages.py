@@ -8,6 +8,7 @@ dialect answers is checked here, for every merchant file, without a browser.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 import requests
@@ -16,6 +17,7 @@ from test_checkout import SYSTEM
 
 MERCHANTS = sorted(path.stem for path in CONFIG_DIR.glob("*.yaml"))
 ROW = re.compile(r'<li class="txn"')
+TIME = re.compile(r'<time datetime="([^"]+)"')
 NO_MORE = "没有更多记录了"
 
 
@@ -64,6 +66,8 @@ def test_history_pages_through_every_row_newest_first(app, client, launch, card_
     assert rows(client.get(path, query_string={"pages": 2})) == 20
     third = client.get(path, query_string={"pages": 3})
     assert 20 < rows(third) <= 30 and NO_MORE in text_of(third) and "加载更多" not in text_of(third)
+    times = [datetime.fromisoformat(stamp) for stamp in TIME.findall(third.get_data(as_text=True))]
+    assert len(times) == rows(third) and times == sorted(times, reverse=True), "not newest first across the pages"
 
 
 @pytest.mark.parametrize("merchant", MERCHANTS)
