@@ -124,3 +124,16 @@ def test_a_card_system_down_shows_the_last_known_balance(app, client, launch, ca
     assert f"上次 {yuan(poorest['balance'])}" in page or f"上次余额 {yuan(poorest['balance'])}" in page, page
     requests.delete(f"{card_system.url}/_sandbox/faults", timeout=5).raise_for_status()
     assert "上次" not in text_of(client.get("/wallet?js=0"))
+
+
+@pytest.mark.parametrize("merchant", MERCHANTS)
+def test_the_bind_form_takes_each_merchants_real_card_numbers_and_secrets(app, client, launch, card_system, merchant):
+    """What a browser lets a shopper type (maxlength) fits the merchant's cards: e2e binds one kind of merchant."""
+    launch(merchant_id=merchant)
+    form = client.get("/bind").get_data(as_text=True)
+    limits = dict(re.findall(r'<input id="(\w+)"[^>]*?maxlength="(\d+)"', form, re.S))
+    assert ("secret" in limits) == (merchant_config(app, merchant).flows.bind.method == "password"), limits
+    for card in sandbox_cards(card_system, SYSTEM[merchant], bound="0"):
+        assert len(card["card_number"]) <= int(limits["card_number"]), (card["card_number"], limits)
+        if "secret" in limits and card.get("secret"):
+            assert len(card["secret"]) <= int(limits["secret"]), (card["secret"], limits)
