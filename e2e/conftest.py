@@ -72,6 +72,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     Marked `paycode`: only the merchants with the pay code on. Marked `any_merchant`: what it checks doesn't
     depend on the merchant (the same code path serves them all), so it runs for the first one only.
     `--merchant ID` (repeatable) narrows them; in deployed mode they are the QA file's.
+    Marked `merchant_traits("bind_method", ...)`: the page differs by those traits alone (each merchant's dialect is
+    checked without a browser in tests/), so it runs for one merchant of each kind (not in deployed mode).
     """
     if "merchant" in metafunc.fixturenames:
         merchants = modes.merchants(metafunc.config)
@@ -79,7 +81,22 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             merchants = [m for m in merchants if m.paycode is not None]
         if metafunc.definition.get_closest_marker("any_merchant") and not modes.deployed(metafunc.config):
             merchants = merchants[:1]  # deployed: QA chose the merchants, each gets every flow
+        traits = metafunc.definition.get_closest_marker("merchant_traits")
+        if traits and not modes.deployed(metafunc.config):
+            merchants = one_per_kind(merchants, traits.args)
         metafunc.parametrize("merchant", merchants, ids=[m.id for m in merchants])
+
+
+def one_per_kind(merchants: list[Merchant], traits: tuple[str, ...]) -> list[Merchant]:
+    """The first merchant of each distinct combination of these traits: Merchant attributes, or
+    "section:<type>" for whether its wallet page has that section."""
+
+    def trait(merchant: Merchant, name: str) -> object:
+        kind, _, section = name.partition(":")
+        return merchant.has_section(section) if kind == "section" else getattr(merchant, name)
+
+    kinds = {tuple(trait(m, name) for name in traits): m for m in reversed(merchants)}
+    return [m for m in merchants if m in kinds.values()]
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import os
 import re
 from functools import partial
 
+import pytest
 from playwright.sync_api import expect
 
 from e2e.cardnumbers import other_than, unknown_number
@@ -14,6 +15,9 @@ from e2e.merchants import Merchant
 from e2e.pages import HostApp
 from e2e.pages.money import yuan
 from e2e.sandbox_admin import SHOPPER, SandboxAdmin
+
+# the form follows the bind method; each dialect binds (and refuses a wrong secret) in tests/, without a browser
+pytestmark = pytest.mark.merchant_traits("bind_method")
 
 
 def test_bind_with_the_right_secret_adds_the_card(

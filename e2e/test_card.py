@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
 from e2e.cards import active, last4, shopper_cards
@@ -13,6 +14,8 @@ from e2e.sandbox_admin import SHOPPER, SandboxAdmin
 PAGE_SIZE = 10
 
 
+# each dialect's paging and unbind: tests/test_merchant_card_pages.py, for every merchant without a browser
+@pytest.mark.merchant_traits("history")
 def test_history_pages_with_load_more(
     host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str
 ) -> None:
@@ -38,6 +41,7 @@ def test_history_pages_with_load_more(
     expect(card_page.rows.first).to_contain_text(newest_balance)
 
 
+@pytest.mark.merchant_traits("unbind")
 def test_unbind_asks_first_then_removes_the_card(
     host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str
 ) -> None:

@@ -63,6 +63,8 @@ def test_empty_wallet_shows_the_empty_state(host_app: HostApp, merchant: Merchan
 
 
 @pytest.mark.sandbox_only("injects a card system that is down (sandbox faults)")
+# what the page does differs by these; each dialect's down card system: tests/test_merchant_card_pages.py
+@pytest.mark.merchant_traits("card_detail", "section:total_balance", "section:bind_button")
 def test_card_system_down_keeps_the_wallet_usable(
     host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -111,31 +112,41 @@ def bff_env(sandbox: RunningSandbox, tmp_path: Path, config_dir: Path = CONFIG_D
 @contextmanager
 def kabao_serve(env: dict[str, str], workers: int = 1, threads: int = 4) -> Iterator[str]:
     """`kabao serve` (gunicorn) as a subprocess on a free port; yields its URL once /healthz answers."""
+    with kabao_servers(env, 1, workers, threads) as (url,):
+        yield url
+
+
+@contextmanager
+def kabao_servers(env: dict[str, str], count: int, workers: int = 1, threads: int = 4) -> Iterator[list[str]]:
+    """`count` processes of `kabao serve` on one environment, booted side by side; yields their URLs."""
     from sandbox.runner import free_port
 
-    port = free_port()
     kabao = os.path.join(os.path.dirname(sys.executable), "kabao")
-    process = subprocess.Popen(  # noqa: S603 - our own console script
-        [kabao, "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    started: list[tuple[subprocess.Popen, str]] = []
 
-    def up() -> bool:
+    def up(url: str) -> bool:
         try:
             return requests.get(f"{url}/healthz", timeout=1).ok
         except (requests.ConnectionError, requests.Timeout):  # booting on a loaded machine: ask again
             return False
 
     try:
-        if not wait_for(up, 60):  # two workers on a loaded machine can take a while to boot
-            raise RuntimeError(f"kabao serve did not answer on {url}")
-        yield url
+        for _ in range(count):
+            port = free_port()
+            bind = ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads)]
+            process = subprocess.Popen(  # noqa: S603 - our own console script
+                [kabao, "serve", *bind], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            started.append((process, f"http://127.0.0.1:{port}"))
+        for _, url in started:
+            if not wait_for(lambda url=url: up(url), 60):  # two workers on a loaded machine can take a while to boot
+                raise RuntimeError(f"kabao serve did not answer on {url}")
+        yield [url for _, url in started]
     finally:
-        process.terminate()
-        process.wait(10)
+        for process, _ in started:
+            process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown: no test waits on a graceful one
+        for process, _ in started:
+            process.wait(10)
 
 
 @contextmanager

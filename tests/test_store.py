@@ -12,6 +12,15 @@ from bff.store import open_store
 from bff.worker.leases import Leases
 
 
+def processes():
+    """Real processes racing on one store. A fork server forks each child from one clean, single-threaded
+    process that imported the store once (a spawned child starts a new interpreter and imports it again:
+    ~1 s each on a busy machine, 32 of them in this module); never a fork of this threaded test process."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["bff.store", "test_store"])
+    return ctx
+
+
 @pytest.fixture(params=["sqlite", "redis"])
 def store_url(request, tmp_path) -> str:
     if request.param == "sqlite":
@@ -30,7 +39,7 @@ def claim_in_child(url: str, key: str, results) -> None:  # noqa: ANN001
 
 
 def test_a_nonce_is_claimed_once_across_processes(store_url):
-    ctx = multiprocessing.get_context("spawn")
+    ctx = processes()
     results = ctx.Queue()
     children = [ctx.Process(target=claim_in_child, args=(store_url, "nonce:x", results)) for _ in range(4)]
     for child in children:
@@ -70,7 +79,7 @@ def reserve_in_child(url: str, results) -> None:  # noqa: ANN001
 
 
 def test_reservations_never_exceed_the_limit_across_processes(store_url):
-    ctx = multiprocessing.get_context("spawn")
+    ctx = processes()
     results = ctx.Queue()
     children = [ctx.Process(target=reserve_in_child, args=(store_url, results)) for _ in range(8)]
     for child in children:
@@ -119,7 +128,7 @@ def lease_in_child(url: str, key: str, holder: str, results) -> None:  # noqa: A
 
 
 def test_a_lease_is_taken_by_one_worker_across_processes(store_url):
-    ctx = multiprocessing.get_context("spawn")
+    ctx = processes()
     results = ctx.Queue()
     children = [
         ctx.Process(target=lease_in_child, args=(store_url, "attempt:x", f"worker-{n}", results)) for n in range(4)

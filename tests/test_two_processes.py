@@ -8,13 +8,13 @@ import uuid
 
 import pytest
 import requests
-from kabao_testing import bff_env, checkout_handle, kabao_serve, mint_checkout_token, sandbox_cards, sandbox_payments
+from kabao_testing import bff_env, checkout_handle, kabao_servers, mint_checkout_token, sandbox_cards, sandbox_payments
 
 
 @pytest.fixture
 def two_bffs(tmp_path, card_system):
     env = bff_env(card_system, tmp_path)  # one store and one ledger for both processes
-    with kabao_serve(env) as first, kabao_serve(env) as second:
+    with kabao_servers(env, 2) as (first, second):  # booted side by side
         yield first, second
 
 
