@@ -88,12 +88,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def one_per_kind(merchants: list[Merchant], traits: tuple[str, ...]) -> list[Merchant]:
-    """The first merchant of each distinct combination of these traits: Merchant attributes, or
-    "section:<type>" for whether its wallet page has that section."""
+    """The first merchant of each distinct combination of these traits: Merchant attributes (dotted for an
+    attribute's own, e.g. "checkout.pin"), or "section:<type>" for whether its wallet page has that section."""
 
     def trait(merchant: Merchant, name: str) -> object:
         kind, _, section = name.partition(":")
-        return merchant.has_section(section) if kind == "section" else getattr(merchant, name)
+        if kind == "section":
+            return merchant.has_section(section)
+        value: object = merchant
+        for part in name.split("."):  # "checkout.allow_remainder": an attribute of an attribute (None: absent)
+            value = getattr(value, part, None)
+        return value
 
     kinds = {tuple(trait(m, name) for name in traits): m for m in reversed(merchants)}
     return [m for m in merchants if m in kinds.values()]

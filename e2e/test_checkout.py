@@ -142,6 +142,8 @@ def test_pay_with_two_cards(
     )
 
 
+# the split and the "not enough" state are the BFF's, by this rule; each dialect's payment: the tests above
+@pytest.mark.merchant_traits("checkout.allow_remainder")
 def test_remainder(
     host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str, rules: CheckoutRules, cards: SeededCards
 ) -> None:
@@ -266,6 +268,7 @@ def test_pending_payment_resolves_on_the_result_page(
         )
 
 
+@pytest.mark.any_merchant  # one attempt per checkout is the BFF's (the same code for every dialect)
 def test_double_click_on_pay_charges_once(
     host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str, rules: CheckoutRules, cards: SeededCards
 ) -> None:

@@ -135,6 +135,13 @@ def test_the_editor_shows_the_merchants_draft_beside_its_phone_preview(ops):
     assert "可视化编辑" in page and "<iframe" in page and 'name="c_primary" id="c_primary" value="#0b7a4b"' in page
 
 
+def test_the_editor_offers_the_logo_and_card_art_uploads_which_come_back_to_it(ops):
+    page = _editor(ops)
+    assert 'action="/ops/merchants/lime-market/pictures/logo"' in page
+    assert 'action="/ops/merchants/lime-market/pictures/art/gift"' in page
+    assert 'name="back" value="/ops/merchants/lime-market/visual?"' in page
+
+
 MERCHANTS = sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
 OLD_NOTICE, NEW_NOTICE = "双十二期间使用礼品卡支付满 100 元减 10 元。", "元旦期间全场储值卡九五折"
 
