@@ -39,6 +39,33 @@ class Card:
     def usable(self) -> bool:
         return self.status is CardStatus.ACTIVE
 
+    def plain(self) -> dict:
+        """The card as JSON-ready values (for what a store keeps sealed: a snapshot, a short cache)."""
+        return {
+            "card_id": self.card_id,
+            "last4": self.last4,
+            "card_type": self.card_type,
+            "status": self.status.value,
+            "currency": self.currency,
+            "expires_on": self.expires_on.isoformat() if self.expires_on else None,
+            "balance": self.balance,
+            "registration": self.registration,
+        }
+
+    @classmethod
+    def from_plain(cls, item: dict) -> Card:
+        """The card from what plain() gave."""
+        return cls(
+            card_id=item["card_id"],
+            last4=item["last4"],
+            card_type=item["card_type"],
+            status=CardStatus(item["status"]),
+            currency=item["currency"],
+            expires_on=date.fromisoformat(item["expires_on"]) if item["expires_on"] else None,
+            balance=item["balance"],
+            registration=item.get("registration"),
+        )
+
 
 @dataclass(frozen=True)
 class Transaction:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from bff.cards.models import Card, CardStatus
 from bff.checkout.records import PlannedLeg
@@ -61,29 +61,10 @@ def shortfalls(legs: list[PlannedLeg], live: dict[str, CardView]) -> list[Shortf
 
 
 def _dump(view: CardView) -> dict:
-    card = view.card
-    return {
-        "card_id": card.card_id,
-        "last4": card.last4,
-        "card_type": card.card_type,
-        "status": card.status.value,
-        "currency": card.currency,
-        "expires_on": card.expires_on.isoformat() if card.expires_on else None,
-        "balance": card.balance,
-        "live": view.live,
-        "known_at": view.known_at.timestamp() if view.known_at else None,
-    }
+    known_at = view.known_at.timestamp() if view.known_at else None
+    return {**view.card.plain(), "live": view.live, "known_at": known_at}
 
 
 def _load(item: dict) -> CardView:
-    card = Card(
-        card_id=item["card_id"],
-        last4=item["last4"],
-        card_type=item["card_type"],
-        status=CardStatus(item["status"]),
-        currency=item["currency"],
-        expires_on=date.fromisoformat(item["expires_on"]) if item["expires_on"] else None,
-        balance=item["balance"],
-    )
     known_at = datetime.fromtimestamp(item["known_at"], UTC) if item["known_at"] is not None else None
-    return CardView(card, live=item["live"], known_at=known_at)
+    return CardView(Card.from_plain(item), live=item["live"], known_at=known_at)

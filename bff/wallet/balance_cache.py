@@ -17,9 +17,8 @@ import hmac
 import json
 import secrets
 import time
-from datetime import date
 
-from bff.cards.models import Card, CardStatus
+from bff.cards.models import Card
 from bff.security.sealing import Sealer
 from bff.store import Store
 
@@ -79,35 +78,9 @@ class BalanceCache:
         fresh = 0 <= time.time() - kept["at"] <= seconds
         if not fresh or kept["marks"] != marks or kept["card"]["card_id"] != card_id:
             return None, marks
-        return _load(kept["card"]), marks
+        return Card.from_plain(kept["card"]), marks
 
     def keep(self, merchant_id: str, user_id: str, handle: str, card: Card, marks: str, seconds: int) -> None:
         """Keep a live card fetched under `marks` (read before the fetch) for `seconds`."""
-        kept = {"at": time.time(), "marks": marks, "card": _dump(card)}
+        kept = {"at": time.time(), "marks": marks, "card": card.plain()}
         self.store.put(self._key(merchant_id, user_id, handle), self._sealer.seal(json.dumps(kept)), seconds)
-
-
-def _dump(card: Card) -> dict:
-    return {
-        "card_id": card.card_id,
-        "last4": card.last4,
-        "card_type": card.card_type,
-        "status": card.status.value,
-        "currency": card.currency,
-        "expires_on": card.expires_on.isoformat() if card.expires_on else None,
-        "balance": card.balance,
-        "registration": card.registration,
-    }
-
-
-def _load(item: dict) -> Card:
-    return Card(
-        card_id=item["card_id"],
-        last4=item["last4"],
-        card_type=item["card_type"],
-        status=CardStatus(item["status"]),
-        currency=item["currency"],
-        expires_on=date.fromisoformat(item["expires_on"]) if item["expires_on"] else None,
-        balance=item["balance"],
-        registration=item.get("registration"),
-    )
