@@ -130,18 +130,25 @@ def _reorder(sections: list[Any], form: MultiDict[str, str]) -> None:
 
 
 def _apply_copy(data: dict[str, Any], form: MultiDict[str, str]) -> None:
-    """Copy overrides per locale: keys kept, changed, added or dropped one by one (the rest untouched)."""
+    """Copy overrides from the form's `key: text` lines per locale."""
+    texts = {}
     for locale in LOCALES:
         lines = [line.partition(":") for line in form.get(f"copy_{locale}", "").splitlines() if line.strip()]
-        texts = {key.strip(): value.strip() for key, _, value in lines if key.strip()}
-        if not texts:
+        texts[locale] = {key.strip(): value.strip() for key, _, value in lines if key.strip()}
+    put_copy(data, texts)
+
+
+def put_copy(data: dict[str, Any], texts: dict[str, dict[str, str]]) -> None:
+    """Copy overrides per locale: keys kept, changed, added or dropped one by one (the rest untouched)."""
+    for locale in LOCALES:
+        if not texts.get(locale):
             if isinstance(data.get("copy"), dict):
                 data["copy"].pop(locale, None)
             continue
         target = _child(_child(data, "copy", "copy"), locale, f"copy.{locale}")
-        for key in [k for k in target if k not in texts]:
+        for key in [k for k in target if k not in texts[locale]]:
             del target[key]
-        for key, value in texts.items():
+        for key, value in texts[locale].items():
             roundtrip.put(target, key, value)
     if not data.get("copy"):
         data.pop("copy", None)

@@ -13,7 +13,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from bff.ops import roundtrip
-from bff.ops.shape import NotFormShaped, _checkout, _child, _mapping, shape_of
+from bff.ops.shape import NotFormShaped, _checkout, _child, _mapping, put_copy, shape_of
 from bff.ops.visual_form import COLOURS, LOCALES
 from bff.ops.visual_money import parse_yuan
 
@@ -149,20 +149,11 @@ def _faq(node: dict[str, Any], items: list[dict[str, str]]) -> None:
 
 
 def _copy(data: dict[str, Any], rows: list[dict[str, str]]) -> None:
-    """Copy overrides per locale: keys kept, changed, added or dropped one by one (the rest untouched)."""
-    for locale in LOCALES:
-        texts = {r["key"]: r["text"] for r in rows if r["locale"] == locale and r["key"] and r["text"]}
-        if not texts:
-            if isinstance(data.get("copy"), dict):
-                data["copy"].pop(locale, None)
-            continue
-        target = _child(_child(data, "copy", "copy"), locale, f"copy.{locale}")
-        for key in [k for k in target if k not in texts]:
-            del target[key]
-        for key, value in texts.items():
-            roundtrip.put(target, key, value)
-    if isinstance(data.get("copy"), dict) and not data["copy"]:
-        del data["copy"]
+    """Copy overrides per locale from the form's rows (a row without a key or a text is dropped)."""
+    texts = {
+        loc: {r["key"]: r["text"] for r in rows if r["locale"] == loc and r["key"] and r["text"]} for loc in LOCALES
+    }
+    put_copy(data, texts)
 
 
 def _checkout_rules(checkout: dict[str, Any], rules: dict[str, Any]) -> None:
