@@ -9,7 +9,7 @@ import pytest
 from bff.cards.models import Card, CardStatus
 from bff.checkout.autopick import auto_pick
 from bff.checkout.split import split_amount
-from bff.wallet.balances import CardView
+from bff.wallet.views import CardView
 
 
 def view(card_id: str, balance: int, expires: date | None = None) -> CardView:

@@ -12,7 +12,8 @@ from bff.cards.errors import CardSystemUnavailable
 from bff.cards.gateway import CardGateway
 from bff.cards.models import Card, CardStatus
 from bff.store import open_store
-from bff.wallet.balances import BalanceBook, CardView, WalletView
+from bff.wallet.balances import BalanceBook
+from bff.wallet.views import CardView, WalletView
 
 
 def card(card_id: str, balance: int | None = None, status: CardStatus = CardStatus.ACTIVE) -> Card:

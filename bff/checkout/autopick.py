@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from itertools import combinations
 
-from bff.wallet.balances import CardView
+from bff.wallet.views import CardView
 
 RULES = ("earliest_expiry", "smallest_first", "largest_first", "none")
 MAX_CONSIDERED = 12  # cards looked at, best ranked first: bounds the combinations tried (at most 1,585 for 5)

@@ -9,7 +9,7 @@ from bff.cards.models import CardStatus
 from bff.checkout.ledger import PlannedLeg
 from bff.checkout.split import split_amount
 from bff.merchants.checkout_rules import CheckoutRules
-from bff.wallet.balances import CardView
+from bff.wallet.views import CardView
 
 
 class Unusable(enum.StrEnum):

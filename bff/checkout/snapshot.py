@@ -14,7 +14,7 @@ from bff.cards.models import Card, CardStatus
 from bff.checkout.records import PlannedLeg
 from bff.security.sealing import Sealer
 from bff.store import Store
-from bff.wallet.balances import CardView
+from bff.wallet.views import CardView
 
 KEEP_SECONDS = 2 * 3600  # about a checkout's life; an expired snapshot is fetched again
 

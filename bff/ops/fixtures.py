@@ -16,9 +16,9 @@ from bff.checkout.results import Outcome, outcome_of
 from bff.checkout.states import AttemptStatus, CheckoutStatus, LegStatus
 from bff.merchants.checkout_rules import CheckoutRules
 from bff.merchants.model import CardNumberRule, MerchantConfig
-from bff.wallet.balances import CardView, WalletView
 from bff.wallet.binding import luhn_ok, number_fits
 from bff.wallet.history import Loaded
+from bff.wallet.views import CardView, WalletView
 
 NOW = datetime(2025, 6, 1, 6, 30, tzinfo=UTC)
 CHECKOUT_ID = "preview"

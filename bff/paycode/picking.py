@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bff.checkout.choice import unusable_reason
-from bff.wallet.balances import CardView
+from bff.wallet.views import CardView
 
 FAR_FUTURE = date.max
 

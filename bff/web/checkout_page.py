@@ -11,7 +11,7 @@ from bff.checkout.records import Checkout
 from bff.checkout.snapshot import CardSnapshots, shortfalls
 from bff.checkout.states import AttemptStatus
 from bff.merchants.checkout_rules import CheckoutRules
-from bff.wallet.balances import CardView
+from bff.wallet.views import CardView
 from bff.web.checkout_pins import PinAsk, PinTries
 from bff.web.render import is_htmx, no_store, page_or_fragment
 from bff.web.shopper import Shopper, current_shopper, services, translator

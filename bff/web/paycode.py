@@ -14,7 +14,7 @@ from bff.paycode.drawing import barcode_svg, grouped, masked, qr_svg
 from bff.paycode.picking import pick, usable
 from bff.paycode.redemptions import Redemption
 from bff.paycode.till import terms_for
-from bff.wallet.balances import CardView
+from bff.wallet.views import CardView
 from bff.web.checkout_pins import WRONG_PIN_CODES
 from bff.web.render import is_htmx, no_store, redirect_after_post
 from bff.web.shopper import Shopper, current_shopper, services, shopper_required, translator

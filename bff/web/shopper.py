@@ -16,7 +16,7 @@ from bff.i18n import Translator, negotiate
 from bff.merchants.loader import Merchant
 from bff.pages.context import PageContext, translator_for
 from bff.pages.services import services
-from bff.wallet.balances import WalletView
+from bff.wallet.views import WalletView
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, make_response, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from bff.merchants.loader import Merchant
-from bff.wallet.balances import CardView, WalletView
+from bff.wallet.views import CardView, WalletView
 from bff.web.render import no_store, page_or_fragment
 from bff.web.shopper import current_shopper, services, shopper_required
 
