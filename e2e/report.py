@@ -66,3 +66,10 @@ class HtmlReport:
     def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
         said = [str(value) for name, value in report.user_properties if name == PROPERTY]
         cells.insert(2, f"<td>{html.escape('; '.join(said)) or '-'}</td>")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_html(self, report: pytest.TestReport, data: list[str]) -> None:
+        """A skipped test says why in words, not as pytest's (file, line, reason) tuple."""
+        if report.skipped and isinstance(report.longrepr, tuple):
+            reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+            data[:] = [html.escape(reason) + "\n"]  # the text of the row's log box

@@ -115,4 +115,5 @@ def test_the_deployed_flows_pass_give_back_what_they_spent_and_never_reach_the_s
     ], "the run did not give back what it spent"
     report = (tmp_path / "reports" / MERCHANT / "report.html").read_text(encoding="utf-8")
     assert "Given back" in report and "data:image/png;base64" in report
+    assert "sandbox mode only" in report and "Skipped: sandbox mode only" not in report  # reasons in words
     print(f"deployed run: {len(passed)} passed, {len(skipped)} skipped, /_sandbox/* calls {len(sandbox_calls)}")
