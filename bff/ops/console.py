@@ -54,7 +54,7 @@ def init_app(app: Flask) -> None:
 
 
 def merchant_label(merchant_id: str) -> str:
-    """A merchant as ops know it: its name in the console's language, then its id ("青柠超市 · lime-market")."""
+    """A merchant as ops know it: its name in the console's language, then its id ("<name> · <merchant id>")."""
     merchant = services().registry.get(merchant_id)
     if merchant is None:
         return merchant_id
