@@ -12,10 +12,8 @@ Each figure is the median of 3 runs of the median of --rounds requests.
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -25,11 +23,8 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "bench")]
 
-from kabao_testing import CONFIG_DIR, bff_env, mint_checkout_token, mint_launch_token  # noqa: E402
-from stack import kabao_serve  # noqa: E402
-from ttfb import MERCHANT, USER, first_byte_ms, give_cards, median_run, slow_down  # noqa: E402
-
-from sandbox.runner import start_sandbox  # noqa: E402
+from kabao_testing import mint_checkout_token  # noqa: E402
+from ttfb import MERCHANT, USER, first_byte_ms, launched_shopper, median_run, options, slow_down  # noqa: E402
 
 FRAGMENT = re.compile(r'hx-get="(/checkout/[^"]+/cards)" hx-trigger="load"')
 
@@ -53,31 +48,19 @@ def open_order(shopper: requests.Session, base: str, host_secret: str, sandbox_u
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cards", type=int, default=8)
-    parser.add_argument("--slow-ms", type=int, default=1500)
-    parser.add_argument("--rounds", type=int, default=7)
-    args = parser.parse_args()
-    with start_sandbox(config_dir=CONFIG_DIR) as sandbox, tempfile.TemporaryDirectory() as tmp:
-        cards = give_cards(sandbox.url, args.cards)
-        with kabao_serve(bff_env(sandbox, Path(tmp)), Path(tmp) / "bff", workers=1, threads=4) as bff:
-            shopper = requests.Session()
-            shopper.trust_env = False
-            token = mint_launch_token(sandbox.host_secret, USER, MERCHANT)
-            shopper.get(f"{bff.url}/launch?token={token}", timeout=30).raise_for_status()
-            shopper.get(f"{bff.url}/wallet?js=0", timeout=30).raise_for_status()  # the cards are remembered
-            page = open_order(shopper, bff.url, sandbox.host_secret, sandbox.url)
-            figures = {}
-            for speed, delay in (("fast", 0), ("slow", args.slow_ms)):
-                slow_down(sandbox.url, delay)
-                for _ in range(3):  # warm: templates compiled, connections pooled
-                    page_and_balances_ms(shopper, page)
-                figures[speed] = (
-                    median_run(lambda: first_byte_ms(shopper, page), args.rounds),
-                    median_run(lambda: first_byte_ms(shopper, f"{page}?js=0"), args.rounds),
-                    median_run(lambda: page_and_balances_ms(shopper, page), args.rounds),
-                )
-            slow_down(sandbox.url, 0)
+    args = options(__doc__)
+    with launched_shopper(args.cards) as (sandbox, base, shopper, cards):
+        page = open_order(shopper, base, sandbox.host_secret, sandbox.url)
+        figures = {}
+        for speed, delay in (("fast", 0), ("slow", args.slow_ms)):
+            slow_down(sandbox.url, delay)
+            for _ in range(3):  # warm: templates compiled, connections pooled
+                page_and_balances_ms(shopper, page)
+            figures[speed] = (
+                median_run(lambda: first_byte_ms(shopper, page), args.rounds),
+                median_run(lambda: first_byte_ms(shopper, f"{page}?js=0"), args.rounds),
+                median_run(lambda: page_and_balances_ms(shopper, page), args.rounds),
+            )
     (page_fast, full_fast, all_fast), (page_slow, full_slow, all_slow) = figures["fast"], figures["slow"]
     print(f"checkout of {cards} cards, card system fast vs every call slowed to {args.slow_ms} ms (median of 3 runs):")
     for label, fast, slow in (("/checkout/<id>", page_fast, page_slow), ("/checkout/<id>?js=0", full_fast, full_slow)):

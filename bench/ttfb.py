@@ -19,7 +19,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -30,7 +32,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "bench")]
 from kabao_testing import CONFIG_DIR, bff_env, mint_launch_token  # noqa: E402
 from stack import kabao_serve  # noqa: E402
 
-from sandbox.runner import start_sandbox  # noqa: E402
+from sandbox.runner import RunningSandbox, start_sandbox  # noqa: E402
 
 MERCHANT, SYSTEM, USER = "lime-market", "lime", "u1001"
 FRAGMENTS = re.compile(r'hx-get="(/wallet/(?:cards/[^"]+|list\?known=[^"]+))" hx-trigger="load"')
@@ -77,32 +79,45 @@ def slow_down(sandbox_url: str, delay_ms: int) -> None:
         requests.post(f"{sandbox_url}/_sandbox/faults", json=fault, timeout=5).raise_for_status()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options(doc: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--cards", type=int, default=8)
     parser.add_argument("--slow-ms", type=int, default=1500)
     parser.add_argument("--rounds", type=int, default=7)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+@contextmanager
+def launched_shopper(wanted: int) -> Iterator[tuple[RunningSandbox, str, requests.Session, int]]:
+    """The sandbox, `kabao serve` (1 worker, 4 threads) and a shopper in the wallet with `wanted` cards remembered:
+    (sandbox, the wallet's URL, the shopper's session, how many cards it has). The card system is fast again after."""
     with start_sandbox(config_dir=CONFIG_DIR) as sandbox, tempfile.TemporaryDirectory() as tmp:
-        cards = give_cards(sandbox.url, args.cards)
+        cards = give_cards(sandbox.url, wanted)
         with kabao_serve(bff_env(sandbox, Path(tmp)), Path(tmp) / "bff", workers=1, threads=4) as bff:
             shopper = requests.Session()
             shopper.trust_env = False
             token = mint_launch_token(sandbox.host_secret, USER, MERCHANT)
             shopper.get(f"{bff.url}/launch?token={token}", timeout=30).raise_for_status()
             shopper.get(f"{bff.url}/wallet?js=0", timeout=30).raise_for_status()  # the cards are remembered
-            figures = {}
-            with ThreadPoolExecutor(cards + 1) as pool:
-                for speed, delay in (("fast", 0), ("slow", args.slow_ms)):
-                    slow_down(sandbox.url, delay)
-                    for _ in range(3):  # warm: templates compiled, connections pooled
-                        all_balances_ms(shopper, bff.url, pool)
-                    figures[speed] = (
-                        median_run(lambda: first_byte_ms(shopper, f"{bff.url}/wallet"), args.rounds),
-                        median_run(lambda: first_byte_ms(shopper, f"{bff.url}/wallet?js=0"), args.rounds),
-                        median_run(lambda: all_balances_ms(shopper, bff.url, pool), args.rounds),
-                    )
-            slow_down(sandbox.url, 0)
+            try:
+                yield sandbox, bff.url, shopper, cards
+            finally:
+                slow_down(sandbox.url, 0)
+
+
+def main() -> None:
+    args = options(__doc__)
+    with launched_shopper(args.cards) as (sandbox, base, shopper, cards), ThreadPoolExecutor(args.cards + 1) as pool:
+        figures = {}
+        for speed, delay in (("fast", 0), ("slow", args.slow_ms)):
+            slow_down(sandbox.url, delay)
+            for _ in range(3):  # warm: templates compiled, connections pooled
+                all_balances_ms(shopper, base, pool)
+            figures[speed] = (
+                median_run(lambda: first_byte_ms(shopper, f"{base}/wallet"), args.rounds),
+                median_run(lambda: first_byte_ms(shopper, f"{base}/wallet?js=0"), args.rounds),
+                median_run(lambda: all_balances_ms(shopper, base, pool), args.rounds),
+            )
     (page_fast, full_fast, all_fast), (page_slow, full_slow, all_slow) = figures["fast"], figures["slow"]
     print(f"wallet of {cards} cards, card system fast vs every call slowed to {args.slow_ms} ms (median of 3 runs):")
     print(f"  /wallet first byte:        {page_fast:7.1f} ms vs {page_slow:7.1f} ms: ratio {page_slow / page_fast:.2f}")
