@@ -119,6 +119,20 @@ def launch(app: Flask, client: FlaskClient):
     return do
 
 
+@pytest.fixture(params=["sqlite", "redis"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh store on each engine: a SQLite file, or the session's Redis emptied."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    from bff.store import open_store
+
+    url = request.getfixturevalue("redis_url")
+    store = open_store(url)
+    store.client.flushdb()
+    store.close()
+    return url
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """A throwaway Redis server on a free port (scripts/test.sh installs redis-server)."""

@@ -112,17 +112,6 @@ def test_binds_are_counted_per_day_in_the_merchants_zone(tmp_path):
     store.close()
 
 
-@pytest.fixture(params=["sqlite", "redis"])
-def store_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
-    url = request.getfixturevalue("redis_url")
-    store = open_store(url)
-    store.client.flushdb()
-    store.close()
-    return url
-
-
 def test_each_process_counts_its_calls_and_the_dashboard_sees_them_all(store_url):
     """Two processes (two stores on one URL): their calls add up once each has written them."""
     stores = [open_store(store_url), open_store(store_url)]

@@ -21,17 +21,6 @@ def processes():
     return ctx
 
 
-@pytest.fixture(params=["sqlite", "redis"])
-def store_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
-    url = request.getfixturevalue("redis_url")
-    store = open_store(url)
-    store.client.flushdb()
-    store.close()
-    return url
-
-
 def claim_in_child(url: str, key: str, results) -> None:  # noqa: ANN001
     store = open_store(url)
     results.put(store.add_if_absent(key, 60))

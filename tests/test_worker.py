@@ -53,17 +53,6 @@ def checkout_status(shopper: Shopper) -> CheckoutStatus:
     return shopper.app.extensions["kabao"].ledger.checkout_by_order(shopper.merchant, shopper.order_id).status
 
 
-@pytest.fixture(params=["sqlite", "redis"])
-def store_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
-    import redis
-
-    url = request.getfixturevalue("redis_url")
-    redis.Redis.from_url(url).flushdb()
-    return url
-
-
 def test_two_workers_settle_each_pending_once(make_app, card_system, store_url):
     first, second = make_app(KABAO_STORE_URL=store_url), make_app(KABAO_STORE_URL=store_url)  # one ledger, one store
     shoppers = pending_orders(first, card_system, 4)
