@@ -119,6 +119,19 @@ def launch(app: Flask, client: FlaskClient):
     return do
 
 
+@pytest.fixture
+def silent_card_system(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any call to lime's card system from now on fails the test: a first paint must not wait for one."""
+
+    def called(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the page's first paint asked the card system")
+
+    services = client.application.extensions["kabao"]
+    gateway = services.gateways.for_merchant(services.registry.get("lime-market"))
+    for name in ("list_cards", "card_detail"):
+        monkeypatch.setattr(gateway, name, called)
+
+
 @pytest.fixture(params=["sqlite", "redis"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh store on each engine: a SQLite file, or the session's Redis emptied."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 
-import pytest
 import requests
 from kabao_testing import add_fault, checkout_handle, mint_checkout_token, sandbox_cards, sandbox_payments, text_of
 
@@ -23,19 +22,6 @@ def open_checkout(client, card_system, amount: int = 12800, user_id: str = "u100
     opened = client.get(f"/checkout?token={token}")
     assert opened.status_code == 303, opened.get_data(as_text=True)
     return opened.headers["Location"]
-
-
-@pytest.fixture
-def silent_card_system(client, monkeypatch):
-    """Any call to lime's card system from now on fails the test: the page must not wait for one."""
-
-    def called(*args, **kwargs):
-        raise AssertionError("the checkout's first paint asked the card system")
-
-    services = client.application.extensions["kabao"]
-    gateway = services.gateways.for_merchant(services.registry.get("lime-market"))
-    for name in ("list_cards", "card_detail"):
-        monkeypatch.setattr(gateway, name, called)
 
 
 def pay_button(html: str) -> str:

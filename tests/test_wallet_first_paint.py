@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import requests
 from kabao_testing import add_fault, csrf_token, handle_in_wallet, sandbox_cards, text_of
 
@@ -15,19 +14,6 @@ HX = {"HX-Request": "true"}
 
 def rich_card(card_system) -> dict:
     return next(c for c in sandbox_cards(card_system, "lime", user_id="u1001") if c["balance"] == 50000)
-
-
-@pytest.fixture
-def silent_card_system(client, monkeypatch):
-    """Any call to lime's card system from now on fails the test: the page must not wait for one."""
-
-    def called(*args, **kwargs):
-        raise AssertionError("the wallet's first paint asked the card system")
-
-    services = client.application.extensions["kabao"]
-    gateway = services.gateways.for_merchant(services.registry.get("lime-market"))
-    for name in ("list_cards", "card_detail"):
-        monkeypatch.setattr(gateway, name, called)
 
 
 def test_first_visit_draws_the_page_and_loads_the_card_list_by_itself(client, launch, card_system):
