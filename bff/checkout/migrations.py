@@ -47,39 +47,24 @@ def _refund_leg_order(tx: Tx, engine: str) -> None:
         tx.execute("UPDATE refund_legs SET position = rowid")
 
 
-def _indexes(tx: Tx, engine: str) -> None:
-    for statement in schema.statements(schema.INDEXES, engine):
-        tx.execute(statement)
+def _statements(text: str) -> Callable[[Tx, str], None]:
+    """A step that runs the statements of one schema text, as the engine writes them."""
 
+    def run(tx: Tx, engine: str) -> None:
+        for statement in schema.statements(text, engine):
+            tx.execute(statement)
 
-def _redemptions(tx: Tx, engine: str) -> None:
-    for statement in schema.statements(schema.REDEMPTIONS, engine):
-        tx.execute(statement)
-
-
-def _growth_indexes(tx: Tx, engine: str) -> None:
-    for statement in schema.statements(schema.GROWTH_INDEXES, engine):
-        tx.execute(statement)
-
-
-def _lookup_indexes(tx: Tx, engine: str) -> None:
-    for statement in schema.statements(schema.LOOKUP_INDEXES, engine):
-        tx.execute(statement)
-
-
-def _ops_accounts(tx: Tx, engine: str) -> None:
-    for statement in schema.statements(schema.OPS_ACCOUNTS, engine):
-        tx.execute(statement)
+    return run
 
 
 STEPS = (
     Step(1, "tables", _tables),
     Step(2, "refund leg order", _refund_leg_order),
-    Step(3, "indexes", _indexes),
-    Step(4, "pay code redemptions", _redemptions),
-    Step(5, "indexes for a growing ledger", _growth_indexes),
-    Step(6, "indexes for the after-sales desk", _lookup_indexes),
-    Step(7, "ops accounts, sessions and publish requests", _ops_accounts),
+    Step(3, "indexes", _statements(schema.INDEXES)),
+    Step(4, "pay code redemptions", _statements(schema.REDEMPTIONS)),
+    Step(5, "indexes for a growing ledger", _statements(schema.GROWTH_INDEXES)),
+    Step(6, "indexes for the after-sales desk", _statements(schema.LOOKUP_INDEXES)),
+    Step(7, "ops accounts, sessions and publish requests", _statements(schema.OPS_ACCOUNTS)),
 )
 LATEST = STEPS[-1].number
 
