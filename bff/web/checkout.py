@@ -96,8 +96,7 @@ def choose_cards(checkout_id: str) -> Response:
         return redirect(url_for("checkout.result", checkout_id=checkout_id), 303)
     if request.args.get("js") != "0":
         return render_loading(shopper, checkout, rules)
-    views = shown_cards(shopper, checkout_id, fresh=True)
-    return render_choice(checkout, rules, views, first_picks(checkout, rules, views))
+    return _choice_with_balances(shopper, checkout, rules)
 
 
 @bp.get("/<checkout_id>/cards")
@@ -107,7 +106,12 @@ def card_balances(checkout_id: str) -> Response:
     shopper, checkout, rules = _owned(checkout_id)
     if checkout.status is not CheckoutStatus.OPEN:  # paid or closed in another tab meanwhile
         return redirect_after_post(url_for("checkout.result", checkout_id=checkout_id))
-    views = shown_cards(shopper, checkout_id, fresh=True)
+    return _choice_with_balances(shopper, checkout, rules)
+
+
+def _choice_with_balances(shopper: Shopper, checkout: Checkout, rules: CheckoutRules) -> Response:
+    """The form with every card's balance fetched now (in parallel) and the cards the merchant's rule picks."""
+    views = shown_cards(shopper, checkout.checkout_id, fresh=True)
     return render_choice(checkout, rules, views, first_picks(checkout, rules, views))
 
 
