@@ -13,9 +13,7 @@ import difflib
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +24,7 @@ from bff.merchants.loader import MERCHANT_ID, ConfigProblem, InvalidConfig, pars
 from bff.merchants.policy import ConfigPolicy
 from bff.merchants.yaml_limits import MAX_BYTES, too_large
 from bff.ops.audit_log import Entry, append, read
+from bff.ops.files import write_atomically
 from bff.ops.phrases import Phrase
 from bff.ops.readiness import not_ready
 from bff.ops.turns import Turns
@@ -68,20 +67,6 @@ def unified(before: str, after: str, labels: tuple[str, str] = ("live", "draft")
         return f"(not compared: {max(len(before), len(after)) // 1024} K characters is over the size limit)\n"
     lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True), *labels, n=1)
     return "".join(lines)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 _LOCAL = threading.Lock()
@@ -174,8 +159,8 @@ class Desk:
     def write_draft(self, merchant_id: str, draft: str, text: str, user: str) -> None:
         """Write a draft and who changed it when (beside it, for the list of drafts); in the merchant's turn."""
         path = self.draft_path(merchant_id, draft)
-        _write_atomically(path, text)
-        _write_atomically(path.with_suffix(".json"), json.dumps({"by": user, "at": time.time()}))
+        write_atomically(path, text)
+        write_atomically(path.with_suffix(".json"), json.dumps({"by": user, "at": time.time()}))
 
     def publish(
         self,
@@ -252,10 +237,10 @@ class Desk:
         live = self.live_text(merchant_id)
         replaced = _stamped(live) if live is not None else ""
         if live is not None:
-            _write_atomically(self.history / merchant_id / replaced, live)
+            write_atomically(self.history / merchant_id / replaced, live)
         kept = _stamped(text)  # what goes live is kept too: the version list can roll back to any release
-        _write_atomically(self.history / merchant_id / kept, text)
-        _write_atomically(self._live(merchant_id), text)
+        write_atomically(self.history / merchant_id / kept, text)
+        write_atomically(self._live(merchant_id), text)
         self._audit(user, merchant_id, action, live or "", text, note, (kept, replaced), approved_by)
 
     def _audit(

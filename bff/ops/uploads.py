@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -26,6 +24,7 @@ from typing import Any
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from bff.ops import roundtrip
+from bff.ops.files import write_atomically
 from bff.ops.shape import NotFormShaped
 
 MAX_BYTES = 512 * 1024
@@ -118,17 +117,7 @@ def store(config_dir: Path, merchant_id: str, picture: Picture) -> str:
     relative = stored_as(merchant_id, picture)
     target = config_dir / relative
     if not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(picture.data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(target, picture.data)
     return relative
 
 
