@@ -17,7 +17,7 @@ from bff.ops.desk import Desk
 from bff.ops.language import ops_text
 from bff.ops.permits import ops_role
 from bff.ops.roles import ROLES
-from bff.ops.views import _page
+from bff.ops.views import console_page
 from bff.pages.services import services
 
 bp = Blueprint("ops_accounts", __name__, url_prefix="/ops")
@@ -37,7 +37,7 @@ def _list(status: int = 200, problem: str = "", done: str = "") -> Response:
     book = account_book()
     accounts = book.all()
     sessions = {a.user: book.sessions(a.user, _idle()) for a in accounts}
-    return _page(
+    return console_page(
         "ops/accounts.html",
         status=status,
         accounts=accounts,
@@ -143,7 +143,9 @@ def my_sessions() -> Response:
     """This account's open sessions; end the others."""
     user = current_ops_user() or ""
     open_now = account_book().sessions(user, _idle())
-    return _page("ops/sessions.html", sessions=open_now, this_session=this_session_key(), done=request.args.get("done"))
+    return console_page(
+        "ops/sessions.html", sessions=open_now, this_session=this_session_key(), done=request.args.get("done")
+    )
 
 
 @bp.post("/sessions/others/end")

@@ -19,7 +19,7 @@ from bff.ops.desk import DraftMovedOn, NotPublishable, unified
 from bff.ops.language import ops_text
 from bff.ops.permits import ops_role
 from bff.ops.turns import Busy
-from bff.ops.views import _page, desk, moved_on
+from bff.ops.views import console_page, desk, moved_on
 from bff.pages.services import services
 
 bp = Blueprint("ops_approval", __name__, url_prefix="/ops/approvals")
@@ -64,7 +64,7 @@ def ask_approval(merchant_id: str, draft: str) -> Response:
 
 
 def _message(title: str, lines: list[str], merchant_id: str, status: int) -> Response:
-    return _page("ops/message.html", status=status, title=title, lines=lines, merchant_id=merchant_id)
+    return console_page("ops/message.html", status=status, title=title, lines=lines, merchant_id=merchant_id)
 
 
 def _asked(request_id: str) -> PublishRequest:
@@ -83,7 +83,7 @@ def _merchant_asked(view_args: dict[str, Any]) -> str | None:
 @bp.get("")
 @ops_required
 def index() -> Response:
-    return _page("ops/approvals.html", requests=requests_book().recent())
+    return console_page("ops/approvals.html", requests=requests_book().recent())
 
 
 @bp.get("/<request_id>")
@@ -94,7 +94,7 @@ def show(request_id: str) -> Response:
     draft = desk().draft_text(asked.merchant_id, asked.draft)
     stale = asked.open and asked.stale(desk())
     diff = unified(desk().live_text(asked.merchant_id) or "", draft) if draft is not None and not stale else ""
-    return _page(
+    return console_page(
         "ops/approval.html",
         asked=asked,
         merchant_id=asked.merchant_id,

@@ -27,7 +27,7 @@ from bff.ops.language import ops_text
 from bff.ops.permits import ops_role
 from bff.ops.shape import NotFormShaped
 from bff.ops.turns import Busy
-from bff.ops.views import _page, desk
+from bff.ops.views import console_page, desk
 from bff.pages.pictures import picture
 from bff.security.redirects import same_site_path
 
@@ -52,7 +52,7 @@ def too_large(_exc: Exception) -> Response:
 def _refused(merchant_id: str | None, reason: str, status: int = 422, **values: Any) -> Response:
     values.setdefault("limit", uploads.MAX_BYTES // 1024)
     lines = [ops_text(f"ops.assets.refused.{reason}", **values), ops_text("ops.assets.nothing_saved")]
-    return _page(
+    return console_page(
         "ops/message.html", status=status, title=ops_text("ops.assets.refused"), lines=lines, merchant_id=merchant_id
     )
 

@@ -13,7 +13,7 @@ from bff.ops.desk import DRAFT_NAME, MAIN, DraftMovedOn, version_of
 from bff.ops.permits import ops_role
 from bff.ops.phrases import Phrase
 from bff.ops.turns import Busy
-from bff.ops.views import _page, desk, moved_on
+from bff.ops.views import console_page, desk, moved_on
 
 bp = Blueprint("ops_drafts", __name__, url_prefix="/ops/merchants")
 csrf.exempt(bp)  # the ops session carries its own CSRF token (bff/ops/auth.py), not the shopper's
@@ -29,7 +29,7 @@ def _checked(merchant_id: str, *names: str) -> None:
 
 def _refused(merchant_id: str, title: str, line: str, status: int = 409) -> Response:
     """The refusal page: title is a console text's key, line what went wrong."""
-    return _page("ops/message.html", status=status, title=Phrase(title), lines=[line], merchant_id=merchant_id)
+    return console_page("ops/message.html", status=status, title=Phrase(title), lines=[line], merchant_id=merchant_id)
 
 
 def _to(merchant_id: str, draft: str) -> Response:
@@ -78,7 +78,7 @@ def confirm_discard(merchant_id: str, name: str) -> Response:
     text = desk().draft_text(merchant_id, name)
     if text is None:
         abort(404)
-    return _page("ops/discard.html", merchant_id=merchant_id, name=name, base=version_of(text))
+    return console_page("ops/discard.html", merchant_id=merchant_id, name=name, base=version_of(text))
 
 
 @bp.post("/<merchant_id>/drafts/<name>/discard")

@@ -21,7 +21,7 @@ from bff.ops.permits import ops_role
 from bff.ops.phrases import Phrase
 from bff.ops.readiness import not_ready
 from bff.ops.turns import Busy
-from bff.ops.views import _page, desk, moved_on
+from bff.ops.views import console_page, desk, moved_on
 from bff.pages.services import services
 
 bp = Blueprint("ops_releases", __name__, url_prefix="/ops/merchants")
@@ -52,7 +52,7 @@ def confirm_publish(merchant_id: str) -> Response:
         return redirect(url_for("ops.edit", merchant_id=merchant_id), 303)
     live = desk().live_text(merchant_id)
     refusals = [str(p) for p in desk().problems(merchant_id, draft)] or not_ready(draft)
-    return _page(
+    return console_page(
         "ops/confirm.html",
         merchant_id=merchant_id,
         kind="publish",
@@ -87,7 +87,7 @@ def confirm_rollback(merchant_id: str) -> Response:
     text = desk().version_text(_merchant(merchant_id), version)
     if text is None:
         abort(404)
-    return _page(
+    return console_page(
         "ops/confirm.html",
         merchant_id=merchant_id,
         kind="rollback",
@@ -115,7 +115,7 @@ def versions(merchant_id: str) -> Response:
     named = {e.version for e in releases} | {e.replaced for e in releases}
     older = [v for v in desk().versions(merchant_id) if v not in named]
     live = version_of(desk().live_text(merchant_id))
-    return _page("ops/versions.html", merchant_id=merchant_id, releases=releases, older=older, live=live)
+    return console_page("ops/versions.html", merchant_id=merchant_id, releases=releases, older=older, live=live)
 
 
 def _change_live(merchant_id: str, refused_title: str, change: Callable[[], None]) -> Response:
@@ -124,9 +124,9 @@ def _change_live(merchant_id: str, refused_title: str, change: Callable[[], None
         change()
     except NotPublishable as exc:
         lines = list(exc.problems)
-        return _page("ops/message.html", status=409, title=refused_title, lines=lines, merchant_id=merchant_id)
+        return console_page("ops/message.html", status=409, title=refused_title, lines=lines, merchant_id=merchant_id)
     except (DraftMovedOn, Busy):
         lines = [moved_on()]
-        return _page("ops/message.html", status=409, title=refused_title, lines=lines, merchant_id=merchant_id)
+        return console_page("ops/message.html", status=409, title=refused_title, lines=lines, merchant_id=merchant_id)
     services().registry.refresh(force=True)
     return redirect(url_for("ops.edit", merchant_id=merchant_id, done="release"), 303)

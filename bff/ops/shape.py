@@ -24,7 +24,7 @@ class NotFormShaped(ValueError):
     """The draft is not laid out the way the form edits it; the message names the key path."""
 
 
-def _mapping(value: Any, where: str) -> dict[str, Any]:
+def mapping_at(value: Any, where: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -32,11 +32,11 @@ def _mapping(value: Any, where: str) -> dict[str, Any]:
     return value
 
 
-def _child(parent: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+def child_map(parent: dict[str, Any], key: str, where: str) -> dict[str, Any]:
     """parent[key] as a mapping the form can write into (made when missing)."""
     if parent.get(key) is None:
         parent[key] = {}
-    return _mapping(parent[key], where)
+    return mapping_at(parent[key], where)
 
 
 def _data(text: str) -> dict[str, Any]:
@@ -44,39 +44,39 @@ def _data(text: str) -> dict[str, Any]:
         data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise NotFormShaped(Phrase("ops.edit.not_yaml")) from exc
-    return _mapping(data, Phrase("ops.edit.the_file"))
+    return mapping_at(data, Phrase("ops.edit.the_file"))
 
 
 def _sections(data: dict[str, Any]) -> list[Any]:
-    wallet = _mapping(_mapping(data.get("pages"), "pages").get("wallet"), "pages.wallet")
+    wallet = mapping_at(mapping_at(data.get("pages"), "pages").get("wallet"), "pages.wallet")
     sections = wallet.get("sections")
     if sections is None:
         return []
     if not isinstance(sections, list):
         raise NotFormShaped(Phrase("ops.edit.not_a_list", where="pages.wallet.sections"))
     for i, section in enumerate(sections):
-        _mapping(section, f"pages.wallet.sections.{i}")
+        mapping_at(section, f"pages.wallet.sections.{i}")
     return sections
 
 
-def _checkout(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+def checkout_map(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
     if data.get("checkout") is None:
         return None
-    checkout = _mapping(data["checkout"], "checkout")
-    return checkout, _mapping(checkout.get("pin"), "checkout.pin")
+    checkout = mapping_at(data["checkout"], "checkout")
+    return checkout, mapping_at(checkout.get("pin"), "checkout.pin")
 
 
 def _copy(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    copy = _mapping(data.get("copy"), "copy")
-    return {loc: _mapping(copy.get(loc), f"copy.{loc}") for loc in LOCALES}
+    copy = mapping_at(data.get("copy"), "copy")
+    return {loc: mapping_at(copy.get(loc), f"copy.{loc}") for loc in LOCALES}
 
 
 def shape_of(text: str) -> dict[str, Any]:
     """The fields the form shows, read from a merchant file's text; NotFormShaped if it can't show them."""
     data = _data(text)
-    colours = _mapping(_mapping(data.get("brand"), "brand").get("colours"), "brand.colours")
-    bind = _mapping(_mapping(data.get("flows"), "flows").get("bind"), "flows.bind")
-    checkout = _checkout(data)
+    colours = mapping_at(mapping_at(data.get("brand"), "brand").get("colours"), "brand.colours")
+    bind = mapping_at(mapping_at(data.get("flows"), "flows").get("bind"), "flows.bind")
+    checkout = checkout_map(data)
     return {
         "colours": {k: str(colours.get(k) or "") for k in COLOURS},
         "sections": [str((s or {}).get("type", "?")) for s in _sections(data)],
@@ -104,8 +104,8 @@ def apply_form(text: str, form: MultiDict[str, str]) -> str:
         document = roundtrip.Document(text)
     except roundtrip.NotRoundTrip as exc:
         raise NotFormShaped(Phrase("ops.edit.not_yaml")) from exc
-    data = _mapping(document.data, Phrase("ops.edit.the_file"))
-    colours = _child(_child(data, "brand", "brand"), "colours", "brand.colours")
+    data = mapping_at(document.data, Phrase("ops.edit.the_file"))
+    colours = child_map(child_map(data, "brand", "brand"), "colours", "brand.colours")
     for key in COLOURS:
         value = form.get(f"colour_{key}", "").strip()
         if value:
@@ -115,8 +115,8 @@ def apply_form(text: str, form: MultiDict[str, str]) -> str:
     _reorder(_sections(data), form)
     _apply_copy(data, form)
     if form.get("bind_method"):
-        roundtrip.put(_child(_child(data, "flows", "flows"), "bind", "flows.bind"), "method", form["bind_method"])
-    checkout = _checkout(data)
+        roundtrip.put(child_map(child_map(data, "flows", "flows"), "bind", "flows.bind"), "method", form["bind_method"])
+    checkout = checkout_map(data)
     if checkout and form.get("max_cards"):
         _apply_checkout(checkout[0], form)
     return document.dump()
@@ -145,7 +145,7 @@ def put_copy(data: dict[str, Any], texts: dict[str, dict[str, str]]) -> None:
             if isinstance(data.get("copy"), dict):
                 data["copy"].pop(locale, None)
             continue
-        target = _child(_child(data, "copy", "copy"), locale, f"copy.{locale}")
+        target = child_map(child_map(data, "copy", "copy"), locale, f"copy.{locale}")
         for key in [k for k in target if k not in texts[locale]]:
             del target[key]
         for key, value in texts[locale].items():
@@ -159,7 +159,7 @@ def _apply_checkout(checkout: dict[str, Any], form: MultiDict[str, str]) -> None
     remainder = form.get("allow_remainder") == "on"
     if remainder != bool(checkout.get("allow_remainder", True)):
         checkout["allow_remainder"] = remainder
-    pin = _child(checkout, "pin", "checkout.pin")
+    pin = child_map(checkout, "pin", "checkout.pin")
     roundtrip.put(pin, "required", form.get("pin", "never"))
     if pin["required"] == "above":
         roundtrip.put(pin, "above_amount", _number(form.get("pin_above"), 0))

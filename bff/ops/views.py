@@ -71,14 +71,16 @@ def limit_body() -> None:
 @bp.errorhandler(413)
 def too_large(_exc: Exception) -> Response:
     lines = [Phrase("ops.message.too_large_line", kb=MAX_BYTES // 1024)]
-    return _page("ops/message.html", status=413, title=Phrase("ops.message.too_large"), lines=lines, merchant_id=None)
+    return console_page(
+        "ops/message.html", status=413, title=Phrase("ops.message.too_large"), lines=lines, merchant_id=None
+    )
 
 
 def desk() -> Desk:
     return Desk(services().registry.config_dir, services().registry.policy, Turns(services().store))
 
 
-def _page(template: str, status: int = 200, **context: object) -> Response:
+def console_page(template: str, status: int = 200, **context: object) -> Response:
     return no_store(make_response(render_template(template, user=current_ops_user(), **context), status))
 
 
@@ -97,7 +99,7 @@ def login() -> Response:
         if reservation is None:
             wait = max(store.free_in(key, LOGIN_TRIES) for key in keys)
             error = ops_text("ops.accounts.locked", minutes=max(1, -(-wait // 60)))
-            return _page("ops/login.html", status=429, error=error)
+            return console_page("ops/login.html", status=429, error=error)
         if book.any() and check_login(book, user, password) is not None:
             give_back(store, reservation)
             value = start_ops_session(user)
@@ -118,7 +120,7 @@ def login() -> Response:
             return response
         log.warning("ops login refused for %r", user)
         error = Phrase("ops.login.wrong" if book.any() else "ops.login.no_accounts")
-    return _page("ops/login.html", status=401 if error else 200, error=error)
+    return console_page("ops/login.html", status=401 if error else 200, error=error)
 
 
 @bp.get("/language/<locale>")
@@ -144,7 +146,7 @@ def logout() -> Response:
 def index() -> Response:
     """Every merchant by name and logo, with its state: live, new, draft differs, invalid, check failed."""
     found = roster.rows(desk(), services().registry, console_locale(), _logo_url)
-    return _page("ops/index.html", rows=found)
+    return console_page("ops/index.html", rows=found)
 
 
 def _logo_url(merchant: Merchant) -> str:
@@ -173,7 +175,7 @@ def edit(merchant_id: str) -> Response:
         shape, shape_problem = shape_of(text), None
     except NotFormShaped as exc:
         shape, shape_problem = None, exc.args[0]
-    return _page(
+    return console_page(
         "ops/edit.html",
         status=status,
         merchant_id=merchant_id,
@@ -232,7 +234,7 @@ def check(merchant_id: str) -> Response:
     try:
         merchant = parse_merchant(desk().dir / f"{merchant_id}.yaml", text.encode(), services().registry.policy)
     except InvalidConfig as exc:
-        return _page(
+        return console_page(
             "ops/message.html",
             status=409,
             title=Phrase("ops.message.fix_first"),
@@ -250,7 +252,7 @@ def check(merchant_id: str) -> Response:
     except (LookupError, OSError, ValueError, StopIteration, requests.RequestException) as exc:
         line = exc.args[0] if exc.args and isinstance(exc.args[0], Phrase) else str(exc)
         title = Phrase("ops.message.no_test_cards")
-        return _page("ops/message.html", status=409, title=title, lines=[line], merchant_id=merchant_id)
+        return console_page("ops/message.html", status=409, title=title, lines=[line], merchant_id=merchant_id)
     gateways = Gateways(policy=services().registry.policy)
     bind = merchant.config.flows.bind
     gateway = gateways.for_merchant(merchant)
@@ -259,7 +261,7 @@ def check(merchant_id: str) -> Response:
     report = as_table(rows)
     desk().record_check(merchant_id, text, not failed(rows), current_ops_user(), report)
     title = Phrase("ops.message.check_failed" if failed(rows) else "ops.message.check_passed")
-    return _page("ops/message.html", title=title, lines=report.splitlines(), merchant_id=merchant_id)
+    return console_page("ops/message.html", title=title, lines=report.splitlines(), merchant_id=merchant_id)
 
 
 @bp.post("/merchants")
@@ -271,7 +273,7 @@ def new() -> Response:
 
     merchant_id = request.form.get("merchant_id", "").strip()
     if not MERCHANT_ID.fullmatch(merchant_id) or desk().working_text(merchant_id) is not None:
-        return _page(
+        return console_page(
             "ops/message.html",
             status=409,
             title=Phrase("ops.message.not_created"),
@@ -283,11 +285,11 @@ def new() -> Response:
         desk().save_draft(merchant_id, template.replace("{merchant_id}", merchant_id), "", current_ops_user())
     except (DraftMovedOn, Busy):  # another op created it a moment ago
         title, lines = Phrase("ops.message.not_created"), [moved_on()]
-        return _page("ops/message.html", status=409, title=title, lines=lines, merchant_id=None)
+        return console_page("ops/message.html", status=409, title=title, lines=lines, merchant_id=None)
     return redirect(url_for("ops.edit", merchant_id=merchant_id), 303)
 
 
 @bp.get("/audit")
 @ops_required
 def audit() -> Response:
-    return _page("ops/audit.html", entries=desk().audit(request.args.get("merchant") or None))
+    return console_page("ops/audit.html", entries=desk().audit(request.args.get("merchant") or None))

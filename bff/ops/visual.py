@@ -28,7 +28,7 @@ from bff.ops.language import ops_text
 from bff.ops.permits import ops_role
 from bff.ops.shape import NotFormShaped
 from bff.ops.turns import Busy
-from bff.ops.views import _page, desk
+from bff.ops.views import console_page, desk
 from bff.pages.responses import no_store
 
 bp = Blueprint("ops_visual", __name__, url_prefix="/ops/merchants")
@@ -133,7 +133,7 @@ def page(merchant_id: str) -> Response:
     except Exception:  # noqa: BLE001 - whatever a draft holds, the raw editor is where it gets fixed
         return redirect(url_for("ops.edit", merchant_id=merchant_id, draft=name if name != MAIN else None), 303)
     context = _context(merchant_id, name, text, shape, [], unchanged=True)  # the form as read puts nothing in
-    return _page("ops/visual.html", saved=request.args.get("saved") == "1", **context)
+    return console_page("ops/visual.html", saved=request.args.get("saved") == "1", **context)
 
 
 @bp.post("/<merchant_id>/visual")
@@ -147,7 +147,7 @@ def act(merchant_id: str) -> Response:
     if do == "save":
         return _save(merchant_id, name, text, shape, form_problems)
     visual_moves.act(shape, do, request.form.get("copy_pick", "").strip(), request.form.get("copy_locale", ""))
-    return _page("ops/visual.html", **_context(merchant_id, name, text, shape, form_problems))
+    return console_page("ops/visual.html", **_context(merchant_id, name, text, shape, form_problems))
 
 
 @bp.post("/<merchant_id>/visual/preview")
@@ -164,18 +164,18 @@ def preview(merchant_id: str) -> Response:
 def _save(merchant_id: str, name: str, text: str, shape: dict[str, Any], form_problems: list) -> Response:
     context = _context(merchant_id, name, text, shape, form_problems)
     if form_problems:
-        return _page("ops/visual.html", status=422, message=ops_text("ops.editor.not_saved.form"), **context)
+        return console_page("ops/visual.html", status=422, message=ops_text("ops.editor.not_saved.form"), **context)
     try:
         new = visual_apply.apply(text, shape)
         desk().save_draft(merchant_id, new, request.form.get("base", ""), current_ops_user(), False, name)
     except NotFormShaped:
-        return _page("ops/visual.html", status=422, message=ops_text("ops.editor.not_saved.shape"), **context)
+        return console_page("ops/visual.html", status=422, message=ops_text("ops.editor.not_saved.shape"), **context)
     except WouldBreakDraft:
-        return _page("ops/visual.html", status=409, message=ops_text("ops.editor.not_saved.invalid"), **context)
+        return console_page("ops/visual.html", status=409, message=ops_text("ops.editor.not_saved.invalid"), **context)
     except DraftTooLarge:
-        return _page("ops/visual.html", status=413, message=ops_text("ops.editor.not_saved.large"), **context)
+        return console_page("ops/visual.html", status=413, message=ops_text("ops.editor.not_saved.large"), **context)
     except (DraftMovedOn, Busy):
-        return _page("ops/visual.html", status=409, message=ops_text("ops.editor.not_saved.moved"), **context)
+        return console_page("ops/visual.html", status=409, message=ops_text("ops.editor.not_saved.moved"), **context)
     target = url_for(".page", merchant_id=merchant_id, draft=name if name != MAIN else None, saved=1)
     return redirect(target, 303)
 

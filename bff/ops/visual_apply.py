@@ -13,7 +13,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from bff.ops import roundtrip
-from bff.ops.shape import NotFormShaped, _checkout, _child, _mapping, put_copy, shape_of
+from bff.ops.shape import NotFormShaped, checkout_map, child_map, mapping_at, put_copy, shape_of
 from bff.ops.visual_form import COLOURS, LOCALES
 from bff.ops.visual_money import parse_yuan
 
@@ -25,19 +25,21 @@ def apply(text: str, shape: dict[str, Any]) -> str:
         document = roundtrip.Document(text)
     except roundtrip.NotRoundTrip as exc:
         raise NotFormShaped("the file is not YAML the form can read") from exc
-    data = _mapping(document.data, "the file")
-    brand = _child(data, "brand", "brand")
-    _colours(_child(brand, "colours", "brand.colours"), shape["colours"])
+    data = mapping_at(document.data, "the file")
+    brand = child_map(data, "brand", "brand")
+    _colours(child_map(brand, "colours", "brand.colours"), shape["colours"])
     if any(shape["dark"].values()) or isinstance(brand.get("dark"), dict):
-        _colours(_child(brand, "dark", "brand.dark"), shape["dark"])
+        _colours(child_map(brand, "dark", "brand.dark"), shape["dark"])
         if not brand["dark"]:
             del brand["dark"]
-    _faces(_mapping(brand.get("card_faces"), "brand.card_faces"), shape["faces"])
+    _faces(mapping_at(brand.get("card_faces"), "brand.card_faces"), shape["faces"])
     _sections(data, shape["sections"])
     _copy(data, shape["copy"])
     if shape["bind_method"]:
-        roundtrip.put(_child(_child(data, "flows", "flows"), "bind", "flows.bind"), "method", shape["bind_method"])
-    checkout = _checkout(data)
+        roundtrip.put(
+            child_map(child_map(data, "flows", "flows"), "bind", "flows.bind"), "method", shape["bind_method"]
+        )
+    checkout = checkout_map(data)
     if checkout and shape["checkout"]:
         _checkout_rules(checkout[0], shape["checkout"])
     return document.dump()
@@ -96,7 +98,7 @@ def _rebuild(seq: list[Any], new: list[Any]) -> None:
 
 
 def _sections(data: dict[str, Any], shapes: list[dict[str, Any]]) -> None:
-    wallet = _child(_child(data, "pages", "pages"), "wallet", "pages.wallet")
+    wallet = child_map(child_map(data, "pages", "pages"), "wallet", "pages.wallet")
     if not isinstance(wallet.get("sections"), list):
         wallet["sections"] = CommentedSeq()
     sections, used, new = wallet["sections"], set(), []
@@ -160,7 +162,7 @@ def _checkout_rules(checkout: dict[str, Any], rules: dict[str, Any]) -> None:
     roundtrip.put(checkout, "max_cards", int(rules["max_cards"]))
     if rules["allow_remainder"] != bool(checkout.get("allow_remainder", True)):
         checkout["allow_remainder"] = rules["allow_remainder"]
-    pin = _child(checkout, "pin", "checkout.pin")
+    pin = child_map(checkout, "pin", "checkout.pin")
     roundtrip.put(pin, "required", rules["pin"])
     if rules["pin"] == "above":
         roundtrip.put(pin, "above_amount", parse_yuan(rules["pin_above"]))
