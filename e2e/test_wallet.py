@@ -11,6 +11,8 @@ from playwright.sync_api import Route, expect
 from e2e.cards import active, last4, shopper_cards
 from e2e.merchants import Merchant
 from e2e.pages import HostApp
+from e2e.pages.card import CardPage
+from e2e.pages.htmx import expect_settled
 from e2e.pages.money import yuan
 from e2e.sandbox_admin import NEW_SHOPPER, SHOPPER, SandboxAdmin
 
@@ -168,3 +170,32 @@ def test_the_page_comes_first_and_each_balance_arrives_by_itself(
     if merchant.has_section("total_balance"):
         expect(wallet.total_stale).to_be_visible()
     wallet.page.screenshot(path=screens / "wallet-card-system-down.png", full_page=True)
+
+
+@pytest.mark.any_merchant  # one script keeps the tap for every merchant's wallet
+def test_a_tap_held_while_the_cards_balance_arrives_still_opens_the_card(
+    host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str
+) -> None:
+    richest = last4(active(shopper_cards(sandbox, system))[0])
+    wallet = host_app.open_wallet(SHOPPER, merchant)  # a first visit: the cards are remembered from here on
+    expect(wallet.balance(richest)).to_be_visible()
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:  # the balances wait here until the finger is down
+        held.append(route)
+
+    wallet.page.route("**/wallet/cards/**", hold)
+    wallet.reload()
+    expect(wallet.balance(richest)).to_have_count(0)
+    box = wallet.card_link(richest).bounding_box()
+    assert box is not None
+    # pressed on the card as drawn; its balance arrives and htmx replaces the card; released on the new one.
+    # (A mouse, not a touch: a touch held through a loaded machine's swap could become a long press.)
+    wallet.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    wallet.page.mouse.down()
+    for route in held:
+        route.continue_()
+    expect(wallet.balance(richest)).to_be_visible()
+    expect_settled(wallet.page)
+    wallet.page.mouse.up()
+    CardPage(wallet.page, merchant).expect_loaded(richest)

@@ -35,6 +35,13 @@ CACHE = Path(os.environ.get("KABAO_LIGHTHOUSE_DIR", Path.home() / ".cache" / "ka
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 SHOPPER = "u1001"
 ORDER = 12800
+# how each variant asks Chromium for the shopper's settings: a dark preference, text at 150% (24 px of 16)
+VARIANTS = {
+    "plain": "",
+    "dark": "--blink-settings=preferredColorScheme=0",
+    "text150": "--blink-settings=defaultFontSize=24",
+    "dark+text150": "--blink-settings=preferredColorScheme=0,defaultFontSize=24",
+}
 CARD_LINK = re.compile(r'href="(/cards/[^"?]+)"')
 PAYCODE_LINK = re.compile(r'href="(/paycode[^"]*)"')
 
@@ -87,7 +94,10 @@ def shopper_pages(simulator: str, merchant: str, locale: str) -> tuple[dict[str,
     return pages, cookie
 
 
-def audit(binary: Path, url: str, cookie: str, report: Path) -> dict[str, int]:
+FAILED = "   lighthouse failed (above)"
+
+
+def audit(binary: Path, url: str, cookie: str, report: Path, variant: str = "plain") -> dict[str, int]:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as headers:
         json.dump({"Cookie": cookie}, headers)
     env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
@@ -99,7 +109,7 @@ def audit(binary: Path, url: str, cookie: str, report: Path) -> dict[str, int]:
             "--output=json",
             f"--output-path={report}",
             f"--extra-headers={headers.name}",
-            "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
+            f"--chrome-flags=--headless=new --no-sandbox --disable-gpu {VARIANTS[variant]}".strip(),
         ],
         env=env,
         check=False,
@@ -116,6 +126,7 @@ def main() -> int:
     parser.add_argument("--simulator", help="a running stack's host-app simulator URL (default: start a demo)")
     parser.add_argument("--merchant", help="merchant id (default: the first with the pay code, so every page is there)")
     parser.add_argument("--locales", default="zh-CN,en")
+    parser.add_argument("--variants", default="plain,dark+text150", help=f"comma list of {', '.join(VARIANTS)}")
     parser.add_argument("--out", default=Path(tempfile.gettempdir()) / "kabao-lighthouse", type=Path)
     args = parser.parse_args()
     binary = lighthouse()
@@ -129,13 +140,15 @@ def main() -> int:
         simulator = demo.stack.simulator_url
     args.out.mkdir(parents=True, exist_ok=True)
     try:
-        print(f"{'page':<28}" + "".join(f"{c:>16}" for c in CATEGORIES))
+        print(f"{'page':<36}" + "".join(f"{c:>16}" for c in CATEGORIES))
         for locale in args.locales.split(","):
             pages, cookie = shopper_pages(simulator, merchant, locale)
-            for name, url in pages.items():
-                scores = audit(binary, url, cookie, args.out / f"{merchant}-{name}-{locale}.json")
-                shown = "".join(f"{scores[c]:>16}" for c in CATEGORIES) if scores else "   lighthouse failed (above)"
-                print(f"{name + ' ' + locale:<28}{shown}", flush=True)
+            for variant in args.variants.split(","):
+                for name, url in pages.items():
+                    report = args.out / f"{merchant}-{name}-{locale}-{variant}.json"
+                    scores = audit(binary, url, cookie, report, variant)
+                    shown = "".join(f"{scores[c]:>16}" for c in CATEGORIES) if scores else FAILED
+                    print(f"{f'{name} {locale} {variant}':<36}{shown}", flush=True)
     finally:
         if demo is not None:
             demo.stop()

@@ -60,6 +60,27 @@
     }
     update();
   }
+  // A press on a card whose balance then arrives lands on a card htmx has since replaced: the release is on
+  // the new card, and a mouse counts that as no click at all (a tap on a touch screen still clicks, so
+  // only the mouse is helped here). Follow the link the press began on.
+  var pressed = null;
+  function cardFace(event) {
+    return event.target.closest ? event.target.closest(".wallet-card .card-face") : null;
+  }
+  document.addEventListener("pointerdown", function (event) {
+    var face = cardFace(event);
+    pressed = face && event.pointerType === "mouse" && event.button === 0 ? { face: face, x: event.clientX, y: event.clientY } : null;
+  });
+  document.addEventListener("pointercancel", function () { pressed = null; });
+  document.addEventListener("pointerup", function (event) {
+    var was = pressed, face = cardFace(event);
+    pressed = null;
+    if (!was || was.face.isConnected || !face) return;  // not replaced: the browser's own click follows it
+    var moved = Math.abs(event.clientX - was.x) + Math.abs(event.clientY - was.y);
+    if (moved < 10 && face.getAttribute("href") === was.face.getAttribute("href")) {
+      face.click();
+    }
+  });
   document.addEventListener("DOMContentLoaded", update);
   document.addEventListener("htmx:afterSettle", update);
   document.addEventListener("htmx:responseError", giveUp);

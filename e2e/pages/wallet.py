@@ -71,8 +71,8 @@ class WalletPage:
         expect_settled(self.page)
 
     def open_card(self, last4: str) -> CardPage:
-        # a card whose balance is still coming is replaced when it comes (outerHTML): a tap that
-        # lands across the swap (pressed on the old card, released on the new) is no click at all
+        # a card whose balance is still coming is replaced when it comes (outerHTML): Playwright's click
+        # checks the element, then presses; a swap between the two leaves it pressing on a detached card
         expect_settled(self.page)
         self.card_link(last4).click()
         card = CardPage(self.page, self.merchant, self.t.locale)
