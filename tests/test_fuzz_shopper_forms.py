@@ -135,8 +135,9 @@ def test_checkout_submit_preview_cancel_and_status(app, shopper, card_system):
         "attempt": st.sampled_from(["1", "1", "1", "2", "0", "-1", str(10**30), None]) | hostile,
         "card": cards,
         f"pin-{shopper.cards[0]}": hostile,
+        "retry": shopper.card_ids(),
     }
-    action = st.sampled_from(["pay"] * 4 + ["preview"] * 2 + ["status", "result", "page", "return"])
+    action = st.sampled_from(["pay"] * 4 + ["preview"] * 2 + ["retry", "cards", "status", "result", "page", "return"])
     steps = st.lists(st.tuples(action, form(fields, ("csrf_token", "attempt")), st.booleans()), min_size=1, max_size=4)
 
     @given(amount=st.sampled_from([1, 100, 3650, 12800, 60000, 10**9]), steps=steps)
@@ -146,7 +147,7 @@ def test_checkout_submit_preview_cancel_and_status(app, shopper, card_system):
         for action, drawn, htmx in steps:
             data = shopper.filled(drawn)
             headers = {"HX-Request": "true"} if htmx else {}
-            if action in ("pay", "preview"):
+            if action in ("pay", "preview", "retry"):
                 response = shopper.client.post(f"{path}/{action}", data=data, headers=headers)
             elif action == "page":
                 response = shopper.client.get(path, headers=headers)
@@ -158,11 +159,13 @@ def test_checkout_submit_preview_cancel_and_status(app, shopper, card_system):
 
 
 def test_checkout_ids_in_the_path(shopper):
-    @given(checkout_id=hostile, action=st.sampled_from(["", "/pay", "/preview", "/status", "/result", "/return"]))
+    actions = ["", "/pay", "/preview", "/retry", "/cards", "/status", "/result", "/return"]
+
+    @given(checkout_id=hostile, action=st.sampled_from(actions))
     @FUZZ
     def fuzz(checkout_id, action):
         url = f"/checkout/{path_part(checkout_id)}{action}"
-        method = shopper.client.post if action in ("/pay", "/preview") else shopper.client.get
+        method = shopper.client.post if action in ("/pay", "/preview", "/retry") else shopper.client.get
         answered(method(url, data={"csrf_token": shopper.csrf, "attempt": "1"}), "checkout/<id>")
 
     fuzz()
