@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from bff.cli import main
 from bff.merchants.colors import MIN_TEXT_CONTRAST, contrast_ratio
 from bff.merchants.loader import validate_dir
-from bff.merchants.palette import READ_PAIRS
+from bff.merchants.palette import READ_PAIRS, link_on_white
 from tests.test_config import problems_of, write_variant
 
 REPO = Path(__file__).resolve().parent.parent
@@ -86,3 +86,17 @@ def test_brand_css_gives_both_schemes(client, launch):
     assert (
         "--primary: #0e9f62;" in dark_part and "--bg: #121316;" in dark_part and "--on-primary: #111111;" in dark_part
     )
+
+
+def test_the_pay_codes_white_panel_links_in_the_light_brand_colour_in_either_scheme(client, launch):
+    launch()
+    page = client.get("/wallet").get_data(as_text=True)
+    css = client.get(re.search(r'href="(/brand/[^"]+/brand.css)"', page).group(1)).get_data(as_text=True)
+    light, dark_part = css.split("@media (prefers-color-scheme: dark)")
+    assert "--link-on-white: #0b7a4b;" in light and "--link-on-white" not in dark_part
+
+
+@pytest.mark.parametrize(("primary", "link"), [("#0b7a4b", "#0b7a4b"), ("#ffd23f", "#111111")])
+def test_a_primary_too_light_for_a_white_panel_links_in_ink_there(primary, link):
+    assert link_on_white(primary) == link
+    assert contrast_ratio(link, "#ffffff") >= MIN_TEXT_CONTRAST

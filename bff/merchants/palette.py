@@ -74,6 +74,11 @@ def _readable_on(ground: str, preferred: str) -> str:
     return max((WHITE, INK), key=lambda c: contrast_ratio(c, ground))
 
 
+def link_on_white(primary: str) -> str:
+    """The brand's link colour for panels that stay white in either scheme (the pay code)."""
+    return _readable_on(WHITE, primary)
+
+
 def with_tints(colours: Mapping[str, str]) -> dict[str, str]:
     """A scheme's colours plus the ones computed from them (the notice tint)."""
     scheme = dict(colours)
