@@ -12,11 +12,10 @@ from playwright.sync_api import Page, Route, expect
 from e2e.axe import Audit
 from e2e.cards import active, last4, shopper_cards
 from e2e.merchants import Merchant
-from e2e.pages import HostApp
+from e2e.pages import SMALL_PHONE, HostApp
 from e2e.pages.host_app import new_order_id
 from e2e.sandbox_admin import SHOPPER, SandboxAdmin
 
-SMALL_PHONE = {"width": 390, "height": 664}
 SHOTS = Path("/tmp/shots-checkout-first-paint")
 ORDER = 1000  # ¥10.00: either active card pays it
 SLOW_MS = 1500

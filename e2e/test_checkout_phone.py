@@ -11,14 +11,13 @@ from playwright.sync_api import Page, expect
 
 from e2e.cards import active, last4, shopper_cards
 from e2e.merchants import Merchant
-from e2e.pages import HostApp
+from e2e.pages import SMALL_PHONE, HostApp
 from e2e.pages.host_app import new_order_id
 from e2e.pages.htmx import expect_settled
 from e2e.pages.money import yuan
 from e2e.sandbox_admin import SHOPPER, SandboxAdmin
 from e2e.test_checkout import TWO_CARD_ORDER, SeededCards
 
-SMALL_PHONE = {"width": 390, "height": 664}
 SHOTS = Path("/tmp/shots-checkout")
 
 
