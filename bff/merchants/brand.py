@@ -92,7 +92,7 @@ class Brand(Model):
     def css_schemes(self) -> dict[str, dict[str, str]]:
         """The custom properties of each scheme, for brand.css."""
         light = palette.css_variables(self.light_scheme())
-        light["--link-on-white"] = palette.link_on_white(self.colours.primary)  # kept in the dark scheme too
+        light[palette.LINK_ON_WHITE] = palette.link_on_white(self.colours.primary)  # kept in the dark scheme too
         return {
             "light": light,
             "dark": palette.css_variables(self.dark_scheme()),

@@ -109,16 +109,21 @@ def problems(scheme: Mapping[str, str], given: Mapping[str, str | None] | None =
     return found
 
 
+CSS_OF = {
+    "primary": "--primary",
+    "on_primary": "--on-primary",
+    "background": "--bg",
+    "surface": "--surface",
+    "text": "--text",
+    "notice_bg": "--notice-bg",
+}
+LINK_ON_WHITE = "--link-on-white"
+# every custom property brand.css may write (the console's preview stylesheet accepts these alone)
+CSS_NAMES = frozenset({*CSS_OF.values(), "--notice-text", LINK_ON_WHITE})
+
+
 def css_variables(scheme: Mapping[str, str]) -> dict[str, str]:
     """The custom properties brand.css writes for a scheme."""
-    names = {
-        "primary": "--primary",
-        "on_primary": "--on-primary",
-        "background": "--bg",
-        "surface": "--surface",
-        "text": "--text",
-        "notice_bg": "--notice-bg",
-    }
-    variables = {css: scheme[key] for key, css in names.items()}
+    variables = {css: scheme[key] for key, css in CSS_OF.items()}
     variables["--notice-text"] = scheme["text"]
     return variables

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from bff import csrf
 from bff.i18n import LOCALES
 from bff.merchants.loader import MERCHANT_ID, ConfigProblem, InvalidConfig, Merchant, parse_merchant
+from bff.merchants.palette import CSS_NAMES
 from bff.ops import preview as shopper_pages
 from bff.ops import visual_apply, visual_checks, visual_form, visual_moves
 from bff.ops.auth import current_ops_user, ops_required
@@ -33,7 +34,6 @@ from bff.pages.responses import no_store
 
 bp = Blueprint("ops_visual", __name__, url_prefix="/ops/merchants")
 csrf.exempt(bp)  # the ops session carries its own CSRF token (bff/ops/auth.py), not the shopper's
-CSS_NAMES = frozenset({"--primary", "--on-primary", "--bg", "--surface", "--text", "--notice-bg", "--notice-text"})
 FACE_KEY = re.compile(r"[a-z0-9_-]{1,32}")
 DEFAULT_VIEW = "wallet/cards"
 
