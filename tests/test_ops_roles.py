@@ -7,6 +7,8 @@ from kabao_testing import text_of
 from ops_testing import csrf, login
 from werkzeug.security import generate_password_hash
 
+from bff.pages.services import services
+
 ROLE_OF = {"viewer": "viewer", "editor": "editor", "publisher": "publisher", "desk": "after-sales", "boss": "admin"}
 PASSWORD = "a long enough password"  # noqa: S105 - test accounts
 HASH = generate_password_hash(PASSWORD, "pbkdf2:sha256:1000")  # cheap: tests log in often
@@ -93,7 +95,36 @@ def test_an_account_limited_to_some_merchants_changes_only_those(roles_app):
     assert mine.status_code == 303 and mine.headers["Location"].endswith("/ops/merchants/birch-tea?draft=spring")
     other = send(client, "POST", f"/ops/merchants/{M}/drafts", {"name": "spring", "source": "live"})
     assert other.status_code == 403 and "lime-market" in text_of(other)
-    assert client.get(f"/ops/merchants/{M}").status_code == 200  # reading stays open
+
+
+def test_an_account_limited_to_some_merchants_reads_only_those(roles_app):
+    """A merchant's own staff see their merchant's files, orders, audit and requests, never another's shoppers."""
+    book = roles_app.extensions["kabao_ops_accounts"]
+    book.add("boss", "dora", "Dora", ["after-sales"], "birch-tea", PASSWORD)
+    with roles_app.app_context():
+        ledger = services().ledger
+        theirs = ledger.open_checkout(M, "u-lime", "ORDER-LIME-1", 1200, "CNY", "")
+        mine = ledger.open_checkout("birch-tea", "u-birch", "ORDER-BIRCH-1", 800, "CNY", "")
+    send(as_user(roles_app, "editor"), "POST", f"/ops/merchants/{M}/drafts", {"name": "spring", "source": "live"})
+    client = as_user(roles_app, "dora")
+    roster = text_of(client.get("/ops/"))
+    assert "birch-tea" in roster and M not in roster
+    for path in (
+        f"/ops/merchants/{M}",
+        f"/ops/merchants/{M}/versions",
+        f"/ops/preview/{M}",
+        f"/ops/orders/{theirs.checkout_id}",
+    ):
+        refused = client.get(path)
+        assert refused.status_code == 403 and "不包括 lime-market" in text_of(refused), path
+    assert client.get(f"/ops/orders/{mine.checkout_id}").status_code == 200
+    found = text_of(client.get("/ops/orders", query_string={"kind": "checkout", "q": theirs.checkout_id}))
+    assert "ORDER-LIME-1" not in found
+    assert "ORDER-BIRCH-1" in text_of(client.get("/ops/orders", query_string={"kind": "order", "q": "ORDER-BIRCH-1"}))
+    dashboard, audit = text_of(client.get("/ops/dashboard")), text_of(client.get("/ops/audit"))
+    assert "birch-tea" in dashboard and M not in dashboard
+    assert M not in audit and "spring" not in audit  # the editor's draft of lime-market
+    assert M in text_of(as_user(roles_app, "viewer").get("/ops/audit"))  # an unlimited account sees it
 
 
 def test_buttons_an_account_cannot_use_are_not_shown(roles_app, config):

@@ -17,7 +17,7 @@ from bff.ops.audit_log import record_action
 from bff.ops.auth import current_ops_user, ops_required
 from bff.ops.desk import DraftMovedOn, NotPublishable, unified
 from bff.ops.language import ops_text
-from bff.ops.permits import ops_role
+from bff.ops.permits import ops_role, outside_merchants, seen, sees
 from bff.ops.turns import Busy
 from bff.ops.views import console_page, desk, moved_on
 from bff.pages.services import services
@@ -83,7 +83,7 @@ def _merchant_asked(view_args: dict[str, Any]) -> str | None:
 @bp.get("")
 @ops_required
 def index() -> Response:
-    return console_page("ops/approvals.html", requests=requests_book().recent())
+    return console_page("ops/approvals.html", requests=seen(requests_book().recent(), lambda r: r.merchant_id))
 
 
 @bp.get("/<request_id>")
@@ -91,6 +91,8 @@ def index() -> Response:
 def show(request_id: str) -> Response:
     """The request: who asked, the note, and what approving would change against what is live now."""
     asked = _asked(request_id)
+    if not sees(asked.merchant_id):
+        return outside_merchants(asked.merchant_id)
     draft = desk().draft_text(asked.merchant_id, asked.draft)
     stale = asked.open and asked.stale(desk())
     diff = unified(desk().live_text(asked.merchant_id) or "", draft) if draft is not None and not stale else ""

@@ -20,7 +20,7 @@ from bff.ops import (
 )
 from bff.ops.auth import ops_csrf_token
 from bff.ops.language import console_locale, ops_text
-from bff.ops.permits import can
+from bff.ops.permits import can, keep_to_merchants, sees
 from bff.ops.times import ops_time
 from bff.pages.services import services
 
@@ -42,13 +42,15 @@ BLUEPRINTS = tuple(module.bp for module in MODULES)
 
 
 def init_app(app: Flask) -> None:
-    """The console's template helpers: its CSRF token, times in the merchant's zone, its own language."""
+    """The console's template helpers (CSRF token, times in the merchant's zone, its language) and merchant scope."""
     app.jinja_env.globals["ops_csrf"] = ops_csrf_token
     app.jinja_env.filters["ops_time"] = ops_time
     app.jinja_env.globals["ot"] = ops_text
     app.jinja_env.globals["ops_locale"] = console_locale
     app.jinja_env.globals["preview_qr"] = preview_link.preview_qr
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["sees"] = sees
+    app.before_request(keep_to_merchants(frozenset(blueprint.name for blueprint in BLUEPRINTS)))
     app.jinja_env.globals["merchant_label"] = merchant_label
     app.jinja_env.globals["approval_on"] = approval_views.approval_required
 

@@ -14,6 +14,7 @@ from bff import csrf
 from bff.checkout.figures import Day, day_of
 from bff.ops.auth import ops_required
 from bff.ops.orders import page
+from bff.ops.permits import seen
 from bff.ops.times import local_time
 from bff.pages.services import services
 from bff.store.tallies import MINUTES, Calls
@@ -34,7 +35,7 @@ def dashboard() -> Response:
     now, window = time.time(), float(current_app.config["KABAO_RECONCILE_WINDOW_SECONDS"])
     kabao = services()
     rows: list[Row] = []
-    for merchant in sorted(kabao.registry.all(), key=lambda m: m.id):
+    for merchant in seen(sorted(kabao.registry.all(), key=lambda m: m.id), lambda m: m.id):
         zone = merchant.config.timezone
         rows.append(
             Row(

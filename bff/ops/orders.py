@@ -20,6 +20,7 @@ from bff.checkout.records import Checkout
 from bff.money import fen_to_yuan
 from bff.ops.auth import current_ops_user, ops_required
 from bff.ops.desk import Desk
+from bff.ops.permits import outside_merchants, seen, sees
 from bff.ops.phrases import Phrase
 from bff.ops.times import local_time, zone_of
 from bff.pages.responses import no_store
@@ -76,13 +77,14 @@ def find() -> Response:
     kind, value = request.args.get("kind", "order"), request.args.get("q", "").strip()
     merchant_id = request.args.get("merchant", "")
     results, problem = ([], None) if not value or kind not in KINDS else search(kind, value, merchant_id)
+    results = seen(results, lambda checkout: checkout.merchant_id)
     return page(
         "ops/orders.html",
         kinds=KINDS,
         kind=kind,
         q=value,
         merchant=merchant_id,
-        merchants=sorted(m.id for m in services().registry.all()),
+        merchants=sorted(m.id for m in services().registry.all() if sees(m.id)),
         since=request.args.get("since", ""),
         until=request.args.get("until", ""),
         searched=bool(value),
@@ -97,6 +99,8 @@ def order_page(checkout_id: str, status: int = 200, **extra: object) -> Response
     found: OrderFile | None = lookup().order_file(checkout_id)
     if found is None:
         abort(404)
+    if not sees(found.checkout.merchant_id):
+        return outside_merchants(found.checkout.merchant_id)
     zone = zone_of(found.checkout.merchant_id)
     extra.setdefault("refund_id", f"ops-{secrets.token_hex(8)}")  # one per rendered form: a resend is idempotent
     mark = f"(checkout {checkout_id})"

@@ -1,8 +1,9 @@
 """Who may do what in the ops console: roles per account, optionally limited to some merchants.
 
-Every account that can log in may read the whole console (viewer). The other roles each open one kind
-of change: editor (drafts), publisher (publish, roll back, approve), after-sales (the desk's actions),
-admin (accounts). An account limited to some merchants changes only those.
+Every account that can log in may read the console (viewer). The other roles each open one kind of
+change: editor (drafts), publisher (publish, roll back, approve), after-sales (the desk's actions),
+admin (accounts). An account limited to some merchants reads and changes only those: their files,
+orders, audit lines, requests and dashboard rows (a merchant's own staff never see another's shoppers).
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ class Account:
         if not self.enabled or role not in self.roles:
             return False
         return not self.merchants or merchant_id is None or merchant_id in self.merchants
+
+    def sees(self, merchant_id: str) -> bool:
+        """May this account read what belongs to merchant_id (its file, orders, audit lines)?"""
+        return self.enabled and (not self.merchants or merchant_id in self.merchants)
 
     def for_any_merchant(self, role: str) -> bool:
         """Has role for at least some merchant (to show a link to a page of such actions)."""

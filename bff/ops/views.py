@@ -31,7 +31,7 @@ from bff.ops.auth import (
 )
 from bff.ops.desk import DRAFT_NAME, MAIN, Desk, DraftMovedOn, DraftTooLarge, WouldBreakDraft, unified, version_of
 from bff.ops.language import console_locale, ops_said, ops_text, ops_word, remember_locale
-from bff.ops.permits import ops_role
+from bff.ops.permits import ops_role, seen
 from bff.ops.phrases import Phrase
 from bff.ops.shape import NotFormShaped, apply_form, shape_of
 from bff.ops.turns import Busy, Turns
@@ -146,7 +146,7 @@ def logout() -> Response:
 def index() -> Response:
     """Every merchant by name and logo, with its state: live, new, draft differs, invalid, check failed."""
     found = roster.rows(desk(), services().registry, console_locale(), _logo_url)
-    return console_page("ops/index.html", rows=found)
+    return console_page("ops/index.html", rows=seen(found, lambda row: row.id))
 
 
 def _logo_url(merchant: Merchant) -> str:
@@ -292,4 +292,5 @@ def new() -> Response:
 @bp.get("/audit")
 @ops_required
 def audit() -> Response:
-    return console_page("ops/audit.html", entries=desk().audit(request.args.get("merchant") or None))
+    entries = desk().audit(request.args.get("merchant") or None)
+    return console_page("ops/audit.html", entries=seen(entries, lambda entry: entry.merchant_id))
