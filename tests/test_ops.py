@@ -67,6 +67,23 @@ def test_saving_shows_problems_by_key_path_and_publish_is_refused(ops_app, confi
     assert 'primary: "#0b7a4b"' in (config / "lime-market.yaml").read_text(encoding="utf-8")
 
 
+def test_pydantics_own_problems_are_worded_in_the_consoles_language(ops_app, config):
+    client = ops_app.test_client()
+    login(client)
+    page = client.get("/ops/merchants/lime-market").get_data(as_text=True)
+    base = re.search(r'name="base" value="(\w+)"', page).group(1)
+    text = (config / "lime-market.yaml").read_text(encoding="utf-8")
+    text = text.replace("pages:\n  wallet:\n", "pages:\n  wallet:\n    balance_cache_seconds: 99\n", 1)
+    text = text.replace('primary: "#0b7a4b"', 'primary: "green"') + "colour: red\n"
+    form = {"csrf_token": csrf(client, "/ops/"), "text": text, "base": base}
+    said = text_of(client.post("/ops/merchants/lime-market", data=form))
+    assert "pages.wallet.balance_cache_seconds 不能大于 30" in said and "colour 这里没有这一项" in said
+    assert "is not a colour" in said  # Kabao's own checks keep their words (the CLI prints the same)
+    client.set_cookie("kabao_ops_lang", "en")
+    page = text_of(client.get("/ops/merchants/lime-market"))
+    assert "pages.wallet.balance_cache_seconds Should be at most 30" in page and "Not a key this place has" in page
+
+
 def test_publish_is_served_without_restart_and_rollback_is_one_action(ops_app, config):
     client = ops_app.test_client()
     shopper = ops_app.test_client()

@@ -28,11 +28,17 @@ class Merchant:
     path: Path
 
 
+# what of a pydantic error's context a console may word the problem with (none of it is a secret or a value typed)
+WORDED_CONTEXT = ("ge", "gt", "le", "lt", "min_length", "max_length", "expected", "tag", "expected_tags")
+
+
 @dataclass(frozen=True)
 class ConfigProblem:
     file: str
     key_path: str
-    message: str
+    message: str  # English, as the CLI prints it
+    kind: str = ""  # pydantic's error type ("missing", "less_than_equal"…) when pydantic found it, for the console
+    values: tuple[tuple[str, str], ...] = ()  # that error's limits (WORDED_CONTEXT), e.g. (("le", "30"),)
 
     def __str__(self) -> str:
         return f"{self.file}: {self.key_path or '(file)'}: {self.message}"
@@ -74,8 +80,10 @@ def parse_merchant(path: Path, raw: bytes, policy: ConfigPolicy | None = None) -
     except ValidationError as exc:
         for err in exc.errors():
             message = err["msg"].removeprefix("Value error, ")
-            key_path = (err.get("ctx") or {}).get("key_path") or _key_path(err["loc"])
-            problems.append(ConfigProblem(name, key_path, message))
+            context = err.get("ctx") or {}
+            key_path = context.get("key_path") or _key_path(err["loc"])
+            values = tuple((k, str(context[k])) for k in WORDED_CONTEXT if k in context)
+            problems.append(ConfigProblem(name, key_path, message, err["type"], values))
         raise InvalidConfig(problems) from None
     problems += _picture_problems(name, path.parent, config)
     if problems:

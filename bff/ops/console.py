@@ -19,6 +19,7 @@ from bff.ops import (
     visual,
 )
 from bff.ops.auth import ops_csrf_token
+from bff.ops.config_words import problem_words
 from bff.ops.language import console_locale, ops_text
 from bff.ops.permits import can, keep_to_merchants, sees
 from bff.ops.times import ops_time
@@ -50,6 +51,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["preview_qr"] = preview_link.preview_qr
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["sees"] = sees
+    app.jinja_env.globals["config_problem"] = problem_words
     app.before_request(keep_to_merchants(frozenset(blueprint.name for blueprint in BLUEPRINTS)))
     app.jinja_env.globals["merchant_label"] = merchant_label
     app.jinja_env.globals["approval_on"] = approval_views.approval_required
