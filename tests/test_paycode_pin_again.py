@@ -17,6 +17,11 @@ PIN_AMOUNT = 25000  # above lime-market's pin_above
 
 
 @pytest.fixture
+def app(app_on_each_ledger):
+    return app_on_each_ledger  # money moves here: on a SQLite and on a PostgreSQL ledger
+
+
+@pytest.fixture
 def opened(launch, client):
     launch()
     return client
