@@ -151,8 +151,11 @@ def test_a_wrong_pin_is_asked_again_and_counts_as_a_wrong_try(app, opened, card_
 
 def test_a_pin_of_the_wrong_shape_is_refused_on_the_phone_and_the_till_keeps_waiting(app, opened, card_system):
     till, token = pin_form(opened, app, card_system, "tx-shape")
-    done = opened.post("/paycode/payments/T1/tx-shape/pin", data={"csrf_token": token, "pin": "12"})
-    assert "请输入支付密码" in text_of(opened.get(done.headers["Location"]))
+    asked = opened.post("/paycode/payments/T1/tx-shape/pin", data={"csrf_token": token, "pin": "12"})
+    assert asked.status_code == 422  # said at the boxes, with the focus there: not a notice at the top
+    field = re.search(r'<input id="paycode-pin"[^>]*>', asked.text).group(0)
+    assert "autofocus" in field and 'aria-invalid="true"' in field
+    assert '<p id="paycode-pin-error" class="field-error">请输入尾号' in asked.text
     assert transaction(till.query("tx-shape"))["waiting_for"] == "PIN"
 
 

@@ -155,6 +155,7 @@ def test_a_card_locked_before_its_first_pin_fails_the_payment_without_sending_it
     while guard.reserve(limits, "lime-market", "u1001", f"card:{card['card_id']}") is not None:
         pass  # this card's tries were used up elsewhere (online checkout)
     step = PinStep(app, opened, card_system, "tx-pre")
+    assert "已暂时锁定" in text_of_html(step.html) and "autofocus" not in pin_field(step.html)  # said before typing
     assert "已暂时锁定" in text_of_html(step.send(card["secret"]))
     answer = step.answer()
     assert (answer["status"], answer["reason"]) == ("FAILED", "WRONG_SECRET") and step.charges() == []

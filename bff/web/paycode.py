@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from bff.merchants.paycode_rules import PayCodeRules
@@ -138,7 +138,10 @@ def _pin_step(shopper: Shopper, redemption: Redemption, answer: TillAnswer) -> d
     tries, card_id, last4 = PinTries(services().guard, shopper, translator()), redemption.card_id, redemption.last4
     if answer.waiting_for == "PIN":
         again = services().till.pin_again(redemption)
-        return {"attempt": again or 1, "pin_problem": tries.wrong(card_id, last4) if again else None}
+        if again:  # asked again after a wrong PIN: the focus goes back to the boxes
+            return {"attempt": again, "pin_problem": tries.wrong(card_id, last4), "pin_focus": True}
+        locked = tries.locked(card_id, last4) if tries.used_up(card_id) else None  # used up elsewhere already
+        return {"attempt": 1, "pin_problem": locked, "pin_focus": False}
     if answer.status == "FAILED" and answer.reason == "SECRET_LOCKED":
         return {"pin_locked": translator()("pin.locked_by_issuer", last4=last4)}
     if answer.status == "FAILED" and answer.reason == "WRONG_SECRET" and tries.used_up(card_id):
@@ -181,6 +184,18 @@ def payment(terminal_id: str, txn_id: str) -> Response:
     return _html(template, **context)
 
 
+def _pin_shape_problem(shopper: Shopper, redemption: Redemption, done: str) -> Response:
+    """A PIN too short or not digits: said at the boxes, the focus there; nothing is sent, no try is taken."""
+    context = _result_context(shopper, redemption)
+    if context["answer"].waiting_for != "PIN":  # the wait ended meanwhile: what happened instead
+        return redirect_after_post(done)
+    rule = shopper.merchant.config.flows.bind.secret
+    problem = translator()("checkout.problem.pin", last4=redemption.last4, length=rule.length)
+    response = _html("paycode/payment.html", **{**context, "pin_problem": problem, "pin_focus": True})
+    response.status_code = 422
+    return response
+
+
 @bp.post("/payments/<terminal_id>/<txn_id>/pin")
 @shopper_required
 def confirm(terminal_id: str, txn_id: str) -> Response:
@@ -199,8 +214,7 @@ def confirm(terminal_id: str, txn_id: str) -> Response:
     if terms is None:
         abort(404)
     if len(pin) != rule.length or (rule.digits_only and not pin.isdigit()):
-        flash(t("checkout.problem.pin", last4=redemption.last4, length=rule.length), "error")
-        return redirect_after_post(done)
+        return _pin_shape_problem(shopper, redemption, done)
     tries = PinTries(services().guard, shopper, t)
     # the same wrong-PIN tries as online checkout: one count per card and per shopper, across processes
     reservation = tries.take(redemption.card_id)
