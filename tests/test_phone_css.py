@@ -37,3 +37,12 @@ def test_small_controls_get_a_44px_target():
     for selector in (".topbar .back", ".link", ".help-links a", ".faq summary"):
         assert "min-height: var(--tap)" in rules_for(selector), selector
     assert "--tap: 44px" in CSS
+
+
+def test_what_sits_on_the_pay_codes_white_panel_keeps_light_ink_in_the_dark_scheme():
+    """The PIN boxes, a wrong PIN's problem, the lock notice and the buttons on the always-white panel."""
+    panel = rules_for(".paycode-panel")
+    for variable in ("--surface: #ffffff", "--text: #111111", "--danger: #b3261e", "--input-bg: #ffffff"):
+        assert variable in panel, variable
+    assert "var(--link-on-white" in rules_for(".paycode-panel .button.secondary")
+    assert "var(--link-on-white" in rules_for(".paycode-panel .pin-forgot")

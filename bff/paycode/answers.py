@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bff.checkout.ledger import Ledger
+from bff.checkout.records import Attempt, Checkout
 from bff.checkout.states import AttemptStatus, CheckoutStatus, LegStatus
 from bff.paycode.redemptions import Redemption, RedemptionState
 
@@ -40,6 +41,19 @@ class TillAnswer:
         return answer
 
 
+def asks_again(checkout: Checkout, attempt: Attempt) -> bool:
+    """Whether the card system refused the last try as a wrong PIN and the checkout is still open for another.
+
+    The till is told PROCESSING, waiting for the PIN, meanwhile: a wrong PIN is not the end of the payment
+    until the shopper's tries are used up (the checkout is then closed) or the shopper or the till says no.
+    """
+    return (
+        attempt.status is AttemptStatus.FAILED
+        and attempt.failure == "WRONG_SECRET"
+        and checkout.status is CheckoutStatus.OPEN
+    )
+
+
 def refused(txn_id: str, amount: int, reason: str) -> TillAnswer:
     """A redemption refused before any money moved (nothing was written for it)."""
     return TillAnswer(txn_id, "FAILED", amount, reason)
@@ -52,12 +66,16 @@ def answer_of(ledger: Ledger, redemption: Redemption) -> TillAnswer:
         return TillAnswer(txn, "PROCESSING", amount, waiting_for="PIN")
     if redemption.state is RedemptionState.DECLINED:
         return TillAnswer(txn, "FAILED", amount, "SHOPPER_CANCELLED")
+    if redemption.state is RedemptionState.PIN_LOCKED:
+        return TillAnswer(txn, "FAILED", amount, "WRONG_SECRET")
     checkout = ledger.checkout_by_order(redemption.merchant_id, redemption.order_id)
     attempt = None if checkout is None else ledger.latest_attempt(checkout.checkout_id)
     if checkout is None or attempt is None:
         if checkout is not None and checkout.status is CheckoutStatus.CANCELLED:
             return TillAnswer(txn, "FAILED", amount, "NOT_STARTED")
         return TillAnswer(txn, "PROCESSING", amount)
+    if asks_again(checkout, attempt):
+        return TillAnswer(txn, "PROCESSING", amount, waiting_for="PIN")
     legs = ledger.legs(checkout.checkout_id, attempt.seq)
     if attempt.status is AttemptStatus.PAID:
         if legs and all(leg.status is LegStatus.REVERSED for leg in legs):

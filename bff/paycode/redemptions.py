@@ -22,9 +22,10 @@ class Claim(enum.StrEnum):
 
 
 class RedemptionState(enum.StrEnum):
-    CLAIMED = "CLAIMED"  # money moves through the checkout ledger
+    CLAIMED = "CLAIMED"  # money moves through the checkout ledger (after a wrong PIN, it asks for the PIN again)
     AWAITING_PIN = "AWAITING_PIN"  # above the PIN amount: waits for the shopper on the phone
-    DECLINED = "DECLINED"  # the shopper (or the terminal) cancelled before any money moved
+    DECLINED = "DECLINED"  # the shopper (or the terminal) cancelled while the PIN was asked (again): nothing moved
+    PIN_LOCKED = "PIN_LOCKED"  # the shopper's wrong-PIN tries were used up before any PIN was sent: nothing moved
 
 
 @dataclass(frozen=True)

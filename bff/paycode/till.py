@@ -17,13 +17,13 @@ from bff.cards.errors import CardSystemError, CardSystemUnavailable
 from bff.cards.gateway import CardGateway
 from bff.checkout.ledger import Ledger, OrderMismatch
 from bff.checkout.payer import Payer
-from bff.checkout.records import AttemptRefused, PlannedLeg
+from bff.checkout.records import Attempt, AttemptRefused, PlannedLeg
 from bff.checkout.refunds import Refund, Refunds
 from bff.checkout.states import AttemptStatus, CheckoutStatus, LegStatus
 from bff.merchants.checkout_rules import CheckoutRules
 from bff.merchants.model import MerchantConfig
 from bff.merchants.paycode_rules import PayCodeRules
-from bff.paycode.answers import TillAnswer, answer_of, refused
+from bff.paycode.answers import TillAnswer, answer_of, asks_again, refused
 from bff.paycode.codes import CodeRefused, PayCodes
 from bff.paycode.redemptions import Claim, Redemption, Redemptions, RedemptionState
 
@@ -107,37 +107,74 @@ class Till:
                 raise TillRefused(TillProblem.TXN_MISMATCH)
             return refused(txn_id, amount, "CODE_USED")
         if claim is Claim.NEW and state is RedemptionState.CLAIMED:
-            self._pay(gateway, terms, redemption, pin=None)
+            self._pay(gateway, terms, redemption, None)
             answer = answer_of(self.ledger, redemption)
             return self._with_balance(gateway, redemption, answer)
         return self.query(gateway, terms, txn_id)
 
-    def confirm_pin(self, gateway: CardGateway, terms: Terms, redemption: Redemption, pin: str) -> TillAnswer:
-        """The shopper confirmed on the phone: pay now, with the PIN (only the request that moved it pays)."""
-        if self.redemptions.move(redemption, RedemptionState.AWAITING_PIN, RedemptionState.CLAIMED):
-            self._pay(gateway, terms, redemption, pin=pin)
-        return answer_of(
-            self.ledger, self.redemptions.find(redemption.merchant_id, redemption.terminal_id, redemption.txn_id)
-        )  # type: ignore[arg-type]
+    def confirm_pin(
+        self, gateway: CardGateway, terms: Terms, redemption: Redemption, pin: str, seq: int
+    ) -> Attempt | None:
+        """The shopper typed the PIN for try `seq` (the form's): pay it, unless that try was made already.
+
+        Answers the attempt this request paid, or None. The first try is claimed by moving the redemption
+        AWAITING_PIN -> CLAIMED; a try after a wrong PIN by writing attempt `seq` in the ledger, which only
+        one request can do, and only while the checkout is open after a wrong PIN (see `pin_again`).
+        """
+        if redemption.state is RedemptionState.AWAITING_PIN:
+            if not self.redemptions.move(redemption, RedemptionState.AWAITING_PIN, RedemptionState.CLAIMED):
+                return None
+            return self._pay(gateway, terms, redemption, pin, 1)
+        if redemption.state is RedemptionState.CLAIMED and self.pin_again(redemption) == seq:
+            return self._pay(gateway, terms, redemption, pin, seq)
+        return None
+
+    def pin_again(self, redemption: Redemption) -> int | None:
+        """The try the next PIN pays, when the card system refused the last one as wrong and the till still waits."""
+        checkout = self.ledger.checkout_by_order(redemption.merchant_id, redemption.order_id)
+        attempt = None if checkout is None else self.ledger.latest_attempt(checkout.checkout_id)
+        if checkout is None or attempt is None or not asks_again(checkout, attempt):
+            return None
+        return attempt.seq + 1
+
+    def pin_tries_used_up(self, redemption: Redemption) -> None:
+        """The shopper's wrong-PIN tries are used up: the payment fails (WRONG_SECRET) with nothing charged."""
+        if self.redemptions.move(redemption, RedemptionState.AWAITING_PIN, RedemptionState.PIN_LOCKED):
+            return
+        if self.pin_again(redemption) is not None:
+            checkout = self.ledger.checkout_by_order(redemption.merchant_id, redemption.order_id)
+            self.ledger.close_checkout(checkout.checkout_id, CheckoutStatus.FAILED)  # type: ignore[union-attr]
 
     def decline(self, redemption: Redemption) -> bool:
-        """The shopper (or the terminal) says no before the PIN: nothing is charged."""
-        return self.redemptions.move(redemption, RedemptionState.AWAITING_PIN, RedemptionState.DECLINED)
+        """The shopper (or the terminal) says no while the PIN is asked (again): nothing is charged."""
+        if self.redemptions.move(redemption, RedemptionState.AWAITING_PIN, RedemptionState.DECLINED):
+            return True
+        if self.pin_again(redemption) is None:
+            return False
+        checkout_id = self.ledger.checkout_by_order(redemption.merchant_id, redemption.order_id).checkout_id  # type: ignore[union-attr]
+        # the checkout's lock decides against a PIN typed at the same moment: once closed, no attempt can start
+        if self.ledger.close_checkout(checkout_id, CheckoutStatus.CANCELLED) is not CheckoutStatus.CANCELLED:
+            return False
+        return self.redemptions.move(redemption, RedemptionState.CLAIMED, RedemptionState.DECLINED)
 
-    def _pay(self, gateway: CardGateway, terms: Terms, redemption: Redemption, pin: str | None) -> None:
-        """Write the checkout and its one leg, then pay it; a second caller finds the attempt and leaves it."""
+    def _pay(
+        self, gateway: CardGateway, terms: Terms, redemption: Redemption, pin: str | None, seq: int = 1
+    ) -> Attempt | None:
+        """Write the checkout and attempt `seq` with its one leg, then pay it; a second caller finds it, leaves it."""
         try:
             checkout = self.ledger.open_checkout(
                 terms.merchant_id, redemption.user_id, redemption.order_id, redemption.amount, terms.currency, ""
             )
             leg = PlannedLeg(redemption.card_id, redemption.last4, redemption.amount)
-            _, created = self.ledger.start_attempt(checkout.checkout_id, 1, [leg], 0)
+            _, created = self.ledger.start_attempt(checkout.checkout_id, seq, [leg], 0)
         except (OrderMismatch, AttemptRefused) as exc:
             log.error("pay code %s/%s: no attempt started (%s)", terms.terminal_id, redemption.txn_id, exc)
-            return
-        if created:
-            pins = {redemption.card_id: pin} if pin else {}
-            self.payer.run(gateway, checkout, 1, pins, terms.checkout.status_query)
+            return None
+        if not created:
+            return None
+        pins = {redemption.card_id: pin} if pin else {}
+        self.payer.run(gateway, checkout, seq, pins, terms.checkout.status_query)
+        return next(a for a in self.ledger.attempts(checkout.checkout_id) if a.seq == seq)
 
     def _with_balance(self, gateway: CardGateway, redemption: Redemption, answer: TillAnswer) -> TillAnswer:
         """The card's balance after a payment, when the card system says it at once (best effort)."""
@@ -179,7 +216,7 @@ class Till:
     def cancel(self, gateway: CardGateway, terms: Terms, txn_id: str) -> TillAnswer:
         """Void a transaction within the window: the whole payment goes back (or the PIN wait ends)."""
         redemption = self.find(terms, txn_id)
-        if redemption.state is RedemptionState.AWAITING_PIN and self.decline(redemption):
+        if self.decline(redemption):
             return answer_of(self.ledger, self.find(terms, txn_id))
         if self.clock() - redemption.created_at > terms.paycode.cancel_window_seconds:
             raise TillRefused(TillProblem.CANCEL_WINDOW_PASSED)

@@ -44,6 +44,13 @@ class PinTries:
     def _args(self, card_id: str) -> tuple:
         return self.limits, self.merchant_id, self.user_id, f"card:{card_id}"
 
+    def take(self, card_id: str) -> Reservation | None:
+        """Take one try for a card before its PIN is sent; None when its tries are used up (nothing taken)."""
+        return self.guard.reserve(*self._args(card_id))
+
+    def used_up(self, card_id: str) -> bool:
+        return self.guard.blocked(*self._args(card_id))
+
     def reserve(self, choice: Choice, pins: dict[str, str]) -> tuple[dict[str, Reservation], PinAsk]:
         """Take a try for each card paid with a PIN before any is sent, or (taking none) say which card is locked."""
         taken: dict[str, Reservation] = {}
@@ -94,11 +101,12 @@ class PinTries:
             if leg.error_code == "SECRET_LOCKED":
                 problems[leg.card_id] = self.t("pin.locked_by_issuer", last4=leg.last4)
             elif leg.error_code == "WRONG_SECRET":
-                problems[leg.card_id] = self._wrong(leg.card_id, leg.last4)
+                problems[leg.card_id] = self.wrong(leg.card_id, leg.last4)
         given_back = tuple((leg.amount, leg.last4) for leg in legs if leg.status is LegStatus.REVERSED)
         return PinAsk(problems, given_back) if problems else PinAsk()
 
-    def _wrong(self, card_id: str, last4: str) -> str:
+    def wrong(self, card_id: str, last4: str) -> str:
+        """Said at a PIN the card system refused: the tries left, or that the card is locked for now."""
         left = self.guard.tries_left(*self._args(card_id))
         if left <= 0:
             return self.locked(card_id, last4)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from bff.merchants.paycode_rules import PayCodeRules
@@ -15,7 +15,7 @@ from bff.paycode.picking import pick, usable
 from bff.paycode.redemptions import Redemption
 from bff.paycode.till import terms_for
 from bff.wallet.views import CardView
-from bff.web.checkout_pins import WRONG_PIN_CODES
+from bff.web.checkout_pins import WRONG_PIN_CODES, PinTries
 from bff.web.render import is_htmx, no_store, redirect_after_post
 from bff.web.shopper import Shopper, current_shopper, services, shopper_required, translator
 
@@ -129,7 +129,24 @@ def _result_context(shopper: Shopper, redemption: Redemption) -> dict:
         "balance_after": balance,
         "polling": answer.status not in FINAL and answer.waiting_for is None,  # never wipe a PIN being typed
         "poll_seconds": POLL_SECONDS,
+        **_pin_step(shopper, redemption, answer),
     }
+
+
+def _pin_step(shopper: Shopper, redemption: Redemption, answer: TillAnswer) -> dict:
+    """The PIN form's try number and what it says after a wrong PIN; or, once the tries are used up, the lock."""
+    tries, card_id, last4 = PinTries(services().guard, shopper, translator()), redemption.card_id, redemption.last4
+    if answer.waiting_for == "PIN":
+        again = services().till.pin_again(redemption)
+        if again:  # asked again after a wrong PIN: the focus goes back to the boxes
+            return {"attempt": again, "pin_problem": tries.wrong(card_id, last4), "pin_focus": True}
+        locked = tries.locked(card_id, last4) if tries.used_up(card_id) else None  # used up elsewhere already
+        return {"attempt": 1, "pin_problem": locked, "pin_focus": False}
+    if answer.status == "FAILED" and answer.reason == "SECRET_LOCKED":
+        return {"pin_locked": translator()("pin.locked_by_issuer", last4=last4)}
+    if answer.status == "FAILED" and answer.reason == "WRONG_SECRET" and tries.used_up(card_id):
+        return {"pin_locked": tries.locked(card_id, last4)}
+    return {}
 
 
 def _result_fragment(shopper: Shopper, redemption: Redemption) -> Response:
@@ -167,6 +184,18 @@ def payment(terminal_id: str, txn_id: str) -> Response:
     return _html(template, **context)
 
 
+def _pin_shape_problem(shopper: Shopper, redemption: Redemption, done: str) -> Response:
+    """A PIN too short or not digits: said at the boxes, the focus there; nothing is sent, no try is taken."""
+    context = _result_context(shopper, redemption)
+    if context["answer"].waiting_for != "PIN":  # the wait ended meanwhile: what happened instead
+        return redirect_after_post(done)
+    rule = shopper.merchant.config.flows.bind.secret
+    problem = translator()("checkout.problem.pin", last4=redemption.last4, length=rule.length)
+    response = _html("paycode/payment.html", **{**context, "pin_problem": problem, "pin_focus": True})
+    response.status_code = 422
+    return response
+
+
 @bp.post("/payments/<terminal_id>/<txn_id>/pin")
 @shopper_required
 def confirm(terminal_id: str, txn_id: str) -> Response:
@@ -185,15 +214,16 @@ def confirm(terminal_id: str, txn_id: str) -> Response:
     if terms is None:
         abort(404)
     if len(pin) != rule.length or (rule.digits_only and not pin.isdigit()):
-        flash(t("checkout.problem.pin", last4=redemption.last4, length=rule.length), "error")
-        return redirect_after_post(done)
-    guard, limits = services().guard, shopper.merchant.config.limits.wrong_secret
+        return _pin_shape_problem(shopper, redemption, done)
+    tries = PinTries(services().guard, shopper, t)
     # the same wrong-PIN tries as online checkout: one count per card and per shopper, across processes
-    reservation = guard.reserve(limits, shopper.merchant.id, shopper.user_id, f"card:{redemption.card_id}")
+    reservation = tries.take(redemption.card_id)
     if reservation is None:
-        flash(t("checkout.problem.pin_locked", last4=redemption.last4), "error")
+        till.pin_tries_used_up(redemption)  # the payment fails, nothing charged; the page says the card is locked
         return redirect_after_post(done)
-    answer = till.confirm_pin(shopper.gateway, terms, redemption, pin)
-    if answer.reason not in WRONG_PIN_CODES:
-        guard.give_back(reservation)  # only a PIN the card system refused counts
+    paid = till.confirm_pin(shopper.gateway, terms, redemption, pin, request.form.get("attempt", 1, type=int))
+    if paid is None or paid.failure not in WRONG_PIN_CODES:
+        tries.guard.give_back(reservation)  # only a PIN the card system refused counts
+    elif tries.used_up(redemption.card_id):
+        till.pin_tries_used_up(redemption)  # that was the last try: no more PINs for this payment
     return redirect_after_post(done)
