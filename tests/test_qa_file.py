@@ -86,7 +86,7 @@ def test_signed_launch_and_checkout_links_pass_the_wallets_own_checks(monkeypatc
     backend = DeployedBackend(load(EXAMPLE))
     seen: set[str] = set()
 
-    def once(key: str, _ttl: int) -> bool:
+    def once(key: str, _ttl: int, _signed_at: float) -> bool:
         fresh = key not in seen
         seen.add(key)
         return fresh

@@ -58,7 +58,9 @@ def test_a_redis_restart_charges_nothing_twice_and_loses_nothing(make_app, card_
     app = make_app(config, KABAO_STORE_URL=f"redis://127.0.0.1:{port}/0", KABAO_OPS_USERS=users)
     card = max(cards_of(card_system, "lime-market").values(), key=lambda c: c["balance"])
     ops = app.test_client()
+    spent = mint_launch_token(app.config["KABAO_HOST_SECRET"], "u1001", "lime-market")
     with redis_server(port):
+        assert app.test_client().get(f"/launch?token={spent}").status_code == 303
         shopper = Shopper(app, app.test_client(), card_system, amount=12800)
         shopper.pay([card["card_id"]])
         assert "支付成功" in text_of(shopper.result())
@@ -77,6 +79,8 @@ def test_a_redis_restart_charges_nothing_twice_and_loses_nothing(make_app, card_
         assert page.status_code == 200 and left in text_of(page), text_of(page)  # the balance, fetched again
         assert ops.get("/ops/").status_code == 303  # the ops session was in Redis: log in again
         assert login(app.test_client()).status_code == 303  # the lock's window started over
+        # the spent token's nonce was forgotten, but it was signed before this Redis remembers: refused
+        assert app.test_client().get(f"/launch?token={spent}").status_code == 401
 
 
 def test_after_a_postgresql_restart_the_next_payment_goes_through_once(make_app, card_system, postgres):

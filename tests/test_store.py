@@ -39,6 +39,26 @@ def test_a_nonce_is_claimed_once_across_processes(store_url):
     assert outcomes == [False, False, False, True]
 
 
+def test_what_was_made_before_the_redis_server_started_is_refused(redis_url):
+    """(tests/test_restarts.py restarts one: a launch token spent before is refused after.)"""
+    store = open_store(redis_url)
+    try:
+        store.client.flushdb()
+        assert not store.add_if_absent("launch:made-before", 60, made_at=time.time() - 10 * 86400)
+        assert store.add_if_absent("launch:made-now", 60, made_at=time.time())
+        assert not store.add_if_absent("launch:made-now", 60, made_at=time.time())  # and only once
+        assert store.add_if_absent("launch:no-time", 60)  # a guard that names no time: as before
+        assert not store.add_if_absent("launch:no-time", 60)
+    finally:
+        store.close()
+
+
+def test_a_store_on_disk_remembers_across_restarts_so_age_does_not_matter(tmp_path):
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    assert open_store(url).add_if_absent("launch:old", 60, made_at=time.time() - 3600)
+    assert not open_store(url).add_if_absent("launch:old", 60, made_at=time.time() - 3600)
+
+
 def test_reservations_survive_a_restart(store_url):
     first = open_store(store_url)
     assert first.reserve("card", 2, 900) and first.reserve("card", 2, 900)

@@ -29,7 +29,7 @@ class Nonces:
     def __init__(self) -> None:
         self.seen: dict[str, int] = {}
 
-    def claim(self, key: str, ttl: int) -> bool:
+    def claim(self, key: str, ttl: int, _signed_at: float) -> bool:
         if key in self.seen:
             return False
         self.seen[key] = ttl

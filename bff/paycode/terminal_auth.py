@@ -21,6 +21,6 @@ def terminal_request_ok(
     if not key or not request_is_signed(key, timestamp, signature, method, path, body, now, TERMINAL_SKEW_SECONDS):
         return "UNAUTHORIZED"
     seen = hashlib.sha256(f"{key}:{signature}".encode()).hexdigest()[:40]
-    if not store.add_if_absent(f"terminal-seen:{seen}", 2 * TERMINAL_SKEW_SECONDS + 1):
+    if not store.add_if_absent(f"terminal-seen:{seen}", 2 * TERMINAL_SKEW_SECONDS + 1, float(timestamp)):
         return "REPLAYED"
     return None

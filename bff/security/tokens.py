@@ -17,6 +17,7 @@ CHECKOUT_SALT = "kabao.checkout"
 RESULT_SALT = "kabao.checkout-result"
 ORDER_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+ClaimNonce = Callable[[str, int, float], bool]  # (key, seconds to keep it, when the token was signed): first use?
 
 
 class TokenProblem(enum.StrEnum):
@@ -59,22 +60,27 @@ def _claim(payload: dict[str, Any], key: str, max_length: int = 128) -> str:
 
 def verify_signed(token: str, secret: str, salt: str, max_age: int) -> dict[str, Any]:
     """Check signature and age; answer the payload."""
+    return _signed(token, secret, salt, max_age)[0]
+
+
+def _signed(token: str, secret: str, salt: str, max_age: int) -> tuple[dict[str, Any], float]:
+    """The payload and when it was signed, once signature and age are checked."""
     serializer = URLSafeTimedSerializer(secret, salt=salt)
     try:
-        payload = serializer.loads(token, max_age=max_age)
+        payload, signed_at = serializer.loads(token, max_age=max_age, return_timestamp=True)
     except SignatureExpired:
         raise TokenRejected(TokenProblem.EXPIRED) from None
     except BadSignature:
         raise TokenRejected(TokenProblem.INVALID) from None
     if not isinstance(payload, dict):
         raise TokenRejected(TokenProblem.INVALID)
-    return payload
+    return payload, signed_at.timestamp()
 
 
 def _verify_once(
-    token: str, salt: str, secret: str, audience: str, max_age: int, claim_nonce: Callable[[str, int], bool]
+    token: str, salt: str, secret: str, audience: str, max_age: int, claim_nonce: ClaimNonce
 ) -> dict[str, Any]:
-    payload = verify_signed(token, secret, salt, max_age)
+    payload, signed_at = _signed(token, secret, salt, max_age)
     if payload.get("aud") != audience:
         raise TokenRejected(TokenProblem.WRONG_AUDIENCE)
     nonce = _claim(payload, "nonce")
@@ -82,23 +88,20 @@ def _verify_once(
         raise TokenRejected(TokenProblem.INVALID)
     _claim(payload, "sub")
     _claim(payload, "mch")
-    # the nonce is remembered a little longer than a token can live, so a replay is always seen
-    if not claim_nonce(f"nonce:{salt}:{nonce}", max_age + 60):
+    # the nonce is remembered a little longer than a token can live, so a replay is always seen; a store that
+    # started remembering after the token was signed (an emptied Redis) can't say it wasn't spent: refused
+    if not claim_nonce(f"nonce:{salt}:{nonce}", max_age + 60, signed_at):
         raise TokenRejected(TokenProblem.REPLAYED)
     return payload
 
 
-def verify_launch(
-    token: str, *, secret: str, audience: str, max_age: int, claim_nonce: Callable[[str, int], bool]
-) -> LaunchClaims:
+def verify_launch(token: str, *, secret: str, audience: str, max_age: int, claim_nonce: ClaimNonce) -> LaunchClaims:
     """Verify a launch token and spend its nonce; raise TokenRejected saying why not."""
     payload = _verify_once(token, LAUNCH_SALT, secret, audience, max_age, claim_nonce)
     return LaunchClaims(payload["sub"], payload["mch"], payload.get("locale"))
 
 
-def verify_checkout(
-    token: str, *, secret: str, audience: str, max_age: int, claim_nonce: Callable[[str, int], bool]
-) -> CheckoutClaims:
+def verify_checkout(token: str, *, secret: str, audience: str, max_age: int, claim_nonce: ClaimNonce) -> CheckoutClaims:
     """Verify a checkout token: the order, its amount in fen and where to return come only from here."""
     payload = verify_signed(token, secret, CHECKOUT_SALT, max_age)
     amount = payload.get("amount")

@@ -13,8 +13,12 @@ class Store(abc.ABC):
     """Keys with expiry, shared by all BFF processes that use the same store."""
 
     @abc.abstractmethod
-    def add_if_absent(self, key: str, ttl: int) -> bool:
-        """Set key once; True only for the first caller (replay guards)."""
+    def add_if_absent(self, key: str, ttl: int, made_at: float | None = None) -> bool:
+        """Set key once; True only for the first caller (replay guards).
+
+        made_at: when what the key guards was made (a token's or a request's time). A store that has not
+        remembered since then (a Redis that restarted empty) can't tell whether it was spent: False.
+        """
 
     @abc.abstractmethod
     def put(self, key: str, value: str, ttl: int) -> None: ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -29,6 +30,15 @@ LEASE = """
 local holder = redis.call('GET', KEYS[1])
 if holder == false then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
 if holder == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+return 0
+"""
+# a replay guard: KEYS[1] holds since when this Redis remembers: when the server started, written by the first call
+# after it started empty (one that kept its data on disk keeps the older time). Something made before then may have
+# been spent in what the restart forgot, so it is refused. ARGV: the server's start, when the thing was made, ttl.
+ONCE = """
+redis.call('SET', KEYS[1], ARGV[1], 'NX')
+if ARGV[2] ~= '' and tonumber(ARGV[2]) < tonumber(redis.call('GET', KEYS[1])) then return 0 end
+if redis.call('SET', KEYS[2], '', 'NX', 'EX', ARGV[3]) then return 1 end
 return 0
 """
 END_LEASE = """
@@ -62,10 +72,17 @@ class RedisStore(Store):
         self._release = self.client.register_script(RELEASE)
         self._lease = self.client.register_script(LEASE)
         self._end_lease = self.client.register_script(END_LEASE)
+        self._once = self.client.register_script(ONCE)
 
     @_unavailable_when_down
-    def add_if_absent(self, key: str, ttl: int) -> bool:
-        return bool(self.client.set(self.PREFIX + key, "", nx=True, ex=ttl))
+    def add_if_absent(self, key: str, ttl: int, made_at: float | None = None) -> bool:
+        made = "" if made_at is None else repr(made_at)
+        keys = [self.PREFIX + "remembers-since", self.PREFIX + key]
+        return bool(self._once(keys=keys, args=[repr(self._started()), made, ttl]))
+
+    def _started(self) -> float:
+        """When this Redis server started (to the second, a second early): what it can have remembered since."""
+        return time.time() - float(self.client.info("server")["uptime_in_seconds"]) - 1
 
     @_unavailable_when_down
     def put(self, key: str, value: str, ttl: int) -> None:

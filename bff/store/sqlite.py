@@ -79,7 +79,7 @@ class SQLiteStore(Store):
     def __init__(self, path: str) -> None:
         self.db = SQLiteDB(path)
 
-    def add_if_absent(self, key: str, ttl: int) -> bool:
+    def add_if_absent(self, key: str, ttl: int, made_at: float | None = None) -> bool:  # noqa: ARG002 - kept on disk
         now = time.time()
         with self.db.write() as db:
             _purge(db, "kv", now)
