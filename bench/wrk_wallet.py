@@ -29,7 +29,7 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "bench")]
 
-from stack import cpu_seconds, wait_for  # noqa: E402
+from stack import cpu_seconds, listening_pid, wait_for  # noqa: E402
 from ttfb import give_cards, launched_shopper  # noqa: E402
 
 from sandbox.runner import free_port  # noqa: E402
@@ -113,7 +113,7 @@ def main() -> None:
     server_cores, client_cores = ({0}, {1}) if pinned else (None, None)
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; pinned: {pinned}")
     with launched_shopper(min(args.cards)) as (sandbox, base, shopper, _):
-        kabao_pid = bff_pid(base)
+        kabao_pid = listening_pid(base)
         with reference_server(f"{sandbox.url}/cs/lime/v1", sandbox.api_key, "u1001") as (ref, ref_pid):
             if pinned:
                 pin(kabao_pid, server_cores)
@@ -140,13 +140,6 @@ def main() -> None:
                     f"   Kabao {rate:.0f} req/s ({cpu:.2f} ms CPU per page), reference {ref_rate:.0f} req/s "
                     f"({ref_cpu:.2f} ms CPU per page): ratio {ratio:.2f} (goal >= {GOAL})"
                 )
-
-
-def bff_pid(base: str) -> int:
-    """The pid of the `kabao serve` listening at base (its gunicorn master; the worker is its child)."""
-    port = base.rsplit(":", 1)[1]
-    out = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True, check=True).stdout  # noqa: S603, S607
-    return int(re.search(r"pid=(\d+)", out).group(1))
 
 
 if __name__ == "__main__":
