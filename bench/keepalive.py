@@ -87,6 +87,7 @@ async def serve(answers: dict[str, bytes], close: bool, port_file: Path) -> None
 @dataclass
 class ReplayServer:
     url: str
+    pid: int
 
     def accepted(self) -> int:
         return requests.get(f"{self.url}/_accepted", timeout=5).json()["accepted"]
@@ -107,7 +108,7 @@ def replay_server(recorded: dict[str, tuple[int, str, bytes]], close: bool = Fal
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("the replay server did not start")
                 time.sleep(0.05)
-            yield ReplayServer(f"http://127.0.0.1:{port_file.read_text()}")
+            yield ReplayServer(f"http://127.0.0.1:{port_file.read_text()}", process.pid)
         finally:
             process.terminate()
             process.wait(10)

@@ -1,6 +1,6 @@
 """Wallet pages/s under wrk: Kabao (`kabao serve`) vs the reference app (bench/reference.py), same gunicorn setup.
 
-    .venv/bin/python bench/wrk_wallet.py [--seconds 5] [--connections 4] [--cards 4 8] [--no-pin]
+    .venv/bin/python bench/wrk_wallet.py [--seconds 5] [--connections 4] [--cards 4 8] [--no-pin] [--keep-alive]
 
 Starts the sandbox, `kabao serve` (1 worker, 4 threads) and the reference app under gunicorn the same way
 (1 gthread worker, 4 threads), launches one shopper, and drives each server's complete wallet page
@@ -20,6 +20,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,10 +30,12 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "bench")]
 
-from stack import cpu_seconds, listening_pid, wait_for  # noqa: E402
-from ttfb import give_cards, launched_shopper  # noqa: E402
+from kabao_testing import CONFIG_DIR, bff_env, mint_launch_token  # noqa: E402
+from keepalive import record, replay_server  # noqa: E402
+from stack import cpu_seconds, kabao_serve, wait_for  # noqa: E402
+from ttfb import MERCHANT, USER, give_cards  # noqa: E402
 
-from sandbox.runner import free_port  # noqa: E402
+from sandbox.runner import RunningSandbox, free_port, start_sandbox  # noqa: E402
 
 WALLET, GOAL = "/wallet?js=0", 0.8
 RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
@@ -96,7 +99,24 @@ def wrk(url: str, cookie: str, seconds: int, connections: int, cores: set[int] |
     return float(RATE.search(out).group(1)), cpu / max(answers, 1) * 1000
 
 
-def cookie_of(shopper: requests.Session) -> str:
+@contextmanager
+def card_system(sandbox: RunningSandbox, keep_alive: bool) -> Iterator[tuple[str, int]]:
+    """The card system both servers call (its URL and pid): the sandbox (werkzeug, `Connection: close`), or with
+    keep_alive bench/keepalive.py replaying the sandbox's answers for the shopper's list and cards."""
+    if not keep_alive:
+        yield sandbox.url, sandbox.process.pid
+        return
+    listed, auth = f"/cs/lime/v1/users/{USER}/cards", {"Authorization": f"Bearer {sandbox.api_key}"}
+    ids = [card["card_id"] for card in requests.get(sandbox.url + listed, headers=auth, timeout=10).json()["cards"]]
+    with replay_server(record(sandbox.url, [listed, *(f"{listed}/{i}" for i in ids)], auth)) as replay:
+        yield replay.url, replay.pid
+
+
+def launch(base: str, host_secret: str) -> str:
+    """A shopper launched into the wallet: its Cookie header."""
+    shopper = requests.Session()
+    shopper.trust_env = False
+    shopper.get(f"{base}/launch?token={mint_launch_token(host_secret, USER, MERCHANT)}", timeout=30).raise_for_status()
     return "; ".join(f"{c.name}={c.value}" for c in shopper.cookies)
 
 
@@ -106,40 +126,57 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--cards", type=int, nargs="+", default=[4, 8])
     parser.add_argument("--no-pin", action="store_true")
+    parser.add_argument("--keep-alive", action="store_true", help="a kept-alive replay of the card system's answers")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
     pinned = not args.no_pin and len(os.sched_getaffinity(0)) >= 2
-    server_cores, client_cores = ({0}, {1}) if pinned else (None, None)
+    client_cores = {1} if pinned else None
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; pinned: {pinned}")
-    with launched_shopper(min(args.cards)) as (sandbox, base, shopper, _):
-        kabao_pid = listening_pid(base)
-        with reference_server(f"{sandbox.url}/cs/lime/v1", sandbox.api_key, "u1001") as (ref, ref_pid):
-            if pinned:
-                pin(kabao_pid, server_cores)
-                pin(ref_pid, server_cores)
-                pin(sandbox.process.pid, client_cores)
-            for wanted in sorted(args.cards):
-                cards = give_cards(sandbox.url, wanted)
-                page = shopper.get(f"{base}{WALLET}", timeout=30)
-                assert page.ok and page.text.count('<li id="card-') == cards, "the wallet does not show every card"
-                runs = []
-                kabao_url, ref_url = f"{base}{WALLET}", f"{ref}/wallet"
-                wrk(kabao_url, cookie_of(shopper), 1, args.connections, client_cores, kabao_pid)  # warm both
-                wrk(ref_url, "", 1, args.connections, client_cores, ref_pid)
-                for _ in range(3):  # taking turns: a change in the machine's load hits both alike
-                    kabao = wrk(kabao_url, cookie_of(shopper), args.seconds, args.connections, client_cores, kabao_pid)
-                    reference = wrk(ref_url, "", args.seconds, args.connections, client_cores, ref_pid)
-                    runs.append((*kabao, *reference))
-                rate, cpu, ref_rate, ref_cpu = (statistics.median(r[i] for r in runs) for i in range(4))
-                ratio = statistics.median(r[0] / r[2] for r in runs)
-                each = ", ".join(f"{r[0]:.0f}/{r[2]:.0f}" for r in runs)
-                print(
-                    f"wallet with {cards} cards, wrk {args.connections} connections x {args.seconds} s, 3 runs "
-                    f"(Kabao/reference req/s: {each}):\n"
-                    f"   Kabao {rate:.0f} req/s ({cpu:.2f} ms CPU per page), reference {ref_rate:.0f} req/s "
-                    f"({ref_cpu:.2f} ms CPU per page): ratio {ratio:.2f} (goal >= {GOAL})"
-                )
+    with start_sandbox(config_dir=CONFIG_DIR) as sandbox, tempfile.TemporaryDirectory() as tmp:
+        for wanted in sorted(args.cards):
+            cards = give_cards(sandbox.url, wanted)
+            with (
+                card_system(sandbox, args.keep_alive) as (card_url, card_pid),
+                kabao_serve(
+                    {**bff_env(sandbox, Path(tmp)), "KABAO_MERCHANT_SANDBOX_URL": card_url},
+                    Path(tmp) / f"bff-{wanted}",
+                    workers=1,
+                    threads=4,
+                ) as bff,
+                reference_server(f"{card_url}/cs/lime/v1", sandbox.api_key, USER) as (ref, ref_pid),
+            ):
+                cookie = launch(bff.url, sandbox.host_secret)
+                page = requests.get(f"{bff.url}{WALLET}", headers={"Cookie": cookie}, timeout=30).text
+                assert page.count('<li id="card-') == cards, "the wallet does not show every card"
+                if pinned:
+                    for pid, cores in ((bff.process.pid, {0}), (ref_pid, {0}), (card_pid, {1})):
+                        pin(pid, cores)
+                servers = ((f"{bff.url}{WALLET}", cookie, bff.process.pid), (f"{ref}/wallet", "", ref_pid))
+                runs = compare(servers, args.seconds, args.connections, client_cores)
+            report(runs, cards, args)
+
+
+def compare(servers: tuple, seconds: int, connections: int, cores: set[int] | None) -> list[tuple[float, ...]]:
+    """Kabao and the reference taking turns, 3 runs (a change in the machine's load hits both alike)."""
+    for url, cookie, pid in servers:  # warm both
+        wrk(url, cookie, 1, connections, cores, pid)
+    return [
+        tuple(figure for url, cookie, pid in servers for figure in wrk(url, cookie, seconds, connections, cores, pid))
+        for _ in range(3)
+    ]
+
+
+def report(runs: list[tuple[float, ...]], cards: int, args: argparse.Namespace) -> None:
+    rate, cpu, ref_rate, ref_cpu = (statistics.median(r[i] for r in runs) for i in range(4))
+    ratio = statistics.median(r[0] / r[2] for r in runs)
+    each = ", ".join(f"{r[0]:.0f}/{r[2]:.0f}" for r in runs)
+    print(
+        f"wallet with {cards} cards, wrk {args.connections} connections x {args.seconds} s, 3 runs "
+        f"(Kabao/reference req/s: {each}):\n"
+        f"   Kabao {rate:.0f} req/s ({cpu:.2f} ms CPU per page), reference {ref_rate:.0f} req/s "
+        f"({ref_cpu:.2f} ms CPU per page): ratio {ratio:.2f} (goal >= {GOAL})"
+    )
 
 
 if __name__ == "__main__":
