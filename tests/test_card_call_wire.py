@@ -85,3 +85,40 @@ def test_a_cookie_a_card_system_sets_is_neither_kept_nor_sent():
         gateway.list_cards("u1")
     assert len(seen) == 2 and not any("Cookie" in s["headers"] for s in seen)
     assert len(gateway.client.session.cookies) == 0  # no jar filling up with what is never sent
+
+
+def test_calls_to_a_card_system_that_keeps_connections_alive_reuse_one():
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    connections = []
+
+    class KeepAlive(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            connections.append(self.client_address)
+            super().setup()
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            body = b'{"result": "OK", "cards": []}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
+    server.daemon_threads = True
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        gateway = StandardAdapter(client(f"http://127.0.0.1:{server.server_address[1]}"))
+        for _ in range(5):
+            assert gateway.list_cards("u1") == []
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(connections) == 1  # each answer read whole and the connection given back to the pool
