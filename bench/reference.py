@@ -38,3 +38,27 @@ def reference_app(base_url: str, api_key: str, user_id: str, workers: int = 16) 
         return render_template_string(PAGE, cards=cards, total=total)
 
     return app
+
+
+def serve(bind: str, base_url: str, api_key: str, user_id: str, threads: int) -> None:
+    """The reference app under gunicorn as `kabao serve` runs Kabao: one gthread worker, same keep-alive."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            settings = {"bind": bind, "workers": 1, "threads": threads, "worker_class": "gthread", "keepalive": 5}
+            for key, value in {**settings, "timeout": 60}.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            return reference_app(base_url, api_key, user_id)
+
+    Server().run()
+
+
+if __name__ == "__main__":  # BENCH_REFERENCE_API_KEY=… python bench/reference.py BIND BASE_URL USER_ID THREADS
+    import os
+    import sys
+
+    bind, base_url, user_id, threads = sys.argv[1:5]
+    serve(bind, base_url, os.environ["BENCH_REFERENCE_API_KEY"], user_id, int(threads))

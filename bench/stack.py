@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -117,6 +118,14 @@ def cpu_seconds(pid: int) -> float:
             continue
         total += sum(int(f) for f in fields[11:15]) / tick  # utime, stime, cutime, cstime
     return total
+
+
+def listening_pid(url: str) -> int:
+    """The pid of a process listening at this loopback URL's port (for `kabao serve`: its master or its worker)."""
+    port = url.rsplit(":", 1)[1].split("/")[0]
+    out = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True, check=True).stdout  # noqa: S603, S607
+    pids = sorted(int(p) for p in re.findall(r"pid=(\d+)", out))
+    return pids[0]  # the lowest: the master, started first, whose children (the worker) cpu_seconds counts too
 
 
 def _children(pid: int) -> list[int]:

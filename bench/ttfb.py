@@ -79,11 +79,13 @@ def slow_down(sandbox_url: str, delay_ms: int) -> None:
         requests.post(f"{sandbox_url}/_sandbox/faults", json=fault, timeout=5).raise_for_status()
 
 
-def options(doc: str) -> argparse.Namespace:
+def options(doc: str, turns: bool = False) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--cards", type=int, default=8)
     parser.add_argument("--slow-ms", type=int, default=1500)
     parser.add_argument("--rounds", type=int, default=7)
+    if turns:
+        parser.add_argument("--turn-rounds", type=int, default=40, help="requests per turn, fast and slow in turns")
     return parser.parse_args()
 
 

@@ -112,6 +112,7 @@ def main() -> None:
             f"2. CPU: {page_cpu:.2f} ms per wallet page = {page_cpu / calls:.2f} ms per card-system call (page/{calls})"
         )
         print(f"   one card_detail through the gateway: {one:.2f} ms CPU; bare urllib3 pool: {bare:.2f} ms CPU")
+        print("   (the sandbox closes every connection; kept-alive figures: bench/card_calls.py)")
 
         slow_ms = 300
         requests.post(

@@ -141,21 +141,35 @@ class FakeClock:
 
 
 class RecordingSession(requests.Session):
-    """Stands in for the network: each try 'takes' its whole read timeout and times out, or answers 503."""
+    """Stands in for the network: each try 'takes' its whole read timeout and times out, or answers 503.
+
+    It records at the session's adapter, where the client hands each prepared request over.
+    """
 
     def __init__(self, clock: FakeClock, fail_fast: bool = False) -> None:
         super().__init__()
         self.clock, self.fail_fast, self.timeouts = clock, fail_fast, []
+        self.mount("http://", RecordingAdapter(self))
 
-    def send(self, request, timeout, **kwargs):
+    def answer(self, timeout):
         self.timeouts.append(timeout)
         if self.fail_fast:
             self.clock.now += 0.01
             response = requests.Response()
             response.status_code = 503
+            response._content = b""
             return response
         self.clock.now += timeout[1]
         raise requests.ReadTimeout()
+
+
+class RecordingAdapter(requests.adapters.HTTPAdapter):
+    def __init__(self, session: RecordingSession) -> None:
+        super().__init__()
+        self.session = session
+
+    def send(self, request, timeout=None, **kwargs):
+        return self.session.answer(timeout)
 
 
 @pytest.mark.parametrize("retries", [0, 1, 3, 5])

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import requests
+from requests.hooks import dispatch_hook
 
 from bff.adapters.breaker import CircuitBreaker, CircuitOpen
 from bff.adapters.guarded import OutboundRefused
@@ -113,9 +114,7 @@ class HttpClient:
         **kwargs: Any,
     ) -> tuple[int, Any]:
         try:
-            url = self.base_url + path  # the session's response hooks ride along (the connector check listens)
-            prepared = requests.Request(method, url, headers=headers, hooks=self.session.hooks, **kwargs).prepare()
-            response = self.session.send(prepared, timeout=timeout, allow_redirects=False, **self._send_with)
+            response = self._send(method, self.base_url + path, headers, timeout, **kwargs)
         except requests.RequestException as exc:
             refused = _refusal(exc)
             if refused:
@@ -140,6 +139,38 @@ class HttpClient:
             )
             raise CardSystemUnavailable(f"{op}: HTTP {response.status_code}, answer unreadable") from None
         return response.status_code, body
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        timeout: tuple[float, float],
+        params: Any = None,
+        data: Any = None,
+        json: Any = None,
+    ) -> requests.Response:
+        """requests' own preparation and transport, without what a card call never uses.
+
+        The request is prepared by requests' steps in requests' order (the bytes on the wire, which a dialect's
+        signature covers, are what `requests.Request(...).prepare()` makes), minus the cookie step: no card
+        system is sent cookies. It goes straight to the session's adapter: no redirect machinery (redirects are
+        not followed), and a cookie a card system sets is not kept in the session's jar (it would never be sent).
+        The session's response hooks still hear every answer (the connector check listens).
+        """
+        prepared = requests.PreparedRequest()
+        prepared.prepare_method(method)
+        # no parameters as "" rather than {}: the same URL, without a slow runtime Protocol check in requests
+        prepared.prepare_url(url, params or "")
+        prepared.prepare_headers(headers)
+        prepared.prepare_body([] if data is None else data, None, json)
+        prepared.prepare_auth(None, url)
+        prepared.prepare_hooks(self.session.hooks)
+        adapter = self.session.get_adapter(url)
+        response = adapter.send(prepared, timeout=timeout, **self._send_with)
+        response = dispatch_hook("response", prepared.hooks, response, timeout=timeout, **self._send_with)
+        response.content  # noqa: B018 - read whole (stream=False), as Session.send does; the connection goes back
+        return response
 
 
 def _refusal(exc: BaseException) -> str | None:
