@@ -154,10 +154,13 @@ def test_the_page_comes_first_and_each_balance_arrives_by_itself(
         expect(wallet.total).to_have_count(0)  # a placeholder, never a total that isn't one
     screens = Path(pytestconfig.getoption("--output")) / "screens"
     wallet.page.screenshot(path=screens / "wallet-balances-on-their-way.png")
+    drawn = wallet.card(last4(richest)).bounding_box()
     gate["open"] = True
     for route in held:
         route.continue_()
     expect(wallet.balance(last4(richest))).to_have_text(yuan(richest["balance"]))
+    loaded = wallet.card(last4(richest)).bounding_box()
+    assert drawn and loaded and loaded["height"] == drawn["height"], "the card grew as its balance came: the page jumps"
     expect(wallet.balance(last4(poorest))).to_have_text(yuan(poorest["balance"]))
     if merchant.has_section("total_balance"):
         expect(wallet.total).to_have_text(yuan(sum(c["balance"] for c in active(shopper_cards(sandbox, system)))))
