@@ -73,5 +73,9 @@ class SandboxAdmin:
             fault["card_id"] = card_id
         self._json(self.request.post("/_sandbox/faults", data=fault))
 
+    def give_card(self, system: str, card_id: str, user_id: str) -> None:
+        """Bind an unbound card to a shopper without its secret (a shopper with cards the wallet never saw)."""
+        self._json(self.request.post(f"/_sandbox/systems/{system}/cards/{card_id}/owner", data={"user_id": user_id}))
+
     def clear_faults(self) -> None:
         self._json(self.request.delete("/_sandbox/faults"))

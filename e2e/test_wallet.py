@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from functools import partial
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Route, expect
 
-from e2e.cards import active, last4, shopper_cards
+from e2e.cards import active, last4, shopper_cards, unbound_active
 from e2e.merchants import Merchant
 from e2e.pages import HostApp
 from e2e.pages.card import CardPage
@@ -202,3 +203,46 @@ def test_a_tap_held_while_the_cards_balance_arrives_still_opens_the_card(
     expect_settled(wallet.page)
     wallet.page.mouse.up()
     CardPage(wallet.page, merchant).expect_loaded(richest)
+
+
+# the visible elements of the page's main part: where each is (what a shopper would see jump)
+VISIBLE_TOPS = """() => [...document.querySelectorAll('main *')]
+  .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height > 0)
+  .map(e => [e, Math.round(e.getBoundingClientRect().top)])"""
+MOVED = """(before) => before
+  .map(([e, top]) => [e, top, Math.round(e.getBoundingClientRect().top)])
+  .filter(([e, top, now]) => e.isConnected && e.offsetParent !== null && now !== top)
+  .map(([e, top, now]) => `${e.className || e.tagName}: ${top} -> ${now}`)"""
+
+
+@pytest.mark.sandbox_only("gives a new shopper two cards (sandbox admin API)")
+@pytest.mark.any_merchant  # one template draws every merchant's first visit
+@pytest.mark.parametrize("answer", ["comes", "fails"])
+def test_a_first_visit_moves_nothing_when_its_card_list_comes_and_says_so_when_it_cannot(
+    host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str, answer: str
+) -> None:
+    page, t = host_app.page, merchant.texts()
+    shopper = f"u-first-{uuid.uuid4().hex[:8]}"  # nothing is remembered for a shopper never seen
+    for card in unbound_active(sandbox, system)[-2:]:  # the last free ones: other tests bind the first
+        sandbox.give_card(system, card["card_id"], shopper)
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:  # the card list waits here
+        held.append(route)
+
+    page.route("**/wallet/list*", hold)
+    with page.expect_request("**/wallet/list*"):
+        wallet = host_app.follow_wallet_link(sandbox.launch_url(shopper, merchant.id), merchant)
+    expect(wallet.cards_section.get_by_text(t("wallet.list_loading"))).to_be_visible()
+    before = page.evaluate_handle(VISIBLE_TOPS)
+    if answer == "comes":
+        held[0].continue_()
+        expect(wallet.card_items).to_have_count(2)
+    else:  # the BFF or the network failed outright: no spinner that never ends
+        held[0].fulfill(status=502, body="")
+        expect(wallet.cards_section.get_by_text(t("wallet.unavailable"))).to_be_visible()
+        expect(wallet.cards_section.get_by_role("link", name=t("common.retry"))).to_be_visible()
+        expect(wallet.cards_section.get_by_text(t("wallet.list_loading"))).to_have_count(0)
+    expect_settled(page)
+    assert page.evaluate(MOVED, before) == [], "what the shopper saw moved"
+    expect(wallet.bind_button).to_be_visible()  # the rest of the page is there

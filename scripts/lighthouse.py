@@ -80,8 +80,9 @@ def shopper_pages(simulator: str, merchant: str, locale: str) -> tuple[dict[str,
     base = wallet.url.split("/wallet")[0]
     # error pages answer 4xx, which Lighthouse refuses to audit: axe checks them (e2e/test_audit.py)
     pages = {"wallet": wallet.url, "bind": f"{base}/bind"}
+    complete = session.get(f"{base}/wallet?js=0", timeout=10).text  # a first visit draws its cards by htmx
     for name, link in (("card+history", CARD_LINK), ("paycode", PAYCODE_LINK)):
-        found = link.search(wallet.text)
+        found = link.search(complete)
         if found:
             pages[name] = base + found.group(1).replace("&amp;", "&")
     order = {"user_id": SHOPPER, "merchant_id": merchant, "amount": ORDER, "locale": locale}

@@ -55,6 +55,13 @@
     var elt = event.detail && event.detail.elt;
     if (!elt || !elt.matches) return;
     if (elt.matches(".wallet-card")) unknown(elt);
+    if (elt.matches("[data-list-loading]")) {  // a first visit's list never came: say so, show the rest of the page
+      elt.removeAttribute("data-list-loading");
+      elt.removeAttribute("hx-get");
+      elt.classList.replace("state-loading", "state-unavailable");
+      elt.querySelectorAll("[data-while-loading]").forEach(function (el) { el.remove(); });
+      elt.querySelectorAll("[data-failed]").forEach(function (el) { el.hidden = false; });
+    }
     if (elt.matches("[data-list-check]")) {  // balances that were to come with the list
       document.querySelectorAll(".wallet-card[data-state=loading]:not([hx-get])").forEach(unknown);
     }
