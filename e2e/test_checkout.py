@@ -232,6 +232,10 @@ def test_wrong_pin(
 
 
 @pytest.mark.sandbox_only("injects a payment that stays processing (sandbox faults)")
+# the page's polling is one script for every merchant; each dialect's "still processing" answer and the query
+# that settles it are checked without a browser (test_dialect_merchants, test_fault_matrix, test_gm_merchant,
+# test_signed_json_merchant, test_checkout): per merchant here it was the suite's biggest per-merchant cost
+@pytest.mark.merchant_traits("says_processing")
 def test_pending_payment_resolves_on_the_result_page(
     host_app: HostApp, merchant: Merchant, sandbox: SandboxAdmin, system: str, rules: CheckoutRules, cards: SeededCards
 ) -> None:

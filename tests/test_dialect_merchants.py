@@ -81,6 +81,20 @@ def test_pay_one_card_is_paid_once(app, client, card_system, merchant):
     assert after["balance"] == 50000 - 12800
 
 
+@pytest.mark.parametrize("merchant", ["maple-cinema", "olive-fresh"])  # the others: the tests below and elsewhere
+def test_a_processing_pay_stays_pending_until_the_query_says_paid(app, client, card_system, merchant):
+    system = SYSTEMS[merchant]
+    rich = next(c for c in sandbox_cards(card_system, system, user_id="u1001") if c["balance"] == 50000)
+    add_fault(card_system, system=system, op="pay", mode="processing", delay_ms=3000, count=1)
+    shopper = Shopper(app, client, card_system, merchant=merchant, amount=12800)
+    shopper.pay([rich["card_id"]])
+    assert "<h1>支付成功" not in shopper.result().get_data(as_text=True)  # not paid while the card system works
+    status = f"{shopper.path}/status"
+    assert wait_for(lambda: "<h1>支付成功" in client.get(status).get_data(as_text=True), seconds=30)
+    after = next(c for c in sandbox_cards(card_system, system) if c["card_id"] == rich["card_id"])
+    assert after["balance"] == 50000 - 12800  # charged once
+
+
 def test_a_userpaying_pay_stays_pending_until_the_query_says_paid(app, client, card_system, caplog):
     """gateway_xml answers a slow pay with err_code USERPAYING: pending (never paid, never declined), then polled."""
     caplog.set_level(logging.INFO, logger="bff.adapters.mapped")
