@@ -114,6 +114,17 @@ def test_the_approvals_list_shows_the_waiting_request(approval_app, config):
     assert "发布审批" in text_of(page) and "lime-market · main" in text_of(page) and path in page.get_data(as_text=True)
 
 
+def test_an_account_limited_to_other_merchants_neither_lists_nor_opens_the_request(approval_app, config):
+    _alice, path = requested(approval_app, config)
+    approval_app.extensions["kabao_ops_accounts"].add("alice", "tea", "Tea", ["publisher"], "birch-tea", "x" * 12)
+    tea = approval_app.test_client()
+    assert login(tea, "tea", "x" * 12).status_code == 303
+    listed = tea.get("/ops/approvals")
+    assert listed.status_code == 200 and path not in listed.get_data(as_text=True)
+    opened = tea.get(path)
+    assert opened.status_code == 403 and "不包括 lime-market" in text_of(opened)
+
+
 def test_rollback_needs_no_approval(approval_app, config):
     _alice, path = requested(approval_app, config)
     bob = as_user(approval_app, "bob")
