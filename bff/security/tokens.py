@@ -77,10 +77,10 @@ def _signed(token: str, secret: str, salt: str, max_age: int) -> tuple[dict[str,
     return payload, signed_at.timestamp()
 
 
-def _verify_once(
-    token: str, salt: str, secret: str, audience: str, max_age: int, claim_nonce: ClaimNonce
+def _spend_once(
+    payload: dict[str, Any], signed_at: float, salt: str, audience: str, max_age: int, claim_nonce: ClaimNonce
 ) -> dict[str, Any]:
-    payload, signed_at = _signed(token, secret, salt, max_age)
+    """A signed token's audience and claims checked, then its nonce spent (last: a refused token spends none)."""
     if payload.get("aud") != audience:
         raise TokenRejected(TokenProblem.WRONG_AUDIENCE)
     nonce = _claim(payload, "nonce")
@@ -97,20 +97,21 @@ def _verify_once(
 
 def verify_launch(token: str, *, secret: str, audience: str, max_age: int, claim_nonce: ClaimNonce) -> LaunchClaims:
     """Verify a launch token and spend its nonce; raise TokenRejected saying why not."""
-    payload = _verify_once(token, LAUNCH_SALT, secret, audience, max_age, claim_nonce)
+    payload, signed_at = _signed(token, secret, LAUNCH_SALT, max_age)
+    payload = _spend_once(payload, signed_at, LAUNCH_SALT, audience, max_age, claim_nonce)
     return LaunchClaims(payload["sub"], payload["mch"], payload.get("locale"))
 
 
 def verify_checkout(token: str, *, secret: str, audience: str, max_age: int, claim_nonce: ClaimNonce) -> CheckoutClaims:
     """Verify a checkout token: the order, its amount in fen and where to return come only from here."""
-    payload = verify_signed(token, secret, CHECKOUT_SALT, max_age)
+    payload, signed_at = _signed(token, secret, CHECKOUT_SALT, max_age)
     amount = payload.get("amount")
     if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= MAX_FEN:
         raise TokenRejected(TokenProblem.INVALID)
     if not ORDER_ID.fullmatch(str(payload.get("order_id", ""))):
         raise TokenRejected(TokenProblem.INVALID)
     currency, return_url = _claim(payload, "currency"), _claim(payload, "return_url", 2048)
-    payload = _verify_once(token, CHECKOUT_SALT, secret, audience, max_age, claim_nonce)
+    payload = _spend_once(payload, signed_at, CHECKOUT_SALT, audience, max_age, claim_nonce)
     return CheckoutClaims(
         payload["sub"], payload["mch"], payload.get("locale"), payload["order_id"], amount, currency, return_url
     )
