@@ -34,11 +34,17 @@ return 0
 """
 # a replay guard: KEYS[1] holds since when this Redis remembers: when the server started, written by the first call
 # after it started empty (one that kept its data on disk keeps the older time). Something made before then may have
-# been spent in what the restart forgot, so it is refused. ARGV: the server's start, when the thing was made, ttl.
+# been spent in what the restart forgot, so it is refused. ARGV: when the thing was made, ttl, the server's start
+# ('' when not read yet: the script answers -1 if it needs it, once after each restart).
 ONCE = """
-redis.call('SET', KEYS[1], ARGV[1], 'NX')
-if ARGV[2] ~= '' and tonumber(ARGV[2]) < tonumber(redis.call('GET', KEYS[1])) then return 0 end
-if redis.call('SET', KEYS[2], '', 'NX', 'EX', ARGV[3]) then return 1 end
+local since = redis.call('GET', KEYS[1])
+if since == false then
+  if ARGV[3] == '' then return -1 end
+  redis.call('SET', KEYS[1], ARGV[3], 'NX')
+  since = redis.call('GET', KEYS[1])
+end
+if ARGV[1] ~= '' and tonumber(ARGV[1]) < tonumber(since) then return 0 end
+if redis.call('SET', KEYS[2], '', 'NX', 'EX', ARGV[2]) then return 1 end
 return 0
 """
 END_LEASE = """
@@ -78,7 +84,10 @@ class RedisStore(Store):
     def add_if_absent(self, key: str, ttl: int, made_at: float | None = None) -> bool:
         made = "" if made_at is None else repr(made_at)
         keys = [self.PREFIX + "remembers-since", self.PREFIX + key]
-        return bool(self._once(keys=keys, args=[repr(self._started()), made, ttl]))
+        answer = self._once(keys=keys, args=[made, ttl, ""])
+        if answer == -1:  # an emptied Redis: read when the server started, once
+            answer = self._once(keys=keys, args=[made, ttl, repr(self._started())])
+        return answer == 1
 
     def _started(self) -> float:
         """When this Redis server started (to the second, a second early): what it can have remembered since."""
