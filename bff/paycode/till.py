@@ -131,29 +131,34 @@ class Till:
 
     def pin_again(self, redemption: Redemption) -> int | None:
         """The try the next PIN pays, when the card system refused the last one as wrong and the till still waits."""
+        asked = self._asked_again(redemption)
+        return None if asked is None else asked[1]
+
+    def _asked_again(self, redemption: Redemption) -> tuple[str, int] | None:
+        """The checkout id and the try the next PIN pays, while the PIN is asked again after a wrong one."""
         checkout = self.ledger.checkout_by_order(redemption.merchant_id, redemption.order_id)
         attempt = None if checkout is None else self.ledger.latest_attempt(checkout.checkout_id)
         if checkout is None or attempt is None or not asks_again(checkout, attempt):
             return None
-        return attempt.seq + 1
+        return checkout.checkout_id, attempt.seq + 1
 
     def pin_tries_used_up(self, redemption: Redemption) -> None:
         """The shopper's wrong-PIN tries are used up: the payment fails (WRONG_SECRET) with nothing charged."""
         if self.redemptions.move(redemption, RedemptionState.AWAITING_PIN, RedemptionState.PIN_LOCKED):
             return
-        if self.pin_again(redemption) is not None:
-            checkout = self.ledger.checkout_by_order(redemption.merchant_id, redemption.order_id)
-            self.ledger.close_checkout(checkout.checkout_id, CheckoutStatus.FAILED)  # type: ignore[union-attr]
+        asked = self._asked_again(redemption)
+        if asked is not None:
+            self.ledger.close_checkout(asked[0], CheckoutStatus.FAILED)
 
     def decline(self, redemption: Redemption) -> bool:
         """The shopper (or the terminal) says no while the PIN is asked (again): nothing is charged."""
         if self.redemptions.move(redemption, RedemptionState.AWAITING_PIN, RedemptionState.DECLINED):
             return True
-        if self.pin_again(redemption) is None:
+        asked = self._asked_again(redemption)
+        if asked is None:
             return False
-        checkout_id = self.ledger.checkout_by_order(redemption.merchant_id, redemption.order_id).checkout_id  # type: ignore[union-attr]
         # the checkout's lock decides against a PIN typed at the same moment: once closed, no attempt can start
-        if self.ledger.close_checkout(checkout_id, CheckoutStatus.CANCELLED) is not CheckoutStatus.CANCELLED:
+        if self.ledger.close_checkout(asked[0], CheckoutStatus.CANCELLED) is not CheckoutStatus.CANCELLED:
             return False
         return self.redemptions.move(redemption, RedemptionState.CLAIMED, RedemptionState.DECLINED)
 
